@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * API bearer tokens, stored hashed: <state_dir>/api-tokens holds lines
+ * "<role> <sha256-hex of the token>" (role: admin or read-only; '#' starts a comment).
+ * Pure helpers (hashing, parsing, constant-time matching) plus the first-start
+ * bootstrap that creates an admin token. No DPDK. Any thread unless said otherwise.
+ */
+#ifndef CP_TOKEN_H
+#define CP_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CP_TOKEN_FILE "api-tokens"
+#define CP_TOKEN_INITIAL_FILE "initial-admin-token"
+#define CP_TOKEN_HASH_LEN 32        /* SHA-256 */
+#define CP_TOKEN_MAX_ENTRIES 64
+#define CP_TOKEN_MAX_LEN 256        /* longest token accepted in a header */
+
+enum cp_role {
+	CP_ROLE_NONE = 0,           /* not authenticated */
+	CP_ROLE_READ_ONLY,
+	CP_ROLE_ADMIN,
+};
+
+/* "admin", "read-only" or "none". */
+const char *cp_role_str(enum cp_role role);
+
+struct cp_token_entry {
+	enum cp_role role;
+	uint8_t hash[CP_TOKEN_HASH_LEN];
+};
+
+struct cp_token_set {
+	struct cp_token_entry e[CP_TOKEN_MAX_ENTRIES];
+	unsigned int n;
+};
+
+/* SHA-256 of the token (OpenSSL EVP). 0 or -EIO. */
+int cp_token_hash(const char *token, size_t len, uint8_t hash[CP_TOKEN_HASH_LEN]);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void cp_token_hex(const uint8_t *bytes, size_t n, char *out);
+
+/*
+ * Parse one line of the tokens file. Returns 1 and fills *e for an entry, 0 for a
+ * blank or comment line, -EINVAL (with a reason in err) for anything else.
+ */
+int cp_token_parse_line(const char *line, struct cp_token_entry *e, char *err,
+			size_t errlen);
+
+/*
+ * Parse a whole tokens file held in memory (NUL-terminated). 0, or -EINVAL with
+ * "line N: reason" in err, or -E2BIG past CP_TOKEN_MAX_ENTRIES.
+ */
+int cp_token_parse(const char *text, struct cp_token_set *set, char *err, size_t errlen);
+
+/*
+ * Extract the token from an Authorization header value ("Bearer <token>", scheme
+ * case-insensitive). Returns a pointer into hdr and its length in *len, or NULL.
+ */
+const char *cp_token_from_header(const char *hdr, size_t *len);
+
+/*
+ * Role of a token: compares its hash with every entry in constant time (no early
+ * exit); the highest matching role wins. CP_ROLE_NONE if none matches.
+ */
+enum cp_role cp_token_check(const struct cp_token_set *set, const char *token, size_t len);
+
+/* Read and parse <state_dir>/api-tokens. 0 or -errno (-ENOENT when absent). */
+int cp_token_load(const char *state_dir, struct cp_token_set *set, char *err,
+		  size_t errlen);
+
+/*
+ * First start: create state_dir (mode 0700) if needed; when the tokens file does not
+ * exist, generate a random admin token, write it once in plain to
+ * <state_dir>/initial-admin-token (0600) and its hash to the tokens file (temp file,
+ * fsync, rename). *created is set to 1 when it did so. 0 or -errno (err says what).
+ * Main thread, before the API starts.
+ */
+int cp_token_bootstrap(const char *state_dir, int *created, char *err, size_t errlen);
+
+#endif

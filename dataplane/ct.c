@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Connection tracking table: sessions, a two-choice 8-way bucketed flow table keyed by
+ * both directions, TCP state, timeouts and incremental expiry. Pure C; each instance is
+ * owned by one worker lcore.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/ct.h"
+
+static const char *const tcp_state_names[DP_TCP_STATE_MAX] = {
+#define DP_X_NAME(e, s) [DP_TCP_##e] = s,
+	DP_TCP_STATES(DP_X_NAME)
+#undef DP_X_NAME
+};
+
+const char *
+dp_tcp_state_str(unsigned int s)
+{
+	return s < DP_TCP_STATE_MAX ? tcp_state_names[s] : "unknown";
+}
+
+static uint32_t
+pow2_at_least(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return (uint32_t)p;
+}
+
+int
+dp_ct_init(struct dp_ct *ct, uint32_t capacity, const struct dpw_timeouts *to)
+{
+	uint32_t n_buckets, i;
+
+	memset(ct, 0, sizeof(*ct));
+	if (capacity == 0 || capacity > (1u << 30))
+		return -EINVAL;
+	/* two keys per session, at most 75 % of the slots used */
+	n_buckets = pow2_at_least(((uint64_t)capacity * 2 * 4 / 3 + DP_FT_WAYS - 1) / DP_FT_WAYS);
+	ct->buckets = aligned_alloc(64, (size_t)n_buckets * sizeof(struct dp_ft_bucket));
+	ct->sess = aligned_alloc(64, (size_t)capacity * sizeof(struct dp_sess));
+	ct->free_stack = malloc((size_t)capacity * sizeof(uint32_t));
+	if (ct->buckets == NULL || ct->sess == NULL || ct->free_stack == NULL) {
+		dp_ct_free(ct);
+		return -ENOMEM;
+	}
+	memset(ct->buckets, 0, (size_t)n_buckets * sizeof(struct dp_ft_bucket));
+	memset(ct->sess, 0, (size_t)capacity * sizeof(struct dp_sess));
+	ct->bucket_mask = n_buckets - 1;
+	ct->capacity = capacity;
+	/* pop order 0, 1, 2...: the first sessions share cache pages */
+	for (i = 0; i < capacity; i++)
+		ct->free_stack[i] = capacity - 1 - i;
+	ct->n_free = capacity;
+	ct->to = *to;
+	return 0;
+}
+
+void
+dp_ct_free(struct dp_ct *ct)
+{
+	free(ct->buckets);
+	free(ct->sess);
+	free(ct->free_stack);
+	memset(ct, 0, sizeof(*ct));
+}
+
+uint64_t
+dp_ct_bytes_per_session(const struct dp_ct *ct)
+{
+	uint64_t total = (uint64_t)(ct->bucket_mask + 1) * sizeof(struct dp_ft_bucket) +
+			 (uint64_t)ct->capacity * (sizeof(struct dp_sess) + sizeof(uint32_t));
+
+	return ct->capacity ? total / ct->capacity : 0;
+}
+
+static inline uint32_t
+sig_of(uint64_t h)
+{
+	return (uint32_t)h | 1u;
+}
+
+static inline int
+key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a, 8);
+	__builtin_memcpy(&a1, (const char *)a + 8, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&b1, (const char *)b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+static struct dp_sess *
+bucket_find(struct dp_ct *ct, struct dp_ft_bucket *b, uint32_t sig,
+	    const struct dp_flow_key *key, int *dir)
+{
+	unsigned int i;
+
+	for (i = 0; i < DP_FT_WAYS; i++) {
+		if (b->sig[i] == sig) {
+			uint32_t v = b->val[i];
+			struct dp_sess *s = &ct->sess[v >> 1];
+
+			if (key_eq(&s->key[v & 1], key)) {
+				*dir = (int)(v & 1);
+				return s;
+			}
+		}
+	}
+	return NULL;
+}
+
+struct dp_sess *
+dp_ct_lookup(struct dp_ct *ct, const struct dp_flow_key *key, uint64_t h, int *dir)
+{
+	uint32_t sig = sig_of(h);
+	struct dp_sess *s;
+
+	s = bucket_find(ct, dp_ct_bucket1(ct, h), sig, key, dir);
+	if (s != NULL)
+		return s;
+	return bucket_find(ct, dp_ct_bucket2(ct, h), sig, key, dir);
+}
+
+static uint32_t *
+free_slot(struct dp_ct *ct, uint64_t h, uint32_t **sigp)
+{
+	struct dp_ft_bucket *b[2] = { dp_ct_bucket1(ct, h), dp_ct_bucket2(ct, h) };
+	unsigned int j, i;
+
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < DP_FT_WAYS; i++)
+			if (b[j]->sig[i] == 0) {
+				*sigp = &b[j]->sig[i];
+				return &b[j]->val[i];
+			}
+	return NULL;
+}
+
+static void
+remove_key(struct dp_ct *ct, const struct dp_flow_key *key, uint32_t val)
+{
+	uint64_t h = dp_ct_hash(key);
+	struct dp_ft_bucket *b[2] = { dp_ct_bucket1(ct, h), dp_ct_bucket2(ct, h) };
+	uint32_t sig = sig_of(h);
+	unsigned int j, i;
+
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < DP_FT_WAYS; i++)
+			if (b[j]->sig[i] == sig && b[j]->val[i] == val) {
+				b[j]->sig[i] = 0;
+				b[j]->val[i] = 0;
+				return;
+			}
+}
+
+struct dp_sess *
+dp_ct_create(struct dp_ct *ct, const struct dp_flow_key *orig, const struct dp_flow_key *reply,
+	     uint32_t now, int *err)
+{
+	uint64_t h0 = dp_ct_hash(orig), h1 = dp_ct_hash(reply);
+	uint32_t *v0, *v1, *s0, *s1, idx;
+	struct dp_sess *s;
+	int dir;
+
+	if (ct->n_free == 0) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	if (dp_ct_lookup(ct, orig, h0, &dir) != NULL || dp_ct_lookup(ct, reply, h1, &dir) != NULL) {
+		*err = -EEXIST;
+		return NULL;
+	}
+	v0 = free_slot(ct, h0, &s0);
+	if (v0 == NULL) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	idx = ct->free_stack[ct->n_free - 1];
+	*s0 = sig_of(h0);          /* claim it so the reply key cannot take the same slot */
+	*v0 = idx << 1 | DP_DIR_ORIG;
+	v1 = free_slot(ct, h1, &s1);
+	if (v1 == NULL) {
+		*s0 = 0;
+		*v0 = 0;
+		*err = -ENOSPC;
+		return NULL;
+	}
+	*s1 = sig_of(h1);
+	*v1 = idx << 1 | DP_DIR_REPLY;
+	ct->n_free--;
+	s = &ct->sess[idx];
+	memset(s, 0, sizeof(*s));
+	s->key[DP_DIR_ORIG] = *orig;
+	s->key[DP_DIR_REPLY] = *reply;
+	s->last_seen = now;
+	s->flags = DP_SESS_USED;
+	*err = 0;
+	return s;
+}
+
+void
+dp_ct_delete(struct dp_ct *ct, struct dp_sess *s)
+{
+	uint32_t idx = (uint32_t)(s - ct->sess);
+
+	if (!(s->flags & DP_SESS_USED))
+		return;
+	remove_key(ct, &s->key[DP_DIR_ORIG], idx << 1 | DP_DIR_ORIG);
+	remove_key(ct, &s->key[DP_DIR_REPLY], idx << 1 | DP_DIR_REPLY);
+	s->flags = 0;
+	ct->free_stack[ct->n_free++] = idx;
+}
+
+uint32_t
+dp_ct_timeout(const struct dp_ct *ct, const struct dp_sess *s)
+{
+	switch (s->key[DP_DIR_ORIG].proto) {
+	case 6:
+		switch (s->tcp_state) {
+		case DP_TCP_ESTABLISHED:
+			return ct->to.tcp_established;
+		case DP_TCP_FIN_ORIG:
+		case DP_TCP_FIN_REPLY:
+			return ct->to.tcp_fin;
+		case DP_TCP_FIN_BOTH:
+		case DP_TCP_CLOSED:
+			return ct->to.tcp_closed;
+		default:
+			return ct->to.tcp_syn;
+		}
+	case 17:
+		return ct->to.udp;
+	default:
+		return ct->to.icmp;
+	}
+}
+
+uint8_t
+dp_tcp_next(uint8_t state, int dir, uint8_t flags)
+{
+	if (flags & 0x04)                        /* RST */
+		return DP_TCP_CLOSED;
+	switch (state) {
+	case DP_TCP_NONE:
+	case DP_TCP_CLOSED:
+		if ((flags & 0x12) == 0x02 && dir == DP_DIR_ORIG)
+			return DP_TCP_SYN_SENT;
+		return state;
+	case DP_TCP_SYN_SENT:
+		if ((flags & 0x12) == 0x12 && dir == DP_DIR_REPLY)
+			return DP_TCP_SYN_RECV;
+		return state;
+	case DP_TCP_SYN_RECV:
+		if ((flags & 0x10) && !(flags & 0x02) && dir == DP_DIR_ORIG)
+			return (flags & 0x01) ? DP_TCP_FIN_ORIG : DP_TCP_ESTABLISHED;
+		return state;
+	case DP_TCP_ESTABLISHED:
+		if (flags & 0x01)
+			return dir == DP_DIR_ORIG ? DP_TCP_FIN_ORIG : DP_TCP_FIN_REPLY;
+		return state;
+	case DP_TCP_FIN_ORIG:
+		return ((flags & 0x01) && dir == DP_DIR_REPLY) ? DP_TCP_FIN_BOTH : state;
+	case DP_TCP_FIN_REPLY:
+		return ((flags & 0x01) && dir == DP_DIR_ORIG) ? DP_TCP_FIN_BOTH : state;
+	default:
+		return state;
+	}
+}
+
+uint32_t
+dp_ct_sweep(struct dp_ct *ct, uint32_t now, uint32_t budget)
+{
+	uint32_t n = 0, cur = ct->sweep_cursor;
+
+	if (budget > ct->capacity)
+		budget = ct->capacity;
+	while (budget--) {
+		struct dp_sess *s = &ct->sess[cur];
+
+		if ((s->flags & DP_SESS_USED) && now - s->last_seen > dp_ct_timeout(ct, s)) {
+			dp_ct_delete(ct, s);
+			n++;
+		}
+		if (++cur == ct->capacity)
+			cur = 0;
+	}
+	ct->sweep_cursor = cur;
+	return n;
+}

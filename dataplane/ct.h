@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Connection tracking: one session per connection, found by either direction's key in
+ * one flow table (sessions hold both keys). One instance per worker lcore, written and
+ * read only by that lcore, so no locks and no atomics. Pure C (no DPDK): unit-tested as
+ * is. Keys carry the ingress port as a zone so that a LAN-side and a WAN-side key can
+ * never alias.
+ */
+#ifndef DP_CT_H
+#define DP_CT_H
+
+#include <stdint.h>
+
+#include "lib/cfg/dpw_sysconf.h"
+
+/* A flow's identity in network byte order, as it arrives on port `zone`. */
+struct dp_flow_key {
+	uint32_t src;
+	uint32_t dst;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t zone;
+	uint8_t family;   /* 4; IPv6 sessions will get a table of their own */
+	uint8_t pad;
+};
+
+_Static_assert(sizeof(struct dp_flow_key) == 16, "flow key is two 64-bit words");
+
+#define DP_DIR_ORIG 0     /* as the LAN host sent it */
+#define DP_DIR_REPLY 1    /* as the reply arrives on the WAN, after NAT */
+
+#define DP_TCP_STATES(X) \
+	X(NONE, "none") \
+	X(SYN_SENT, "syn_sent") \
+	X(SYN_RECV, "syn_recv") \
+	X(ESTABLISHED, "established") \
+	X(FIN_ORIG, "fin_wait_orig") \
+	X(FIN_REPLY, "fin_wait_reply") \
+	X(FIN_BOTH, "closing") \
+	X(CLOSED, "closed")
+
+enum dp_tcp_state {
+#define DP_X_ENUM(e, s) DP_TCP_##e,
+	DP_TCP_STATES(DP_X_ENUM)
+#undef DP_X_ENUM
+	DP_TCP_STATE_MAX
+};
+
+const char *dp_tcp_state_str(unsigned int s);
+
+#define DP_SESS_USED 0x01
+
+/* 64 bytes: one cache line per session. */
+struct dp_sess {
+	struct dp_flow_key key[2];  /* [DP_DIR_ORIG], [DP_DIR_REPLY] */
+	uint64_t bytes[2];
+	uint32_t last_seen;         /* seconds, worker clock */
+	uint8_t client_mac[6];
+	uint8_t wan;                /* WAN id, never a pointer into a generation */
+	uint8_t tcp_state;
+	uint8_t flags;
+	uint8_t timeout_class;
+	uint8_t pad[2];
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct dp_sess) == 64, "one cache line per session");
+
+#define DP_FT_WAYS 8
+
+struct dp_ft_bucket {
+	uint32_t sig[DP_FT_WAYS];   /* 0: empty */
+	uint32_t val[DP_FT_WAYS];   /* session index << 1 | direction */
+} __attribute__((aligned(64)));
+
+struct dp_ct {
+	struct dp_ft_bucket *buckets;
+	uint32_t bucket_mask;
+	struct dp_sess *sess;
+	uint32_t *free_stack;
+	uint32_t n_free;
+	uint32_t capacity;
+	uint32_t sweep_cursor;
+	struct dpw_timeouts to;
+};
+
+/* Allocate a table for `capacity` sessions. 0 or -ENOMEM / -EINVAL. */
+int dp_ct_init(struct dp_ct *ct, uint32_t capacity, const struct dpw_timeouts *to);
+
+void dp_ct_free(struct dp_ct *ct);
+
+/* Sessions in use. */
+static inline uint32_t
+dp_ct_count(const struct dp_ct *ct)
+{
+	return ct->capacity - ct->n_free;
+}
+
+/* Bytes of memory per session slot (sessions, table, free stack). */
+uint64_t dp_ct_bytes_per_session(const struct dp_ct *ct);
+
+static inline uint64_t
+dp_ct_hash(const struct dp_flow_key *k)
+{
+	uint64_t a, b, h;
+
+	__builtin_memcpy(&a, k, 8);
+	__builtin_memcpy(&b, (const char *)k + 8, 8);
+	h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h;
+}
+
+static inline struct dp_ft_bucket *
+dp_ct_bucket1(const struct dp_ct *ct, uint64_t h)
+{
+	return &ct->buckets[(h >> 32) & ct->bucket_mask];
+}
+
+static inline struct dp_ft_bucket *
+dp_ct_bucket2(const struct dp_ct *ct, uint64_t h)
+{
+	return &ct->buckets[((h >> 32) ^ ((uint32_t)h * 0x9e3779b1u)) & ct->bucket_mask];
+}
+
+/* Prefetch what a lookup of hash h will touch first. */
+static inline void
+dp_ct_prefetch(const struct dp_ct *ct, uint64_t h)
+{
+	__builtin_prefetch(dp_ct_bucket1(ct, h));
+}
+
+/*
+ * Find the session for key (hash h = dp_ct_hash(key)). Returns the session and sets *dir,
+ * or NULL.
+ */
+struct dp_sess *dp_ct_lookup(struct dp_ct *ct, const struct dp_flow_key *key, uint64_t h,
+			     int *dir);
+
+/* Is this key in the table? */
+static inline int
+dp_ct_exists(struct dp_ct *ct, const struct dp_flow_key *key)
+{
+	int dir;
+
+	return dp_ct_lookup(ct, key, dp_ct_hash(key), &dir) != NULL;
+}
+
+/*
+ * Create a session with both keys. Returns it, or NULL with *err = -ENOSPC (no free
+ * session or both buckets of a key full) or -EEXIST (a key is already present).
+ */
+struct dp_sess *dp_ct_create(struct dp_ct *ct, const struct dp_flow_key *orig,
+			     const struct dp_flow_key *reply, uint32_t now, int *err);
+
+/* Remove a session and both its keys. */
+void dp_ct_delete(struct dp_ct *ct, struct dp_sess *s);
+
+/* Timeout in seconds that applies to the session now. */
+uint32_t dp_ct_timeout(const struct dp_ct *ct, const struct dp_sess *s);
+
+/*
+ * Advance the TCP state for a segment with `flags` seen in direction dir. Pure.
+ */
+uint8_t dp_tcp_next(uint8_t state, int dir, uint8_t flags);
+
+/* Note a packet of `bytes` in direction dir (TCP: flags) at time now. */
+static inline void
+dp_ct_touch(struct dp_sess *s, int dir, uint32_t bytes, uint8_t proto, uint8_t tcp_flags,
+	    uint32_t now)
+{
+	s->last_seen = now;
+	s->bytes[dir] += bytes;
+	if (proto == 6)
+		s->tcp_state = dp_tcp_next(s->tcp_state, dir, tcp_flags);
+}
+
+/*
+ * Check up to `budget` sessions from the sweep cursor and delete the expired ones.
+ * Returns how many were deleted.
+ */
+uint32_t dp_ct_sweep(struct dp_ct *ct, uint32_t now, uint32_t budget);
+
+#endif

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The dataplane's process-wide context: ports, WANs, rings, the published WAN view and
+ * the workers. Built by main() before the lcores start; afterwards the main lcore owns
+ * the mutable parts (WAN admin/ARP state, view publication) and workers only read the
+ * view through RCU.
+ */
+#ifndef DP_DP_H
+#define DP_DP_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dataplane/ct.h"
+#include "dataplane/lb_weighted.h"
+#include "dataplane/nat.h"
+#include "lib/cfg/dpw_sysconf.h"
+#include "lib/shm/dpw_shm.h"
+
+#define DP_BURST 32
+#define DP_RING_SLOW "dp_slow"     /* workers -> main lcore: ARP and packets for the kernel */
+#define DP_RING_HOLD "dp_hold"     /* workers -> main lcore: waiting for a gateway MAC */
+#define DP_RING_INJECT "dp_inject" /* main lcore -> worker 0: frames to send on m->port */
+#define DP_RING_HANDOFF "dp_handoff%u" /* any worker -> worker N: packets of N's sessions */
+
+struct dp_port {
+	char name[DPW_NAME_LEN];
+	uint8_t role;             /* enum dpw_port_role */
+	int wan;                  /* WAN id, -1 for the LAN port */
+	uint16_t port_id;         /* DPDK port of the wire */
+	uint16_t tap_id;          /* DPDK port of the kernel TAP (exception path) */
+	struct rte_ether_addr mac;
+	uint32_t addr;            /* network order */
+	uint32_t mask;            /* network order */
+	uint16_t mtu;
+};
+
+/* What workers need to know of one WAN; part of the RCU-published view. */
+struct dp_wan_entry {
+	uint8_t usable;
+	uint8_t port;             /* index into dp_ctx.port */
+	uint16_t port_id;
+	uint16_t mtu;
+	uint16_t mss;             /* mtu - 40 */
+	uint32_t addr;            /* network order */
+	struct rte_ether_addr src_mac;
+	struct rte_ether_addr gw_mac;
+};
+
+/*
+ * The WAN view: states, weights, gateway MACs. Immutable once published; the main lcore
+ * builds a new one on every admin, link or neighbour change and frees the old one after
+ * an RCU grace period. A link flap rebuilds only this, never a classifier.
+ */
+struct dp_wan_view {
+	uint64_t gen;
+	uint32_t n_wans;
+	uint32_t n_usable;
+	uint8_t usable[DPW_MAX_WANS];
+	uint32_t weight[DPW_MAX_WANS];
+	struct dp_wan_entry wan[DPW_MAX_WANS];
+};
+
+struct dp_txq {
+	uint16_t n;
+	struct rte_mbuf *m[DP_BURST * 2];
+};
+
+/* Per-worker state: written only by its worker lcore. */
+struct dp_worker {
+	unsigned int idx;
+	unsigned int lcore;
+	uint32_t now;             /* seconds since start, refreshed every iteration */
+	uint64_t iter;
+	struct dp_ct ct;
+	struct dp_nat_slice nat;
+	struct dp_wrr wrr;
+	struct rte_ring *handoff; /* packets other workers found for my sessions */
+	struct dpw_lcore_stats *st;
+	struct dp_txq txq[DPW_MAX_PORTS];
+} __rte_cache_aligned;
+
+/* Main-lcore-only WAN bookkeeping. */
+struct dp_wan_state {
+	uint8_t admin;
+	uint8_t gw_resolved;
+	uint8_t link_up;
+	struct rte_ether_addr gw_mac;
+	uint64_t next_arp_tsc;
+	uint64_t last_arp_reply_tsc;
+};
+
+struct dp_ctx {
+	struct dpw_sysconf conf;
+	struct dpw_shm *shm;
+	struct rte_mempool *pool;
+	unsigned int n_ports;
+	struct dp_port port[DPW_MAX_PORTS];
+	unsigned int lan;                      /* index of the LAN port */
+	unsigned int n_wans;
+	unsigned int wan_port[DPW_MAX_WANS];   /* WAN id -> port index */
+	unsigned int n_workers;
+	struct dp_worker *workers[DPW_MAX_WORKERS];
+	struct rte_ring *c2d, *d2c, *slow, *hold, *inject;
+	struct rte_rcu_qsbr *qsbr;
+	struct dp_wan_view *view;              /* published; read with dp_view_get() */
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+	struct dp_wan_state wst[DPW_MAX_WANS];
+	volatile int quit;
+};
+
+extern struct dp_ctx dp;
+
+static inline const struct dp_wan_view *
+dp_view_get(void)
+{
+	return __atomic_load_n(&dp.view, __ATOMIC_ACQUIRE);
+}
+
+/* Worker lcore entry point (rte_eal_remote_launch). */
+int dp_worker_main(void *arg);
+
+/* Main lcore loop: control messages, exception path, ARP, stats; returns on quit. */
+void dp_mgmt_loop(void);
+
+/* Build and publish a new WAN view from the main lcore's state. Main lcore only. */
+int dp_gen_publish(void);
+
+/* Free views whose grace period has ended. Main lcore only. */
+void dp_gen_reclaim(int wait);
+
+/* Exception path and neighbours, main lcore only (mgmt.c / nbr.c). */
+void dp_nbr_input(struct rte_mbuf *m);
+void dp_nbr_tick(uint64_t now_tsc);
+void dp_hold_tick(uint64_t now_tsc);
+void dp_hold_input(struct rte_mbuf *m, uint64_t now_tsc);
+void dp_inject(struct rte_mbuf *m, uint16_t port_id);
+uint64_t dp_now_ms(void);
+
+#endif

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * WAN view generations (main lcore only): build an immutable view from the WAN admin,
+ * link and neighbour state, publish it with one atomic pointer store, and free the
+ * previous one once every worker has reported a quiescent state (rte_rcu_qsbr). Workers
+ * never take a lock, so a change applies without losing a packet.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+
+#include "dataplane/dp.h"
+#include "lib/msg/dpw_msg.h"
+
+#define MAX_PENDING 64
+
+struct pending {
+	struct dp_wan_view *view;
+	uint64_t token;
+};
+
+static struct pending pending[MAX_PENDING];
+static unsigned int n_pending;
+static uint64_t next_gen = 1;
+
+static void
+send_event(uint32_t type, uint32_t a, uint32_t b)
+{
+	struct dpw_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = DPW_MSG_EVENT;
+	m.u.event.type = type;
+	m.u.event.a = a;
+	m.u.event.b = b;
+	m.u.event.time_ms = dp_now_ms();
+	/* never wait on the control process: a full ring loses the event, not a packet */
+	(void)rte_ring_enqueue_elem(dp.d2c, &m, sizeof(m));
+}
+
+void
+dp_gen_reclaim(int wait)
+{
+	unsigned int i = 0;
+
+	while (i < n_pending) {
+		if (rte_rcu_qsbr_check(dp.qsbr, pending[i].token, wait != 0) == 1) {
+			free(pending[i].view);
+			pending[i] = pending[--n_pending];
+		} else {
+			i++;
+		}
+	}
+}
+
+int
+dp_gen_publish(void)
+{
+	const struct dp_wan_view *old = dp.view;
+	struct dp_wan_view *v;
+	unsigned int w;
+
+	if (n_pending == MAX_PENDING)
+		dp_gen_reclaim(1);
+	v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	v->gen = next_gen++;
+	v->n_wans = dp.n_wans;
+	for (w = 0; w < dp.n_wans; w++) {
+		const struct dp_port *p = &dp.port[dp.wan_port[w]];
+		struct dp_wan_state *ws = &dp.wst[w];
+		struct dp_wan_entry *e = &v->wan[w];
+		struct dpw_wan_shm *sw = &dp.shm->wans[w];
+
+		e->port = (uint8_t)dp.wan_port[w];
+		e->port_id = p->port_id;
+		e->mtu = p->mtu;
+		e->mss = (uint16_t)(p->mtu - 40);
+		e->addr = p->addr;
+		e->src_mac = p->mac;
+		e->gw_mac = ws->gw_mac;
+		e->usable = ws->admin && ws->link_up && ws->gw_resolved;
+		v->usable[w] = e->usable;
+		v->weight[w] = dp.conf.ports[dp.wan_port[w]].weight;
+		v->n_usable += e->usable;
+
+		/* mirror into shared memory for the control process */
+		sw->admin = ws->admin;
+		sw->gw_resolved = ws->gw_resolved;
+		memcpy(sw->gw_mac, ws->gw_mac.addr_bytes, 6);
+		if (old == NULL || old->usable[w] != e->usable) {
+			sw->usable_since_ms = dp_now_ms();
+			if (old != NULL)
+				send_event(DPW_EV_WAN_USABLE, w, e->usable);
+			RTE_LOG(NOTICE, USER1, "wan %s is %s (admin %s, link %s, gateway %s)\n",
+				p->name, e->usable ? "usable" : "not usable",
+				ws->admin ? "up" : "down", ws->link_up ? "up" : "down",
+				ws->gw_resolved ? "resolved" : "unresolved");
+		}
+		sw->usable = e->usable;
+	}
+	__atomic_store_n(&dp.view, v, __ATOMIC_RELEASE);
+	dp.shm->wan_view_gen = v->gen;
+	if (old != NULL) {
+		pending[n_pending].view = (struct dp_wan_view *)(uintptr_t)old;
+		pending[n_pending].token = rte_rcu_qsbr_start(dp.qsbr);
+		n_pending++;
+	}
+	return 0;
+}

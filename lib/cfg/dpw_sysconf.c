@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * conf/dpwan.conf reader and validator (libconfig). Pure: no DPDK. Any thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "lib/cfg/dpw_sysconf.h"
+
+void
+dpw_sysconf_defaults(struct dpw_sysconf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	snprintf(conf->file_prefix, sizeof(conf->file_prefix), "dpwan");
+	conf->idle_sleep_us = 0;
+	conf->mbufs = 16383;
+	conf->sessions = 262144;
+	/* Linux's ephemeral range is moved below this one on the appliance (DESIGN.md). */
+	conf->nat_port_min = 41000;
+	conf->nat_port_max = 65535;
+	/* RFC 5382 / RFC 4787 minimums, the values most NAT44 boxes ship. */
+	conf->timeouts.tcp_syn = 60;
+	conf->timeouts.tcp_established = 7440;
+	conf->timeouts.tcp_fin = 240;
+	conf->timeouts.tcp_closed = 10;
+	conf->timeouts.udp = 300;
+	conf->timeouts.icmp = 60;
+	snprintf(conf->state_dir, sizeof(conf->state_dir), "/var/lib/dpwan");
+	snprintf(conf->api_listen, sizeof(conf->api_listen), "127.0.0.1");
+	conf->api_port = 8080;
+	snprintf(conf->log_level, sizeof(conf->log_level), "info");
+}
+
+void
+dpw_sysconf_free(struct dpw_sysconf *conf)
+{
+	int i;
+
+	for (i = 0; i < conf->n_eal_args; i++)
+		free(conf->eal_args[i]);
+	conf->n_eal_args = 0;
+}
+
+int
+dpw_parse_ipv4(const char *s, uint32_t *addr, uint8_t *prefixlen)
+{
+	unsigned int a, b, c, d, len = 32;
+	char tail;
+	int n;
+
+	if (s == NULL)
+		return -EINVAL;
+	n = sscanf(s, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &len, &tail);
+	if (n == 4) {
+		if (strchr(s, '/') != NULL)
+			return -EINVAL;
+		n = sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail);
+		if (n != 4)
+			return -EINVAL;
+	} else if (n != 5) {
+		return -EINVAL;
+	}
+	if (a > 255 || b > 255 || c > 255 || d > 255 || len > 32)
+		return -EINVAL;
+	if (prefixlen == NULL && strchr(s, '/') != NULL)
+		return -EINVAL;
+	*addr = (a << 24) | (b << 16) | (c << 8) | d;
+	if (prefixlen != NULL)
+		*prefixlen = (uint8_t)len;
+	return 0;
+}
+
+char *
+dpw_ipv4_str(uint32_t addr, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
+		 (addr >> 8) & 0xff, addr & 0xff);
+	return buf;
+}
+
+int
+dpw_sysconf_port_by_name(const struct dpw_sysconf *conf, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->n_ports; i++)
+		if (strcmp(conf->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define FAIL(setting, ...) do { \
+	int _n = snprintf(err, errlen, "%s:%d: ", path, \
+			  (setting) ? config_setting_source_line(setting) : 0); \
+	if (_n >= 0 && (size_t)_n < errlen) \
+		snprintf(err + _n, errlen - _n, __VA_ARGS__); \
+	rc = -EINVAL; \
+	goto out; \
+} while (0)
+
+static int
+is_pci_address(const char *dev)
+{
+	unsigned int d, b, s, f;
+	char tail;
+
+	return sscanf(dev, "%x:%x:%x.%x%c", &d, &b, &s, &f, &tail) == 4 ||
+	       sscanf(dev, "%x:%x.%x%c", &b, &s, &f, &tail) == 3;
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	/* TAP names are "dpw-" + name and must fit IFNAMSIZ (16 with the NUL). */
+	if (n == 0 || n > 11)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Read an optional integer setting bounded to [lo, hi]. */
+static int
+get_uint(config_setting_t *grp, const char *name, long long lo, long long hi,
+	 uint32_t *out, const char *path, char *err, size_t errlen)
+{
+	config_setting_t *s;
+	long long v;
+	int rc = 0;
+
+	if (grp == NULL || (s = config_setting_get_member(grp, name)) == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		FAIL(s, "'%s' must be an integer", name);
+	v = config_setting_get_int64(s);
+	if (v < lo || v > hi)
+		FAIL(s, "'%s' = %lld is out of range [%lld, %lld]", name, v, lo, hi);
+	*out = (uint32_t)v;
+out:
+	return rc;
+}
+
+static int
+get_string(config_setting_t *grp, const char *name, char *out, size_t outlen,
+	   int required, const char *path, char *err, size_t errlen)
+{
+	config_setting_t *s;
+	const char *v;
+	int rc = 0;
+
+	s = grp ? config_setting_get_member(grp, name) : NULL;
+	if (s == NULL) {
+		if (required)
+			FAIL(grp, "missing '%s'", name);
+		return 0;
+	}
+	v = config_setting_get_string(s);
+	if (v == NULL)
+		FAIL(s, "'%s' must be a string", name);
+	if (strlen(v) >= outlen)
+		FAIL(s, "'%s' is longer than %zu characters", name, outlen - 1);
+	snprintf(out, outlen, "%s", v);
+out:
+	return rc;
+}
+
+static int
+load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
+	  char *err, size_t errlen)
+{
+	char role[8] = "", addr[32] = "", gw[32] = "";
+	uint32_t v;
+	int rc;
+
+	if (config_setting_type(ps) != CONFIG_TYPE_GROUP) {
+		rc = -EINVAL;
+		FAIL(ps, "each port must be a group { name = ...; role = ...; ... }");
+	}
+	if ((rc = get_string(ps, "name", p->name, sizeof(p->name), 1, path, err, errlen)) ||
+	    (rc = get_string(ps, "role", role, sizeof(role), 1, path, err, errlen)) ||
+	    (rc = get_string(ps, "device", p->device, sizeof(p->device), 1, path, err, errlen)) ||
+	    (rc = get_string(ps, "address", addr, sizeof(addr), 1, path, err, errlen)) ||
+	    (rc = get_string(ps, "gateway", gw, sizeof(gw), 0, path, err, errlen)))
+		goto out;
+	if (!valid_name(p->name))
+		FAIL(config_setting_get_member(ps, "name"),
+		     "port name '%s' must be 1-11 characters of a-z, 0-9 and _", p->name);
+	if (strcmp(role, "lan") == 0)
+		p->role = DPW_ROLE_LAN;
+	else if (strcmp(role, "wan") == 0)
+		p->role = DPW_ROLE_WAN;
+	else
+		FAIL(config_setting_get_member(ps, "role"),
+		     "role '%s' of port '%s' must be \"lan\" or \"wan\"", role, p->name);
+	p->is_pci = is_pci_address(p->device);
+	if (!p->is_pci && strncmp(p->device, "net_", 4) != 0)
+		FAIL(config_setting_get_member(ps, "device"),
+		     "device '%s' of port '%s' is neither a PCI address nor a vdev (net_...)",
+		     p->device, p->name);
+	if (dpw_parse_ipv4(addr, &p->addr, &p->prefixlen) != 0 || p->prefixlen == 0 ||
+	    p->prefixlen > 30 || strchr(addr, '/') == NULL)
+		FAIL(config_setting_get_member(ps, "address"),
+		     "address '%s' of port '%s' must be a.b.c.d/len with len 1-30",
+		     addr, p->name);
+	p->mtu = p->role == DPW_ROLE_WAN ? 1440 : 1500;
+	p->weight = 1;
+	p->enabled = 1;
+	v = p->mtu;
+	if ((rc = get_uint(ps, "mtu", 576, 9000, &v, path, err, errlen)))
+		goto out;
+	p->mtu = (uint16_t)v;
+	if (p->role == DPW_ROLE_WAN) {
+		uint32_t mask = 0xffffffffu << (32 - p->prefixlen);
+		config_setting_t *en;
+
+		if (gw[0] == '\0')
+			FAIL(ps, "WAN port '%s' needs a 'gateway'", p->name);
+		if (dpw_parse_ipv4(gw, &p->gateway, NULL) != 0)
+			FAIL(config_setting_get_member(ps, "gateway"),
+			     "gateway '%s' of port '%s' is not an IPv4 address", gw, p->name);
+		if ((p->gateway & mask) != (p->addr & mask) || p->gateway == p->addr)
+			FAIL(config_setting_get_member(ps, "gateway"),
+			     "gateway %s of port '%s' is not another host of %s", gw, p->name,
+			     addr);
+		if ((rc = get_uint(ps, "weight", 1, 1000, &p->weight, path, err, errlen)))
+			goto out;
+		en = config_setting_get_member(ps, "enabled");
+		if (en != NULL) {
+			if (config_setting_type(en) != CONFIG_TYPE_BOOL)
+				FAIL(en, "'enabled' must be true or false");
+			p->enabled = config_setting_get_bool(en);
+		}
+	} else if (gw[0] != '\0') {
+		FAIL(config_setting_get_member(ps, "gateway"),
+		     "LAN port '%s' takes no gateway", p->name);
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int
+dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t errlen)
+{
+	struct dpw_sysconf conf;
+	config_t cfg;
+	config_setting_t *sys, *nat, *to, *ports, *api, *eal;
+	uint32_t v;
+	unsigned int i, j, n_wan = 0, n_lan = 0;
+	int rc = 0;
+
+	dpw_sysconf_defaults(&conf);
+	snprintf(conf.path, sizeof(conf.path), "%s", path);
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s: cannot read the file: %s", path, strerror(errno));
+		else
+			snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cfg),
+				 config_error_text(&cfg));
+		config_destroy(&cfg);
+		return -EINVAL;
+	}
+
+	sys = config_lookup(&cfg, "system");
+	if (sys != NULL && config_setting_type(sys) != CONFIG_TYPE_GROUP)
+		FAIL(sys, "'system' must be a group");
+	if ((rc = get_string(sys, "file_prefix", conf.file_prefix, sizeof(conf.file_prefix), 0,
+			     path, err, errlen)) ||
+	    (rc = get_string(sys, "state_dir", conf.state_dir, sizeof(conf.state_dir), 0,
+			     path, err, errlen)) ||
+	    (rc = get_string(sys, "log_level", conf.log_level, sizeof(conf.log_level), 0,
+			     path, err, errlen)) ||
+	    (rc = get_uint(sys, "idle_sleep_us", 0, 100000, &conf.idle_sleep_us,
+			   path, err, errlen)) ||
+	    (rc = get_uint(sys, "mbufs", 1023, 16777215, &conf.mbufs, path, err, errlen)) ||
+	    (rc = get_uint(sys, "sessions", 1024, 1 << 24, &conf.sessions, path, err, errlen)))
+		goto out;
+	if (conf.file_prefix[0] == '\0' || strchr(conf.file_prefix, '/') != NULL)
+		FAIL(config_setting_get_member(sys, "file_prefix"),
+		     "file_prefix must be a non-empty name without '/'");
+	eal = sys ? config_setting_get_member(sys, "eal_args") : NULL;
+	if (eal != NULL) {
+		int n = config_setting_length(eal);
+
+		if (config_setting_type(eal) != CONFIG_TYPE_ARRAY &&
+		    config_setting_type(eal) != CONFIG_TYPE_LIST)
+			FAIL(eal, "'eal_args' must be a list of strings");
+		if (n > DPW_MAX_EAL_ARGS)
+			FAIL(eal, "'eal_args' has %d entries, at most %d", n, DPW_MAX_EAL_ARGS);
+		for (i = 0; i < (unsigned int)n; i++) {
+			const char *a = config_setting_get_string_elem(eal, i);
+
+			if (a == NULL)
+				FAIL(eal, "'eal_args' entry %u is not a string", i + 1);
+			if (strncmp(a, "--file-prefix", 13) == 0 || strncmp(a, "--vdev", 6) == 0 ||
+			    strncmp(a, "--proc-type", 11) == 0)
+				FAIL(eal, "'eal_args' must not set %s: dpwan derives it from "
+				     "system.file_prefix and the ports", a);
+			conf.eal_args[conf.n_eal_args] = strdup(a);
+			if (conf.eal_args[conf.n_eal_args++] == NULL) {
+				rc = -ENOMEM;
+				snprintf(err, errlen, "%s: out of memory", path);
+				goto out;
+			}
+		}
+	}
+
+	nat = config_lookup(&cfg, "nat");
+	v = conf.nat_port_min;
+	if ((rc = get_uint(nat, "port_min", 1024, 65535, &v, path, err, errlen)))
+		goto out;
+	conf.nat_port_min = (uint16_t)v;
+	v = conf.nat_port_max;
+	if ((rc = get_uint(nat, "port_max", 1024, 65535, &v, path, err, errlen)))
+		goto out;
+	conf.nat_port_max = (uint16_t)v;
+	if (conf.nat_port_max < conf.nat_port_min + 1023)
+		FAIL(nat, "nat port range %u-%u must hold at least 1024 ports",
+		     conf.nat_port_min, conf.nat_port_max);
+
+	to = config_lookup(&cfg, "timeouts");
+	if ((rc = get_uint(to, "tcp_syn", 1, 86400, &conf.timeouts.tcp_syn, path, err, errlen)) ||
+	    (rc = get_uint(to, "tcp_established", 1, 864000, &conf.timeouts.tcp_established,
+			   path, err, errlen)) ||
+	    (rc = get_uint(to, "tcp_fin", 1, 86400, &conf.timeouts.tcp_fin, path, err, errlen)) ||
+	    (rc = get_uint(to, "tcp_closed", 1, 86400, &conf.timeouts.tcp_closed,
+			   path, err, errlen)) ||
+	    (rc = get_uint(to, "udp", 1, 86400, &conf.timeouts.udp, path, err, errlen)) ||
+	    (rc = get_uint(to, "icmp", 1, 86400, &conf.timeouts.icmp, path, err, errlen)))
+		goto out;
+
+	api = config_lookup(&cfg, "api");
+	v = conf.api_port;
+	if ((rc = get_string(api, "listen", conf.api_listen, sizeof(conf.api_listen), 0,
+			     path, err, errlen)) ||
+	    (rc = get_uint(api, "port", 1, 65535, &v, path, err, errlen)))
+		goto out;
+	conf.api_port = (uint16_t)v;
+
+	ports = config_lookup(&cfg, "ports");
+	if (ports == NULL)
+		FAIL(NULL, "no 'ports' list: at least one lan and one wan port are needed");
+	if (config_setting_type(ports) != CONFIG_TYPE_LIST)
+		FAIL(ports, "'ports' must be a list ( { ... }, { ... } )");
+	if (config_setting_length(ports) > DPW_MAX_PORTS)
+		FAIL(ports, "%d ports configured, at most %d", config_setting_length(ports),
+		     DPW_MAX_PORTS);
+	for (i = 0; i < (unsigned int)config_setting_length(ports); i++) {
+		config_setting_t *ps = config_setting_get_elem(ports, i);
+		struct dpw_port_conf *p = &conf.ports[i];
+
+		if ((rc = load_port(ps, p, path, err, errlen)))
+			goto out;
+		for (j = 0; j < i; j++) {
+			if (strcmp(conf.ports[j].name, p->name) == 0)
+				FAIL(ps, "port name '%s' is used twice", p->name);
+			if (strcmp(conf.ports[j].device, p->device) == 0)
+				FAIL(ps, "device '%s' is used by ports '%s' and '%s'", p->device,
+				     conf.ports[j].name, p->name);
+			if (conf.ports[j].addr == p->addr)
+				FAIL(ps, "ports '%s' and '%s' have the same address",
+				     conf.ports[j].name, p->name);
+		}
+		if (p->role == DPW_ROLE_WAN)
+			n_wan++;
+		else
+			n_lan++;
+		conf.n_ports++;
+	}
+	if (n_lan != 1)
+		FAIL(ports, "exactly one lan port is supported, %u configured", n_lan);
+	if (n_wan == 0 || n_wan > DPW_MAX_WANS)
+		FAIL(ports, "1 to %d wan ports are needed, %u configured", DPW_MAX_WANS, n_wan);
+
+	*out = conf;
+	config_destroy(&cfg);
+	return 0;
+out:
+	dpw_sysconf_free(&conf);
+	config_destroy(&cfg);
+	return rc ? rc : -EINVAL;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * System configuration (conf/dpwan.conf, libconfig syntax): the settings that need a
+ * restart — EAL arguments, ports and their roles and addresses, pool and table sizes,
+ * NAT port range, session timeouts, the API listener and the state directory.
+ * Both processes read the same file. Pure: no DPDK.
+ */
+#ifndef DPW_SYSCONF_H
+#define DPW_SYSCONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/shm/dpw_shm.h"
+
+#define DPW_MAX_EAL_ARGS 32
+#define DPW_DEVICE_LEN 256
+#define DPW_PATH_LEN 256
+
+struct dpw_port_conf {
+	char name[DPW_NAME_LEN];
+	uint8_t role;               /* enum dpw_port_role */
+	char device[DPW_DEVICE_LEN]; /* vdev string ("net_af_packet0,iface=wan1") or PCI address */
+	int is_pci;
+	uint32_t addr;              /* host byte order */
+	uint8_t prefixlen;
+	uint32_t gateway;           /* WAN only, host byte order */
+	uint32_t weight;            /* WAN only: share of new sessions, 1..1000 */
+	uint16_t mtu;               /* WAN: 1440 unless set (Peplink default); LAN: 1500 */
+	int enabled;                /* WAN only: admin state at start */
+};
+
+struct dpw_timeouts {
+	uint32_t tcp_syn;           /* seconds, until the handshake completes */
+	uint32_t tcp_established;
+	uint32_t tcp_fin;           /* after the first FIN */
+	uint32_t tcp_closed;        /* after RST or both FINs */
+	uint32_t udp;
+	uint32_t icmp;
+};
+
+struct dpw_sysconf {
+	char path[DPW_PATH_LEN];
+	char file_prefix[64];
+	char *eal_args[DPW_MAX_EAL_ARGS];  /* extra EAL arguments, owned */
+	int n_eal_args;
+	uint32_t idle_sleep_us;     /* 0: pure polling (production); >0: sleep when idle */
+	uint32_t mbufs;
+	uint32_t sessions;          /* per worker */
+	uint16_t nat_port_min;
+	uint16_t nat_port_max;
+	struct dpw_timeouts timeouts;
+	struct dpw_port_conf ports[DPW_MAX_PORTS];
+	unsigned int n_ports;
+	char state_dir[DPW_PATH_LEN];
+	char api_listen[64];
+	uint16_t api_port;
+	char log_level[16];
+};
+
+/* Fill conf with the built-in defaults (no ports). Any thread. */
+void dpw_sysconf_defaults(struct dpw_sysconf *conf);
+
+/*
+ * Load and validate a system configuration file. On failure returns -errno and writes
+ * "FILE:LINE: what is wrong" into err; conf is then left untouched. Any thread.
+ */
+int dpw_sysconf_load(const char *path, struct dpw_sysconf *conf, char *err, size_t errlen);
+
+/* Release what dpw_sysconf_load allocated. */
+void dpw_sysconf_free(struct dpw_sysconf *conf);
+
+/* Parse "a.b.c.d" or "a.b.c.d/len" (host byte order). 0 or -EINVAL. */
+int dpw_parse_ipv4(const char *s, uint32_t *addr, uint8_t *prefixlen);
+
+/* Format a host-order IPv4 address into buf (at least 16 bytes); returns buf. */
+char *dpw_ipv4_str(uint32_t addr, char *buf, size_t len);
+
+/* Index of the port named name, or -1. */
+int dpw_sysconf_port_by_name(const struct dpw_sysconf *conf, const char *name);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Names of message ops and events; pure, any thread of either process.
+ */
+#include "lib/msg/dpw_msg.h"
+
+static const char *const op_names[DPW_MSG_OP_MAX] = {
+#define DPW_X_NAME(e, s) [DPW_MSG_##e] = s,
+	DPW_MSG_OPS(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+static const char *const ev_names[DPW_EV_MAX] = {
+#define DPW_X_NAME(e, s) [DPW_EV_##e] = s,
+	DPW_EVENTS(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+const char *
+dpw_msg_op_str(unsigned int op)
+{
+	return op < DPW_MSG_OP_MAX ? op_names[op] : "unknown";
+}
+
+const char *
+dpw_event_str(unsigned int ev)
+{
+	return ev < DPW_EV_MAX ? ev_names[ev] : "unknown";
+}

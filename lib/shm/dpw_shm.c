@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Helpers over the shared-memory layout; pure functions, any thread of either process.
+ */
+#include <stddef.h>
+
+#include "lib/shm/dpw_shm.h"
+
+static const char *const drop_names[DPW_DROP_MAX] = {
+#define DPW_X_NAME(e, s) [DPW_DROP_##e] = s,
+	DPW_DROP_REASONS(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+const char *
+dpw_drop_str(unsigned int reason)
+{
+	return reason < DPW_DROP_MAX ? drop_names[reason] : "unknown";
+}
+
+uint64_t
+dpw_shm_sum(const struct dpw_shm *shm, unsigned long offset)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < DPW_MAX_LCORE_SLOTS; i++) {
+		const char *slot = (const char *)&shm->lcore[i];
+
+		sum += *(const volatile uint64_t *)(slot + offset);
+	}
+	return sum;
+}

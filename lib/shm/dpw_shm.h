@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Shared-memory layout between dpwan-dataplane (the only writer) and dpwan-control
+ * (a reader). Plain data only: no pointers, no function pointers, no DPDK objects.
+ * The dataplane reserves the memzone DPW_SHM_ZONE at start; the control process looks it
+ * up after attaching as a DPDK secondary.
+ */
+#ifndef DPW_SHM_H
+#define DPW_SHM_H
+
+#include <stdint.h>
+
+#define DPW_SHM_MAGIC 0x4450574eu /* "DPWN" */
+#define DPW_SHM_ABI 1
+
+#define DPW_MAX_PORTS 8
+#define DPW_MAX_WANS 8
+#define DPW_MAX_WORKERS 16
+/* one slot per worker plus one for the main lcore */
+#define DPW_MAX_LCORE_SLOTS (DPW_MAX_WORKERS + 1)
+#define DPW_NAME_LEN 16
+
+/* Drop reasons: the enum, the names and the array sizes come from this one list. */
+#define DPW_DROP_REASONS(X) \
+	X(TRUNC_ETH, "truncated_ethernet") \
+	X(NON_IP, "unsupported_ethertype") \
+	X(TRUNC_IP, "truncated_ipv4") \
+	X(BAD_IP_VERSION, "bad_ip_version") \
+	X(BAD_IHL, "bad_ihl") \
+	X(BAD_IP_LEN, "bad_ip_total_length") \
+	X(BAD_IP_CSUM, "bad_ip_checksum") \
+	X(BAD_SRC_ADDR, "bad_source_address") \
+	X(FRAGMENT, "ip_fragment") \
+	X(TRUNC_L4, "truncated_l4") \
+	X(BAD_TCP_OFF, "bad_tcp_data_offset") \
+	X(BAD_ARP, "bad_arp") \
+	X(UNSUPPORTED_PROTO, "unsupported_protocol") \
+	X(TTL_EXCEEDED, "ttl_exceeded") \
+	X(FRAG_NEEDED, "fragmentation_needed") \
+	X(NO_WAN, "no_usable_wan") \
+	X(NO_GATEWAY_MAC, "gateway_unresolved") \
+	X(NO_SESSION, "no_session") \
+	X(TCP_NOT_SYN, "tcp_new_not_syn") \
+	X(TABLE_FULL, "session_table_full") \
+	X(NAT_EXHAUSTED, "nat_ports_exhausted") \
+	X(NOT_FOR_US, "wan_not_for_us") \
+	X(ICMP_ERR_NO_SESSION, "icmp_error_no_session") \
+	X(PUNT_FULL, "exception_path_full") \
+	X(HANDOFF_FULL, "handoff_ring_full") \
+	X(TX_FULL, "tx_queue_full") \
+	X(NO_MBUF, "no_mbuf")
+
+enum dpw_drop {
+#define DPW_X_ENUM(e, s) DPW_DROP_##e,
+	DPW_DROP_REASONS(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_DROP_MAX
+};
+
+/* Name of a drop reason, "unknown" outside the enum. Any thread. */
+const char *dpw_drop_str(unsigned int reason);
+
+enum dpw_port_role {
+	DPW_ROLE_LAN = 0,
+	DPW_ROLE_WAN = 1,
+};
+
+/* Per-lcore counters: each lcore writes only its own slot; readers sum the slots. */
+struct dpw_lcore_stats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t punted;          /* handed to the kernel TAP */
+	uint64_t injected;        /* sent from a TAP to the wire */
+	uint64_t handoff_out;     /* given to the worker that owns the session */
+	uint64_t handoff_in;
+	uint64_t sess_created;
+	uint64_t sess_closed;     /* expired or torn down */
+	uint64_t sess_active;     /* gauge, this lcore's table */
+	uint64_t icmp_errors_translated;
+	uint64_t icmp_errors_sent;
+	uint64_t mss_clamped;
+	uint64_t iterations;
+	uint64_t busy_cycles;     /* cycles spent in iterations that moved packets */
+	uint64_t busy_pkts;       /* packets moved in those iterations */
+	uint64_t drops[DPW_DROP_MAX];
+	uint64_t wan_tx_pkts[DPW_MAX_WANS];
+	uint64_t wan_tx_bytes[DPW_MAX_WANS];
+	uint64_t wan_rx_pkts[DPW_MAX_WANS];
+	uint64_t wan_rx_bytes[DPW_MAX_WANS];
+	uint64_t wan_sess_created[DPW_MAX_WANS];
+} __attribute__((aligned(64)));
+
+struct dpw_port_shm {
+	char name[DPW_NAME_LEN];
+	char tap[DPW_NAME_LEN];
+	uint8_t role;             /* enum dpw_port_role */
+	uint8_t link_up;
+	uint8_t mac[6];
+	uint32_t addr;            /* host byte order */
+	uint8_t prefixlen;
+	uint16_t mtu;
+	uint16_t dpdk_port;
+	uint64_t rx_pkts;         /* ethdev counters, copied by the main lcore each second */
+	uint64_t tx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint64_t rx_missed;
+	uint64_t rx_errors;
+	uint64_t tx_errors;
+};
+
+/* WAN administrative and operational state as applied by the dataplane. */
+enum dpw_wan_admin {
+	DPW_WAN_ADMIN_DOWN = 0,
+	DPW_WAN_ADMIN_UP = 1,
+};
+
+struct dpw_wan_shm {
+	char name[DPW_NAME_LEN];
+	uint8_t port;             /* index into dpw_shm.ports */
+	uint8_t admin;            /* enum dpw_wan_admin */
+	uint8_t gw_resolved;
+	uint8_t usable;           /* admin up, link up, gateway resolved */
+	uint8_t gw_mac[6];
+	uint16_t mtu;
+	uint32_t addr;            /* host byte order */
+	uint32_t gateway;         /* host byte order */
+	uint32_t weight;
+	uint64_t usable_since_ms; /* CLOCK_REALTIME ms of the last usable transition */
+	uint64_t admin_changes;
+};
+
+struct dpw_shm {
+	uint32_t magic;
+	uint32_t abi;
+	int32_t dp_pid;
+	uint32_t n_ports;
+	uint32_t n_wans;
+	uint32_t n_workers;
+	uint64_t start_time_ms;   /* CLOCK_REALTIME */
+	volatile uint64_t heartbeat_ms; /* CLOCK_REALTIME, bumped by the main lcore */
+	volatile uint64_t wan_view_gen; /* generation number of the published WAN view */
+	uint64_t sess_capacity;   /* per worker */
+	uint64_t tsc_hz;
+	struct dpw_port_shm ports[DPW_MAX_PORTS];
+	struct dpw_wan_shm wans[DPW_MAX_WANS];
+	/* slot i < n_workers: worker i; slot DPW_MAX_WORKERS: main lcore */
+	struct dpw_lcore_stats lcore[DPW_MAX_LCORE_SLOTS];
+};
+
+#define DPW_SHM_MAIN_SLOT DPW_MAX_WORKERS
+
+_Static_assert(sizeof(struct dpw_lcore_stats) % 64 == 0, "lcore stats must fill cache lines");
+_Static_assert(DPW_MAX_WANS <= 255, "a WAN id fits a byte");
+
+/* Sum of one counter over the lcore slots (field given as an offset). Any thread. */
+uint64_t dpw_shm_sum(const struct dpw_shm *shm, unsigned long offset);
+
+#define DPW_SHM_SUM(shm, field) \
+	dpw_shm_sum((shm), __builtin_offsetof(struct dpw_lcore_stats, field))
+
+#endif
