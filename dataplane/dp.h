@@ -59,6 +59,7 @@ struct dp_wan_view {
 	uint64_t gen;
 	uint32_t n_wans;
 	uint32_t n_usable;
+	uint32_t n_resolving;     /* up, but the gateway MAC is not known yet */
 	uint8_t usable[DPW_MAX_WANS];
 	uint32_t weight[DPW_MAX_WANS];
 	struct dp_wan_entry wan[DPW_MAX_WANS];
@@ -139,6 +140,7 @@ void dp_nbr_tick(uint64_t now_tsc);
 void dp_hold_tick(uint64_t now_tsc);
 void dp_hold_input(struct rte_mbuf *m, uint64_t now_tsc);
 void dp_inject(struct rte_mbuf *m, uint16_t port_id);
+void dp_nbr_to_tap(struct rte_mbuf *m, unsigned int pidx);
 uint64_t dp_now_ms(void);
 
 #endif

@@ -86,6 +86,7 @@ dp_gen_publish(void)
 		v->usable[w] = e->usable;
 		v->weight[w] = dp.conf.ports[dp.wan_port[w]].weight;
 		v->n_usable += e->usable;
+		v->n_resolving += ws->admin && ws->link_up && !ws->gw_resolved;
 
 		/* mirror into shared memory for the control process */
 		sw->admin = ws->admin;

@@ -92,9 +92,14 @@ dpw_sysconf_port_by_name(const struct dpw_sysconf *conf, const char *name)
 	return -1;
 }
 
+static int
+line_of(const config_setting_t *s)
+{
+	return s ? (int)config_setting_source_line(s) : 0;
+}
+
 #define FAIL(setting, ...) do { \
-	int _n = snprintf(err, errlen, "%s:%d: ", path, \
-			  (setting) ? config_setting_source_line(setting) : 0); \
+	int _n = snprintf(err, errlen, "%s:%d: ", path, line_of(setting)); \
 	if (_n >= 0 && (size_t)_n < errlen) \
 		snprintf(err + _n, errlen - _n, __VA_ARGS__); \
 	rc = -EINVAL; \

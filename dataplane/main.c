@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dpwan-dataplane: the DPDK primary process. Reads the system configuration, starts EAL,
+ * the ports and their kernel TAPs, the shared memory and rings the control process
+ * attaches to, and the worker lcores; then runs the main lcore's management loop until
+ * SIGINT/SIGTERM. Every start-up failure is one line on stderr and a non-zero exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+
+#include "dataplane/dp.h"
+#include "dataplane/port.h"
+#include "lib/msg/dpw_msg.h"
+
+struct dp_ctx dp;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: dpwan-dataplane [-c CONF] [--check]\n"
+		   "  -c, --conf FILE  system configuration (default /etc/dpwan/dpwan.conf)\n"
+		   "  --check          validate the configuration and exit\n");
+}
+
+static int
+fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "dpwan-dataplane: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int
+build_eal_args(const struct dpw_sysconf *c, char **argv, int max, char *prog)
+{
+	static char prefix[96];
+	int argc = 0, i, has_nopci = 0, any_pci = 0;
+	unsigned int p;
+
+	argv[argc++] = prog;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", c->file_prefix);
+	argv[argc++] = prefix;
+	for (i = 0; i < c->n_eal_args && argc < max - 2; i++) {
+		if (strcmp(c->eal_args[i], "--no-pci") == 0)
+			has_nopci = 1;
+		argv[argc++] = c->eal_args[i];
+	}
+	for (p = 0; p < c->n_ports; p++)
+		any_pci |= c->ports[p].is_pci;
+	if (!any_pci && !has_nopci)
+		argv[argc++] = (char *)"--no-pci";    /* never probe a NIC nobody asked for */
+	for (p = 0; p < c->n_ports && argc < max - 2; p++) {
+		if (!c->ports[p].is_pci)
+			continue;
+		argv[argc++] = (char *)"-a";
+		argv[argc++] = (char *)c->ports[p].device;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+static int
+create_shared(void)
+{
+	const struct rte_memzone *mz;
+
+	mz = rte_memzone_reserve(DPW_SHM_ZONE, sizeof(struct dpw_shm), SOCKET_ID_ANY,
+				 RTE_MEMZONE_SIZE_HINT_ONLY);
+	if (mz == NULL)
+		return fail("cannot reserve shared memory %s: %s", DPW_SHM_ZONE,
+			    rte_strerror(rte_errno));
+	dp.shm = mz->addr;
+	memset(dp.shm, 0, sizeof(*dp.shm));
+	dp.c2d = rte_ring_create_elem(DPW_RING_C2D, sizeof(struct dpw_msg), DPW_RING_SLOTS,
+				      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	dp.d2c = rte_ring_create_elem(DPW_RING_D2C, sizeof(struct dpw_msg), DPW_RING_SLOTS,
+				      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	dp.slow = rte_ring_create(DP_RING_SLOW, 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	dp.hold = rte_ring_create(DP_RING_HOLD, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	dp.inject = rte_ring_create(DP_RING_INJECT, 4096, SOCKET_ID_ANY,
+				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!dp.c2d || !dp.d2c || !dp.slow || !dp.hold || !dp.inject)
+		return fail("cannot create rings: %s", rte_strerror(rte_errno));
+	return 0;
+}
+
+static int
+create_workers(void)
+{
+	unsigned int lcore, i = 0;
+	size_t sz = rte_rcu_qsbr_get_memsize(dp.n_workers);
+
+	dp.qsbr = rte_zmalloc("dp_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (dp.qsbr == NULL || rte_rcu_qsbr_init(dp.qsbr, dp.n_workers) != 0)
+		return fail("cannot set up RCU for %u workers", dp.n_workers);
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct dp_worker *w;
+		char name[32];
+
+		w = rte_zmalloc_socket("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+				       rte_lcore_to_socket_id(lcore));
+		if (w == NULL)
+			return fail("out of memory for worker %u", i);
+		w->idx = i;
+		w->lcore = lcore;
+		w->st = &dp.shm->lcore[i];
+		if (dp_ct_init(&w->ct, dp.conf.sessions, &dp.conf.timeouts) != 0)
+			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
+				    dp.conf.sessions, i);
+		dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, i,
+				  dp.n_workers);
+		snprintf(name, sizeof(name), DP_RING_HANDOFF, i);
+		w->handoff = rte_ring_create(name, 4096, rte_lcore_to_socket_id(lcore),
+					     RING_F_SC_DEQ);
+		if (w->handoff == NULL)
+			return fail("cannot create ring %s: %s", name, rte_strerror(rte_errno));
+		dp.workers[i++] = w;
+	}
+	return 0;
+}
+
+static void
+fill_shared(void)
+{
+	struct dpw_shm *s = dp.shm;
+	unsigned int p;
+
+	s->magic = DPW_SHM_MAGIC;
+	s->abi = DPW_SHM_ABI;
+	s->dp_pid = getpid();
+	s->n_ports = dp.n_ports;
+	s->n_wans = dp.n_wans;
+	s->n_workers = dp.n_workers;
+	s->start_time_ms = dp_now_ms();
+	s->heartbeat_ms = s->start_time_ms;
+	s->sess_capacity = dp.conf.sessions;
+	s->tsc_hz = dp.tsc_hz;
+	for (p = 0; p < dp.n_ports; p++) {
+		const struct dp_port *dpp = &dp.port[p];
+		const struct dpw_port_conf *pc = &dp.conf.ports[p];
+		struct dpw_port_shm *ps = &s->ports[p];
+
+		snprintf(ps->name, sizeof(ps->name), "%s", dpp->name);
+		snprintf(ps->tap, sizeof(ps->tap), "dpw-%s", dpp->name);
+		ps->role = dpp->role;
+		memcpy(ps->mac, dpp->mac.addr_bytes, 6);
+		ps->addr = pc->addr;
+		ps->prefixlen = pc->prefixlen;
+		ps->mtu = pc->mtu;
+		ps->dpdk_port = dpp->port_id;
+		if (dpp->wan >= 0) {
+			struct dpw_wan_shm *ws = &s->wans[dpp->wan];
+
+			snprintf(ws->name, sizeof(ws->name), "%s", dpp->name);
+			ws->port = (uint8_t)p;
+			ws->mtu = pc->mtu;
+			ws->addr = pc->addr;
+			ws->gateway = pc->gateway;
+			ws->weight = pc->weight;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "conf", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = "/etc/dpwan/dpwan.conf";
+	char *eal_argv[DPW_MAX_EAL_ARGS + 2 * DPW_MAX_PORTS + 8];
+	char err[512];
+	unsigned int p;
+	int opt, check = 0, eal_argc, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'k':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (dpw_sysconf_load(conf_path, &dp.conf, err, sizeof(err)) != 0)
+		return fail("%s", err);
+	if (check) {
+		printf("%s: OK (%u ports)\n", conf_path, dp.conf.n_ports);
+		return 0;
+	}
+
+	eal_argc = build_eal_args(&dp.conf, eal_argv, RTE_DIM(eal_argv), argv[0]);
+	rc = rte_eal_init(eal_argc, eal_argv);
+	if (rc < 0)
+		return fail("cannot start DPDK (EAL): %s; check hugepages (grep Huge /proc/meminfo, "
+			    "a hugetlbfs mount), that no other dataplane uses file prefix '%s', "
+			    "and system.eal_args in %s", rte_strerror(rte_errno),
+			    dp.conf.file_prefix, conf_path);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	dp.n_workers = rte_lcore_count() - 1;
+	if (dp.n_workers == 0 || dp.n_workers > DPW_MAX_WORKERS) {
+		rc = fail("%u worker lcores: 1 to %d are supported; give EAL more lcores "
+			  "(system.eal_args --lcores) — the first is the main lcore",
+			  dp.n_workers, DPW_MAX_WORKERS);
+		goto out_eal;
+	}
+	dp.tsc_hz = rte_get_tsc_hz();
+	dp.start_tsc = rte_rdtsc();
+	if ((rc = create_shared()) != 0)
+		goto out_eal;
+	dp.pool = rte_pktmbuf_pool_create("dp_mbufs", dp.conf.mbufs, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (dp.pool == NULL) {
+		rc = fail("cannot create %u mbufs (system.mbufs): %s", dp.conf.mbufs,
+			  rte_strerror(rte_errno));
+		goto out_eal;
+	}
+
+	for (p = 0; p < dp.conf.n_ports; p++) {
+		const struct dpw_port_conf *pc = &dp.conf.ports[p];
+		struct dp_port *dpp = &dp.port[p];
+
+		dpp->wan = -1;
+		if (pc->role == DPW_ROLE_WAN) {
+			dpp->wan = (int)dp.n_wans;
+			dp.wan_port[dp.n_wans++] = p;
+		} else {
+			dp.lan = p;
+		}
+		if (dp_port_open(dpp, pc, p, (uint16_t)dp.n_workers, dp.pool, err, sizeof(err))
+		    != 0) {
+			rc = fail("%s", err);
+			goto out_ports;
+		}
+		dp.n_ports++;
+	}
+	fill_shared();
+	for (p = 0; p < dp.n_wans; p++)
+		dp.wst[p].admin = (uint8_t)dp.conf.ports[dp.wan_port[p]].enabled;
+	if ((rc = create_workers()) != 0)
+		goto out_ports;
+	if (dp_gen_publish() != 0) {
+		rc = fail("out of memory for the WAN view");
+		goto out_ports;
+	}
+
+	RTE_LCORE_FOREACH_WORKER(p)
+		rte_eal_remote_launch(dp_worker_main, dp.workers[rte_lcore_index(p) - 1], p);
+
+	printf("dpwan-dataplane: ready: %u worker(s), %u port(s), file prefix %s\n",
+	       dp.n_workers, dp.n_ports, dp.conf.file_prefix);
+	fflush(stdout);
+
+	dp_mgmt_loop();
+
+	printf("dpwan-dataplane: stopping\n");
+	fflush(stdout);
+	rte_eal_mp_wait_lcore();
+	dp_gen_reclaim(1);
+	rc = 0;
+out_ports:
+	for (p = 0; p < dp.n_ports; p++)
+		dp_port_close(&dp.port[p]);
+out_eal:
+	rte_eal_cleanup();
+	dpw_sysconf_free(&dp.conf);
+	return rc;
+}

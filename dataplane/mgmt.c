@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The main lcore's loop: serve control messages (one dispatch switch, every request
+ * answered), move exception-path traffic between the workers, the kernel TAPs and the
+ * wire, run ARP and hold timers, watch link state, copy port counters into shared
+ * memory, bump the heartbeat, and reclaim old WAN views after their grace period.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "dataplane/dp.h"
+#include "lib/msg/dpw_msg.h"
+#include "lib/pkt/dpw_pkt.h"
+
+#define MSG_BURST 16
+
+uint64_t
+dp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+reply(const struct dpw_msg *req, int status)
+{
+	struct dpw_msg r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = DPW_MSG_REPLY;
+	r.req_op = req->op;
+	r.seq = req->seq;
+	r.status = status;
+	r.u.reply.wan_view_gen = dp.shm->wan_view_gen;
+	/* never wait: a control process that stopped reading times out on its own */
+	(void)rte_ring_enqueue_elem(dp.d2c, &r, sizeof(r));
+}
+
+static int
+wan_admin(const struct dpw_msg_wan_admin *a)
+{
+	struct dp_wan_state *ws;
+
+	if (a->wan >= dp.n_wans || a->up > 1)
+		return -EINVAL;
+	ws = &dp.wst[a->wan];
+	if (ws->admin == a->up)
+		return 0;
+	ws->admin = (uint8_t)a->up;
+	dp.shm->wans[a->wan].admin_changes++;
+	RTE_LOG(NOTICE, USER1, "wan %s administratively %s\n", dp.port[dp.wan_port[a->wan]].name,
+		a->up ? "enabled" : "disabled");
+	return dp_gen_publish();
+}
+
+static unsigned int
+serve_messages(void)
+{
+	struct dpw_msg msgs[MSG_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_dequeue_burst_elem(dp.c2d, msgs, sizeof(msgs[0]), MSG_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		const struct dpw_msg *m = &msgs[i];
+
+		switch (m->op) {
+		case DPW_MSG_NOP:
+			reply(m, 0);
+			break;
+		case DPW_MSG_HELLO:
+			RTE_LOG(NOTICE, USER1, "control process %d attached\n", m->u.hello.pid);
+			reply(m, 0);
+			break;
+		case DPW_MSG_WAN_ADMIN:
+			reply(m, wan_admin(&m->u.wan_admin));
+			break;
+		default:
+			reply(m, -ENOTSUP);
+			break;
+		}
+	}
+	return n;
+}
+
+static unsigned int
+serve_slow_path(uint64_t now)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n, i, total = 0, p;
+
+	n = rte_ring_dequeue_burst(dp.slow, (void **)pkts, DP_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		uint16_t type = dpw_get16(d + 12);
+
+		if (type == DPW_ETHERTYPE_VLAN && rte_pktmbuf_data_len(pkts[i]) >= 18)
+			type = dpw_get16(d + 16);
+		if (type == DPW_ETHERTYPE_ARP)
+			dp_nbr_input(pkts[i]);
+		else
+			dp_nbr_to_tap(pkts[i], pkts[i]->port);
+	}
+	total += n;
+
+	n = rte_ring_dequeue_burst(dp.hold, (void **)pkts, DP_BURST, NULL);
+	for (i = 0; i < n; i++)
+		dp_hold_input(pkts[i], now);
+	total += n;
+
+	/* what the kernel sends on a TAP goes out of that port */
+	for (p = 0; p < dp.n_ports; p++) {
+		n = rte_eth_rx_burst(dp.port[p].tap_id, 0, pkts, DP_BURST);
+		for (i = 0; i < n; i++) {
+			const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+			/* the dataplane answers ARP for our addresses itself */
+			if (rte_pktmbuf_data_len(pkts[i]) >= 22 &&
+			    dpw_get16(d + 12) == DPW_ETHERTYPE_ARP && dpw_get16(d + 20) == 2) {
+				rte_pktmbuf_free(pkts[i]);
+				continue;
+			}
+			dp_inject(pkts[i], dp.port[p].port_id);
+		}
+		total += n;
+	}
+	return total;
+}
+
+static void
+poll_links(void)
+{
+	unsigned int p;
+	int changed = 0;
+
+	for (p = 0; p < dp.n_ports; p++) {
+		struct rte_eth_link link;
+		struct dpw_port_shm *ps = &dp.shm->ports[p];
+		int wan = dp.port[p].wan;
+
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(dp.port[p].port_id, &link) != 0)
+			continue;
+		if (ps->link_up != link.link_status)
+			RTE_LOG(NOTICE, USER1, "port %s link %s\n", dp.port[p].name,
+				link.link_status ? "up" : "down");
+		ps->link_up = link.link_status;
+		if (wan >= 0 && dp.wst[wan].link_up != link.link_status) {
+			dp.wst[wan].link_up = link.link_status;
+			if (!link.link_status)
+				dp.wst[wan].gw_resolved = 0;   /* resolve again when it is back */
+			dp.wst[wan].next_arp_tsc = 0;
+			changed = 1;
+		}
+	}
+	if (changed)
+		dp_gen_publish();
+}
+
+static void
+copy_port_stats(void)
+{
+	unsigned int p;
+
+	for (p = 0; p < dp.n_ports; p++) {
+		struct rte_eth_stats st;
+		struct dpw_port_shm *ps = &dp.shm->ports[p];
+
+		if (rte_eth_stats_get(dp.port[p].port_id, &st) != 0)
+			continue;
+		ps->rx_pkts = st.ipackets;
+		ps->tx_pkts = st.opackets;
+		ps->rx_bytes = st.ibytes;
+		ps->tx_bytes = st.obytes;
+		ps->rx_missed = st.imissed;
+		ps->rx_errors = st.ierrors;
+		ps->tx_errors = st.oerrors;
+	}
+}
+
+void
+dp_mgmt_loop(void)
+{
+	uint64_t next_tick = 0, next_sec = 0, ms_100 = dp.tsc_hz / 10;
+	struct dpw_lcore_stats *st = &dp.shm->lcore[DPW_SHM_MAIN_SLOT];
+
+	while (!__atomic_load_n(&dp.quit, __ATOMIC_RELAXED)) {
+		uint64_t now = rte_rdtsc();
+		unsigned int work;
+
+		work = serve_messages();
+		work += serve_slow_path(now);
+		if (now >= next_tick) {
+			dp_nbr_tick(now);
+			dp_hold_tick(now);
+			dp_gen_reclaim(0);
+			dp.shm->heartbeat_ms = dp_now_ms();
+			next_tick = now + ms_100;
+		}
+		if (now >= next_sec) {
+			poll_links();
+			copy_port_stats();
+			next_sec = now + dp.tsc_hz;
+		}
+		st->iterations++;
+		if (work == 0)
+			usleep(200);
+	}
+}

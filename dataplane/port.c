@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Port bring-up at start (main thread, before the lcores run): probe the wire device
+ * (vdev or PCI), give it one RX and one TX queue per worker, and create the port's
+ * kernel TAP ("dpw-<name>") with the same MAC, the port's address and MTU — the
+ * exception path through which the kernel sees the router's own traffic.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include "dataplane/port.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+static int
+find_port(const char *name, uint16_t *port_id)
+{
+	return rte_eth_dev_get_port_by_name(name, port_id) == 0 ? 0 : -ENODEV;
+}
+
+static int
+setup_queues(uint16_t port_id, uint16_t nq, struct rte_mempool *pool, char *err, size_t errlen,
+	     const char *what)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t q, rxd = RX_DESC, txd = TX_DESC;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot read device info: %s", what, strerror(-rc));
+		return rc;
+	}
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		snprintf(err, errlen, "%s: needs %u queues (one per worker), the device has %u rx / %u tx",
+			 what, nq, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	if (nq > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+		conf.rx_adv_conf.rss_conf.rss_hf &= info.flow_type_rss_offloads;
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	rc = rte_eth_dev_configure(port_id, nq, nq, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rxd, &txd);
+	for (q = 0; rc == 0 && q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(port_id, q, rxd, rte_eth_dev_socket_id(port_id), NULL,
+					    pool);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(port_id, q, txd, rte_eth_dev_socket_id(port_id),
+						    NULL);
+	}
+	if (rc == 0)
+		rc = rte_eth_dev_start(port_id);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: cannot configure or start: %s", what, strerror(-rc));
+	return rc;
+}
+
+static int
+ifreq_ioctl(int fd, unsigned long req, struct ifreq *ifr, const char *ifname)
+{
+	snprintf(ifr->ifr_name, IFNAMSIZ, "%s", ifname);
+	return ioctl(fd, req, ifr) == 0 ? 0 : -errno;
+}
+
+/* Give the kernel side of a TAP the port's address, mask and MTU, and bring it up. */
+static int
+configure_tap_kernel(const char *ifname, uint32_t addr_be, uint32_t mask_be, uint16_t mtu,
+		     char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int fd, rc;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: socket: %s", ifname, strerror(errno));
+		return -errno;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = addr_be;
+	rc = ifreq_ioctl(fd, SIOCSIFADDR, &ifr, ifname);
+	if (rc == 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = mask_be;
+		rc = ifreq_ioctl(fd, SIOCSIFNETMASK, &ifr, ifname);
+	}
+	if (rc == 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_mtu = mtu;
+		rc = ifreq_ioctl(fd, SIOCSIFMTU, &ifr, ifname);
+	}
+	if (rc == 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		rc = ifreq_ioctl(fd, SIOCGIFFLAGS, &ifr, ifname);
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (rc == 0)
+			rc = ifreq_ioctl(fd, SIOCSIFFLAGS, &ifr, ifname);
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "%s: cannot set address/MTU: %s", ifname, strerror(-rc));
+	close(fd);
+	return rc;
+}
+
+int
+dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx,
+	     uint16_t n_workers, struct rte_mempool *pool, char *err, size_t errlen)
+{
+	char devargs[DPW_DEVICE_LEN + 32], name[DPW_DEVICE_LEN], what[DPW_DEVICE_LEN + 32];
+	char tapname[IFNAMSIZ];
+	uint32_t mask;
+	int rc;
+
+	snprintf(what, sizeof(what), "port '%s' (%s)", pc->name, pc->device);
+	snprintf(name, sizeof(name), "%s", pc->device);
+	name[strcspn(name, ",")] = '\0';
+	if (!pc->is_pci) {
+		snprintf(devargs, sizeof(devargs), "%s", pc->device);
+		if (strncmp(name, "net_af_packet", 13) == 0 && strstr(pc->device, "qpairs=") == NULL)
+			snprintf(devargs, sizeof(devargs), "%s,qpairs=%u", pc->device, n_workers);
+		rc = rte_dev_probe(devargs);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: cannot create the device: %s (does the interface exist?)",
+				 what, strerror(-rc));
+			return rc;
+		}
+	}
+	if (find_port(name, &p->port_id) != 0) {
+		snprintf(err, errlen, "%s: no such DPDK port (for PCI, is the NIC bound to vfio-pci?)",
+			 what);
+		return -ENODEV;
+	}
+	rc = setup_queues(p->port_id, n_workers, pool, err, errlen, what);
+	if (rc != 0)
+		return rc;
+	rte_eth_macaddr_get(p->port_id, &p->mac);
+
+	snprintf(p->name, sizeof(p->name), "%s", pc->name);
+	p->role = pc->role;
+	p->addr = htonl(pc->addr);
+	mask = pc->prefixlen ? 0xffffffffu << (32 - pc->prefixlen) : 0;
+	p->mask = htonl(mask);
+	p->mtu = pc->mtu;
+
+	/* the exception path: a kernel TAP with the port's MAC, address and MTU */
+	snprintf(tapname, sizeof(tapname), "dpw-%s", pc->name);
+	snprintf(name, sizeof(name), "net_tap%u", idx);
+	snprintf(devargs, sizeof(devargs),
+		 "%s,iface=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x", name, tapname,
+		 p->mac.addr_bytes[0], p->mac.addr_bytes[1], p->mac.addr_bytes[2],
+		 p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
+	rc = rte_dev_probe(devargs);
+	if (rc != 0 || find_port(name, &p->tap_id) != 0) {
+		snprintf(err, errlen, "%s: cannot create TAP %s: %s (is /dev/net/tun there?)", what,
+			 tapname, strerror(rc ? -rc : ENODEV));
+		return rc ? rc : -ENODEV;
+	}
+	snprintf(what, sizeof(what), "TAP %s", tapname);
+	rc = setup_queues(p->tap_id, 1, pool, err, errlen, what);
+	if (rc != 0)
+		return rc;
+	return configure_tap_kernel(tapname, p->addr, p->mask, p->mtu, err, errlen);
+}
+
+void
+dp_port_close(struct dp_port *p)
+{
+	rte_eth_dev_stop(p->tap_id);
+	rte_eth_dev_close(p->tap_id);
+	rte_eth_dev_stop(p->port_id);
+	rte_eth_dev_close(p->port_id);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Port and TAP bring-up; main thread at start and stop only.
+ */
+#ifndef DP_PORT_H
+#define DP_PORT_H
+
+#include <stddef.h>
+
+#include "dataplane/dp.h"
+
+/*
+ * Open port idx per its configuration: the wire device with n_workers queue pairs and
+ * its kernel TAP. 0, or -errno with a one-line reason in err.
+ */
+int dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx,
+		 uint16_t n_workers, struct rte_mempool *pool, char *err, size_t errlen);
+
+/* Stop and close the TAP and the wire device. */
+void dp_port_close(struct dp_port *p);
+
+#endif

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * LAN ingress on a worker lcore: parse, punt what is for the router, then per burst
+ * compute every flow key and prefetch its bucket ("bulk hit"), translate hits, and
+ * create sessions for misses (pick a WAN by weight, bind a NAT port) before sending the
+ * packet out of its WAN with the gateway's MAC.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "dataplane/worker.h"
+
+struct pkt_ctx {
+	struct dpw_pkt_info pi;
+	struct dp_flow_key key;
+	uint64_t hash;
+	int icmp_err;             /* key is the quoted packet's flow */
+	struct dpw_pkt_inner in;
+};
+
+struct taken_arg {
+	struct dp_ct *ct;
+	struct dp_flow_key reply;
+};
+
+static int
+port_taken(void *arg, uint16_t port)
+{
+	struct taken_arg *t = arg;
+
+	t->reply.dport = rte_cpu_to_be_16(port);
+	return dp_ct_exists(t->ct, &t->reply);
+}
+
+static inline int
+for_router(const struct dp_port *p, uint32_t dst)
+{
+	unsigned int i;
+
+	if (dst == p->addr || dst == 0xffffffffu || (rte_be_to_cpu_32(dst) >> 28) == 0xe)
+		return 1;
+	if (dst == (p->addr | ~p->mask))
+		return 1;
+	for (i = 0; i < dp.n_ports; i++)
+		if (dp.port[i].addr == dst)
+			return 1;
+	return 0;
+}
+
+static struct dp_sess *
+create_session(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
+	       struct pkt_ctx *c)
+{
+	const struct dpw_pkt_info *pi = &c->pi;
+	struct taken_arg t;
+	struct dp_sess *s;
+	uint16_t port, pref;
+	int wan, err;
+
+	if (pi->proto == DPW_IPPROTO_TCP &&
+	    (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK | DPW_TCP_RST)) != DPW_TCP_SYN) {
+		dp_drop(w, m, DPW_DROP_TCP_NOT_SYN);
+		return NULL;
+	}
+	if (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_type != DPW_ICMP_ECHO) {
+		dp_drop(w, m, DPW_DROP_NO_SESSION);
+		return NULL;
+	}
+	wan = dp_wrr_pick(&w->wrr, v->weight, v->usable, v->n_wans);
+	if (wan < 0) {
+		if (v->n_resolving > 0) {
+			/* a WAN is up but its gateway's MAC is being resolved: the main lcore
+			 * holds the packet briefly and gives it back to this worker */
+			m->port = (uint16_t)dp.lan;
+			m->hash.usr = w->idx;
+			if (rte_ring_enqueue(dp.hold, m) == 0)
+				return NULL;
+		}
+		dp_drop(w, m, DPW_DROP_NO_WAN);
+		return NULL;
+	}
+	t.ct = &w->ct;
+	memset(&t.reply, 0, sizeof(t.reply));
+	t.reply.src = pi->dst;
+	t.reply.dst = v->wan[wan].addr;
+	t.reply.sport = pi->dport;
+	t.reply.proto = pi->proto;
+	t.reply.zone = v->wan[wan].port;
+	t.reply.family = 4;
+	pref = rte_be_to_cpu_16(pi->sport);
+	port = dp_nat_alloc(&w->nat, pref, port_taken, &t);
+	if (port == 0) {
+		dp_drop(w, m, DPW_DROP_NAT_EXHAUSTED);
+		return NULL;
+	}
+	t.reply.dport = rte_cpu_to_be_16(port);
+	s = dp_ct_create(&w->ct, &c->key, &t.reply, w->now, &err);
+	if (s == NULL) {
+		dp_drop(w, m, DPW_DROP_TABLE_FULL);
+		return NULL;
+	}
+	s->wan = (uint8_t)wan;
+	memcpy(s->client_mac, rte_pktmbuf_mtod_offset(m, uint8_t *, 6), 6);
+	w->st->sess_created++;
+	w->st->wan_sess_created[wan]++;
+	return s;
+}
+
+static void
+forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, struct pkt_ctx *c)
+{
+	const struct dp_port *lan = &dp.port[dp.lan];
+	struct dpw_pkt_info *pi = &c->pi;
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct dp_wan_entry *we;
+	struct dp_sess *s;
+	int dir;
+
+	s = dp_ct_lookup(&w->ct, &c->key, c->hash, &dir);
+	if (c->icmp_err) {
+		if (s == NULL || dir != DP_DIR_ORIG || !v->usable[s->wan]) {
+			dp_drop(w, m, DPW_DROP_ICMP_ERR_NO_SESSION);
+			return;
+		}
+		we = &v->wan[s->wan];
+		if (pi->ttl <= 1) {
+			dp_drop(w, m, DPW_DROP_TTL_EXCEEDED);
+			return;
+		}
+		dp_icmp_translate_error(d, pi, &c->in, 0, we->addr, s->key[DP_DIR_REPLY].dport);
+		dpw_ipv4_dec_ttl(d + pi->l3_off);
+		goto send;
+	}
+	if (s != NULL && !v->usable[s->wan]) {
+		/* its WAN went away: bind the flow again on a usable one */
+		dp_ct_delete(&w->ct, s);
+		w->st->sess_closed++;
+		s = NULL;
+	}
+	if (pi->ttl <= 1) {
+		dp_icmp_reply_error(w, m, pi, dp.lan, DPW_ICMP_TIMXCEED, 0, 0, lan->addr,
+				    DPW_DROP_TTL_EXCEEDED);
+		return;
+	}
+	if (s == NULL) {
+		s = create_session(w, v, m, c);
+		if (s == NULL)
+			return;
+	}
+	we = &v->wan[s->wan];
+	if (pi->ip_len > we->mtu) {
+		if (d[pi->l3_off + 6] & 0x40)
+			dp_icmp_reply_error(w, m, pi, dp.lan, DPW_ICMP_UNREACH,
+					    DPW_ICMP_UNREACH_NEEDFRAG, we->mtu, lan->addr,
+					    DPW_DROP_FRAG_NEEDED);
+		else
+			dp_drop(w, m, DPW_DROP_FRAG_NEEDED);
+		return;
+	}
+	dp_ct_touch(s, DP_DIR_ORIG, pi->ip_len, pi->proto, pi->tcp_flags, w->now);
+	dp_nat_rewrite(d, pi, 1, we->addr, s->key[DP_DIR_REPLY].dport);
+	dpw_ipv4_dec_ttl(d + pi->l3_off);
+	if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN))
+		w->st->mss_clamped += (uint64_t)dpw_tcp_clamp_mss(d + pi->l4_off,
+			(uint32_t)(d[pi->l4_off + 12] >> 4) * 4, we->mss);
+send:
+	dp_set_eth(d, &we->gw_mac, &we->src_mac);
+	w->st->wan_tx_pkts[s->wan]++;
+	w->st->wan_tx_bytes[s->wan] += rte_pktmbuf_pkt_len(m);
+	dp_tx(w, we->port, m);
+}
+
+void
+dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,
+	     uint16_t n)
+{
+	const struct dp_port *lan = &dp.port[dp.lan];
+	struct pkt_ctx ctx[DP_BURST];
+	struct rte_mbuf *fwd[DP_BURST];
+	uint16_t i, nf = 0;
+
+	/* pass 1: parse, punt, build keys, prefetch buckets */
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_ctx *c = &ctx[nf];
+		struct dpw_pkt_info *pi = &c->pi;
+		unsigned int reason;
+		uint8_t *d;
+
+		if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+			dp_drop(w, m, DPW_DROP_NO_MBUF);
+			continue;
+		}
+		d = rte_pktmbuf_mtod(m, uint8_t *);
+		if (dpw_pkt_parse(d, rte_pktmbuf_data_len(m), pi, &reason) != 0) {
+			dp_drop(w, m, reason);
+			continue;
+		}
+		if (pi->l3 == DPW_L3_ARP || for_router(lan, pi->dst)) {
+			dp_punt(w, m, dp.lan);
+			continue;
+		}
+		if ((pi->dst & lan->mask) == (lan->addr & lan->mask)) {
+			dp_drop(w, m, DPW_DROP_NOT_FOR_US);
+			continue;
+		}
+		if (pi->frag) {
+			dp_drop(w, m, DPW_DROP_FRAGMENT);
+			continue;
+		}
+		if (pi->has_vlan)
+			d = dp_strip_vlan(m, pi);
+		memset(&c->key, 0, sizeof(c->key));
+		c->icmp_err = 0;
+		c->key.family = 4;
+		c->key.zone = (uint8_t)dp.lan;
+		switch (pi->proto) {
+		case DPW_IPPROTO_TCP:
+		case DPW_IPPROTO_UDP:
+			break;
+		case DPW_IPPROTO_ICMP:
+			if (pi->icmp_kind == DPW_ICMP_KIND_QUERY)
+				break;
+			if (pi->icmp_kind == DPW_ICMP_KIND_ERROR &&
+			    dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0) {
+				/* about a packet the host received: find its session by the
+				 * quoted packet, reversed */
+				c->icmp_err = 1;
+				c->key.src = c->in.dst;
+				c->key.dst = c->in.src;
+				c->key.sport = c->in.dport;
+				c->key.dport = c->in.sport;
+				c->key.proto = c->in.proto;
+				goto keyed;
+			}
+			/* fall through */
+		default:
+			dp_drop(w, m, DPW_DROP_UNSUPPORTED_PROTO);
+			continue;
+		}
+		c->key.src = pi->src;
+		c->key.dst = pi->dst;
+		c->key.sport = pi->sport;
+		c->key.dport = pi->dport;
+		c->key.proto = pi->proto;
+keyed:
+		c->hash = dp_ct_hash(&c->key);
+		dp_ct_prefetch(&w->ct, c->hash);
+		fwd[nf++] = m;
+	}
+	/* pass 2: look up and forward */
+	for (i = 0; i < nf; i++)
+		forward(w, v, fwd[i], &ctx[i]);
+}

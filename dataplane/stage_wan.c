@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * WAN ingress on a worker lcore: replies to NATed sessions are handed to the worker
+ * whose port slice holds them, looked up in bulk, translated back (including ICMP errors
+ * about NATed flows) and sent to the LAN host; everything else addressed to the WAN
+ * address goes to the kernel through the exception path.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "dataplane/worker.h"
+
+struct pkt_ctx {
+	struct dpw_pkt_info pi;
+	struct dp_flow_key key;
+	uint64_t hash;
+	int icmp_err;
+	struct dpw_pkt_inner in;
+};
+
+static void
+deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
+	struct rte_mbuf *m, struct pkt_ctx *c)
+{
+	const struct dp_port *p = &dp.port[pidx], *lan = &dp.port[dp.lan];
+	struct dpw_pkt_info *pi = &c->pi;
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct dp_sess *s;
+	int dir;
+
+	s = dp_ct_lookup(&w->ct, &c->key, c->hash, &dir);
+	if (s == NULL || dir != DP_DIR_REPLY) {
+		/* not ours: the appliance's own traffic (health checks, DHCP...) */
+		dp_punt(w, m, pidx);
+		return;
+	}
+	if (pi->ttl <= 1) {
+		dp_icmp_reply_error(w, m, pi, pidx, DPW_ICMP_TIMXCEED, 0, 0, p->addr,
+				    DPW_DROP_TTL_EXCEEDED);
+		return;
+	}
+	if (c->icmp_err) {
+		dp_icmp_translate_error(d, pi, &c->in, 1, s->key[DP_DIR_ORIG].src,
+					s->key[DP_DIR_ORIG].sport);
+		w->st->icmp_errors_translated++;
+	} else {
+		dp_ct_touch(s, DP_DIR_REPLY, pi->ip_len, pi->proto, pi->tcp_flags, w->now);
+		dp_nat_rewrite(d, pi, 0, s->key[DP_DIR_ORIG].src, s->key[DP_DIR_ORIG].sport);
+		if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN) &&
+		    s->wan < v->n_wans)
+			w->st->mss_clamped += (uint64_t)dpw_tcp_clamp_mss(d + pi->l4_off,
+				(uint32_t)(d[pi->l4_off + 12] >> 4) * 4, v->wan[s->wan].mss);
+	}
+	dpw_ipv4_dec_ttl(d + pi->l3_off);
+	dp_set_eth(d, (const struct rte_ether_addr *)s->client_mac, &lan->mac);
+	dp_tx(w, dp.lan, m);
+}
+
+void
+dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
+	     struct rte_mbuf **pkts, uint16_t n, int owned)
+{
+	const struct dp_port *p = &dp.port[pidx];
+	struct pkt_ctx ctx[DP_BURST];
+	struct rte_mbuf *fwd[DP_BURST];
+	uint16_t i, nf = 0;
+	int wan = p->wan;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_ctx *c = &ctx[nf];
+		struct dpw_pkt_info *pi = &c->pi;
+		unsigned int reason;
+		uint16_t natport;
+		uint8_t *d;
+		int owner;
+
+		if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+			dp_drop(w, m, DPW_DROP_NO_MBUF);
+			continue;
+		}
+		if (!owned) {
+			w->st->wan_rx_pkts[wan]++;
+			w->st->wan_rx_bytes[wan] += rte_pktmbuf_pkt_len(m);
+		}
+		d = rte_pktmbuf_mtod(m, uint8_t *);
+		if (dpw_pkt_parse(d, rte_pktmbuf_data_len(m), pi, &reason) != 0) {
+			dp_drop(w, m, reason);
+			continue;
+		}
+		if (pi->l3 == DPW_L3_ARP) {
+			dp_punt(w, m, pidx);
+			continue;
+		}
+		if (pi->dst != p->addr) {
+			if (pi->dst == 0xffffffffu || pi->dst == (p->addr | ~p->mask) ||
+			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe)
+				dp_punt(w, m, pidx);
+			else
+				dp_drop(w, m, DPW_DROP_NOT_FOR_US);
+			continue;
+		}
+		if (pi->frag) {
+			dp_punt(w, m, pidx);   /* only the kernel reassembles */
+			continue;
+		}
+		if (pi->has_vlan)
+			d = dp_strip_vlan(m, pi);
+		memset(&c->key, 0, sizeof(c->key));
+		c->key.family = 4;
+		c->key.zone = (uint8_t)pidx;
+		c->icmp_err = 0;
+		if (pi->proto == DPW_IPPROTO_TCP || pi->proto == DPW_IPPROTO_UDP ||
+		    (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_type == DPW_ICMP_ECHOREPLY)) {
+			c->key.src = pi->src;
+			c->key.dst = pi->dst;
+			c->key.sport = pi->sport;
+			c->key.dport = pi->dport;
+			c->key.proto = pi->proto;
+			natport = pi->dport;
+		} else if (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_kind == DPW_ICMP_KIND_ERROR &&
+			   dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0 &&
+			   c->in.src == p->addr) {
+			/* about a packet we sent: its session is the quoted flow reversed */
+			c->icmp_err = 1;
+			c->key.src = c->in.dst;
+			c->key.dst = c->in.src;
+			c->key.sport = c->in.dport;
+			c->key.dport = c->in.sport;
+			c->key.proto = c->in.proto;
+			natport = c->in.sport;
+		} else {
+			dp_punt(w, m, pidx);
+			continue;
+		}
+		owner = dp_nat_owner(rte_be_to_cpu_16(natport), dp.conf.nat_port_min,
+				     dp.conf.nat_port_max, dp.n_workers);
+		if (owner < 0) {
+			dp_punt(w, m, pidx);   /* the kernel's own ports */
+			continue;
+		}
+		if ((unsigned int)owner != w->idx) {
+			dp_handoff(w, m, pidx, (unsigned int)owner);
+			continue;
+		}
+		c->hash = dp_ct_hash(&c->key);
+		dp_ct_prefetch(&w->ct, c->hash);
+		fwd[nf++] = m;
+	}
+	for (i = 0; i < nf; i++)
+		deliver(w, v, pidx, fwd[i], &ctx[i]);
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Helpers shared by the worker's pipeline stages: transmit buffering, drops, punts to the
+ * exception path, handoff to the owning worker, and the NAT header rewrite. Worker lcores
+ * only; every function works on the calling worker's own state.
+ */
+#ifndef DP_WORKER_H
+#define DP_WORKER_H
+
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/dp.h"
+#include "lib/pkt/dpw_csum.h"
+#include "lib/pkt/dpw_pkt.h"
+
+void dp_worker_flush(struct dp_worker *w, unsigned int pidx);
+
+static inline void
+dp_tx(struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m)
+{
+	struct dp_txq *q = &w->txq[pidx];
+
+	q->m[q->n++] = m;
+	if (q->n == RTE_DIM(q->m))
+		dp_worker_flush(w, pidx);
+}
+
+static inline void
+dp_drop(struct dp_worker *w, struct rte_mbuf *m, unsigned int reason)
+{
+	w->st->drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Hand a frame received on port index pidx to the main lcore (ARP, the kernel TAP). */
+static inline void
+dp_punt(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx)
+{
+	m->port = (uint16_t)pidx;
+	if (rte_ring_enqueue(dp.slow, m) != 0) {
+		dp_drop(w, m, DPW_DROP_PUNT_FULL);
+		return;
+	}
+	w->st->punted++;
+}
+
+/* Give a WAN-side packet to the worker whose NAT slice holds its port. */
+static inline void
+dp_handoff(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx, unsigned int owner)
+{
+	m->port = (uint16_t)pidx;
+	if (rte_ring_enqueue(dp.workers[owner]->handoff, m) != 0) {
+		dp_drop(w, m, DPW_DROP_HANDOFF_FULL);
+		return;
+	}
+	w->st->handoff_out++;
+}
+
+static inline void
+dp_set_eth(uint8_t *d, const struct rte_ether_addr *dst, const struct rte_ether_addr *src)
+{
+	memcpy(d, dst, 6);
+	memcpy(d + 6, src, 6);
+}
+
+/*
+ * Rewrite one side of a translated packet: the source (change_src) or destination
+ * address to addr, and the matching port (ICMP query: the identifier) to port, with
+ * incremental updates of the IP and L4 checksums. Values in network byte order.
+ */
+static inline void
+dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32_t addr,
+	       uint16_t port)
+{
+	uint8_t *ip = d + pi->l3_off, *l4 = d + pi->l4_off;
+	uint8_t *aptr = ip + (change_src ? 12 : 16);
+	uint32_t old_addr;
+	uint16_t csum, old_port;
+
+	memcpy(&old_addr, aptr, 4);
+	memcpy(aptr, &addr, 4);
+	memcpy(&csum, ip + 10, 2);
+	csum = dpw_csum_update32(csum, old_addr, addr);
+	memcpy(ip + 10, &csum, 2);
+
+	switch (pi->proto) {
+	case DPW_IPPROTO_TCP:
+		memcpy(&old_port, l4 + (change_src ? 0 : 2), 2);
+		memcpy(l4 + (change_src ? 0 : 2), &port, 2);
+		memcpy(&csum, l4 + 16, 2);
+		csum = dpw_csum_update32(csum, old_addr, addr);
+		csum = dpw_csum_update16(csum, old_port, port);
+		memcpy(l4 + 16, &csum, 2);
+		break;
+	case DPW_IPPROTO_UDP:
+		memcpy(&old_port, l4 + (change_src ? 0 : 2), 2);
+		memcpy(l4 + (change_src ? 0 : 2), &port, 2);
+		memcpy(&csum, l4 + 6, 2);
+		if (csum != 0) {  /* 0: no checksum, stays so */
+			csum = dpw_csum_update32(csum, old_addr, addr);
+			csum = dpw_csum_update16(csum, old_port, port);
+			if (csum == 0)
+				csum = 0xffff;
+			memcpy(l4 + 6, &csum, 2);
+		}
+		break;
+	case DPW_IPPROTO_ICMP:
+		memcpy(&old_port, l4 + 4, 2);
+		memcpy(l4 + 4, &port, 2);
+		memcpy(&csum, l4 + 2, 2);
+		csum = dpw_csum_update16(csum, old_port, port);
+		memcpy(l4 + 2, &csum, 2);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Drop the 802.1Q tag of a parsed frame (per-VLAN zones come later). */
+static inline uint8_t *
+dp_strip_vlan(struct rte_mbuf *m, struct dpw_pkt_info *pi)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memmove(d + 4, d, 12);
+	rte_pktmbuf_adj(m, 4);
+	pi->l3_off -= 4;
+	pi->l4_off -= 4;
+	pi->has_vlan = 0;
+	return rte_pktmbuf_mtod(m, uint8_t *);
+}
+
+/* Stages (one file each). */
+void dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,
+		  uint16_t n);
+void dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
+		  struct rte_mbuf **pkts, uint16_t n, int owned);
+
+/*
+ * Turn m into an ICMP error (type, code, mtu) about itself, from src (network order),
+ * and send it back out port pidx to the frame's source MAC. Counts `reason` as the
+ * original's drop reason.
+ */
+void dp_icmp_reply_error(struct dp_worker *w, struct rte_mbuf *m, const struct dpw_pkt_info *pi,
+			 unsigned int pidx, uint8_t type, uint8_t code, uint16_t mtu,
+			 uint32_t src, unsigned int reason);
+
+/*
+ * Translate an ICMP error about a NATed flow: the outer address on one side and the
+ * quoted packet's address and port on the other. to_lan: the error came from the WAN and
+ * goes to the LAN host. Recomputes the ICMP checksum.
+ */
+void dp_icmp_translate_error(uint8_t *d, const struct dpw_pkt_info *pi,
+			     const struct dpw_pkt_inner *in, int to_lan, uint32_t addr,
+			     uint16_t port);
+
+#endif
