@@ -225,18 +225,21 @@ admit(struct MHD_Connection *c, const char *url, const char *method, struct req_
 		return cp_api_send_error(c, MHD_HTTP_URI_TOO_LONG,
 					 "request path longer than %d bytes", CP_API_URL_MAX);
 	role = authenticate(c, &had_token);
+	if (role == CP_ROLE_NONE && had_token)
+		return send_error_with(c, MHD_HTTP_UNAUTHORIZED, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				       "Bearer realm=\"dpwan\", error=\"invalid_token\"",
+				       "invalid bearer token");
 	if (role == CP_ROLE_NONE)
 		return send_error_with(c, MHD_HTTP_UNAUTHORIZED, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-				       had_token ? "Bearer realm=\"dpwan\", error=\"invalid_token\"" :
 				       "Bearer realm=\"dpwan\"",
-				       had_token ? "invalid bearer token" :
 				       "missing 'Authorization: Bearer <token>' header");
 	if (cp_api_route_match(url, &ctx->route) < 0)
 		return cp_api_send_error(c, MHD_HTTP_NOT_FOUND, "no such resource: %s", url);
 	if (strcmp(method, ctx->route.method) != 0)
 		return send_error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED, MHD_HTTP_HEADER_ALLOW,
-				       ctx->route.method, "method %s not allowed on %s (allowed: %s)",
-				       method, url, ctx->route.method);
+				       ctx->route.method,
+				       "method %s not allowed on %s (allowed: %s)", method, url,
+				       ctx->route.method);
 	if (strcmp(method, "GET") != 0 && role != CP_ROLE_ADMIN)
 		return cp_api_send_error(c, MHD_HTTP_FORBIDDEN,
 					 "role %s may only read; %s %s needs an admin token",

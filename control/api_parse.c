@@ -106,7 +106,7 @@ cp_api_parse_admin_body(const char *body, size_t len, bool *enabled, char *err,
 			 CP_API_BODY_MAX);
 		return -EINVAL;
 	}
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (root == NULL) {
 		snprintf(err, errlen, "body: invalid JSON at line %d, column %d: %s",
 			 jerr.line, jerr.column, jerr.text);

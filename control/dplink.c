@@ -199,6 +199,7 @@ cp_dplink_attach(void)
 	const struct dpw_shm *s;
 	struct dpw_msg_hello hello;
 	struct dpw_msg m;
+	char why[128];
 	uint32_t seed;
 	int n = 0, rc;
 
@@ -227,6 +228,13 @@ cp_dplink_attach(void)
 		return -ENOENT;
 	}
 	shm = s;
+	/* A stale runtime dir of a dead primary still maps: say so instead of timing out. */
+	if (!cp_dplink_alive(why, sizeof(why))) {
+		CP_ERR("dpwan-dataplane is not running: %s", why);
+		shm = NULL;
+		c2d = d2c = NULL;
+		return -ESRCH;
+	}
 
 	/*
 	 * A random first seq: a reply to a request of a previous control instance that

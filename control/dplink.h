@@ -20,8 +20,8 @@
 /*
  * Look up the memzone and the rings, check the shm magic/ABI, drain what a previous
  * control instance left on D2C and say HELLO. 0 or -errno (-ENOENT: a DPDK object is
- * missing, -EPROTO: ABI mismatch, -ETIMEDOUT: no reply to HELLO). Main thread, once,
- * after rte_eal_init.
+ * missing, -EPROTO: ABI mismatch, -ESRCH: the dataplane is dead, -ETIMEDOUT: no reply
+ * to HELLO). Main thread, once, after rte_eal_init.
  */
 int cp_dplink_attach(void);
 

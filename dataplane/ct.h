@@ -98,18 +98,18 @@ dp_ct_count(const struct dp_ct *ct)
 /* Bytes of memory per session slot (sessions, table, free stack). */
 uint64_t dp_ct_bytes_per_session(const struct dp_ct *ct);
 
+/* Two CRC32-C passes (SSE4.2, as rte_hash uses) over the 16-byte key. */
 static inline uint64_t
 dp_ct_hash(const struct dp_flow_key *k)
 {
-	uint64_t a, b, h;
+	uint64_t a, b;
+	uint32_t lo, hi;
 
 	__builtin_memcpy(&a, k, 8);
 	__builtin_memcpy(&b, (const char *)k + 8, 8);
-	h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return h;
+	lo = (uint32_t)__builtin_ia32_crc32di(__builtin_ia32_crc32di(0x6b43a9b5u, a), b);
+	hi = (uint32_t)__builtin_ia32_crc32di(__builtin_ia32_crc32di(0x2b8d7e49u, b), a);
+	return (uint64_t)hi << 32 | lo;
 }
 
 static inline struct dp_ft_bucket *

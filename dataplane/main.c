@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,34 @@ fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+/*
+ * DPDK keeps its hugepage files after a clean exit (a secondary might still use them);
+ * nothing does here once both processes are gone, so remove ours.
+ */
+static void
+remove_hugepage_files(const char *prefix)
+{
+	char line[512], dir[256], fstype[64], pattern[512];
+	FILE *m = fopen("/proc/mounts", "r");
+
+	if (m == NULL)
+		return;
+	while (fgets(line, sizeof(line), m) != NULL) {
+		glob_t g;
+		size_t i;
+
+		if (sscanf(line, "%*s %255s %63s", dir, fstype) != 2 || strcmp(fstype, "hugetlbfs") != 0)
+			continue;
+		snprintf(pattern, sizeof(pattern), "%s/%smap_*", dir, prefix);
+		if (glob(pattern, 0, NULL, &g) != 0)
+			continue;
+		for (i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
+	fclose(m);
 }
 
 static int
@@ -308,6 +337,7 @@ out_ports:
 		dp_port_close(&dp.port[p]);
 out_eal:
 	rte_eal_cleanup();
+	remove_hugepage_files(dp.conf.file_prefix);
 	dpw_sysconf_free(&dp.conf);
 	return rc;
 }

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * GET /metrics: the shared-memory counters in the Prometheus text exposition format
+ * (version 0.0.4). Counters are summed over lcores at read time. API thread.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/api.h"
+#include "control/dplink.h"
+
+#define U64(v) ((unsigned long long)(v))
+
+static void
+family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Names in the shm are [a-z0-9_] (lib/cfg), so label values need no escaping. */
+static void
+port_metric(FILE *f, const struct dpw_shm *shm, const char *name, const char *type,
+	    const char *help, size_t off)
+{
+	unsigned int i;
+
+	family(f, name, type, help);
+	for (i = 0; i < shm->n_ports && i < DPW_MAX_PORTS; i++) {
+		const struct dpw_port_shm *p = &shm->ports[i];
+
+		fprintf(f, "%s{port=\"%.*s\"} %llu\n", name, DPW_NAME_LEN, p->name,
+			U64(*(const uint64_t *)((const char *)p + off)));
+	}
+}
+
+static void
+lcore_total(FILE *f, const struct dpw_shm *shm, const char *name, const char *type,
+	    const char *help, size_t off)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, U64(dpw_shm_sum(shm, off)));
+}
+
+#define PORT_C(f, shm, metric, field, help) \
+	port_metric(f, shm, metric, "counter", help, offsetof(struct dpw_port_shm, field))
+#define TOTAL(f, shm, metric, type, field, help) \
+	lcore_total(f, shm, metric, type, help, offsetof(struct dpw_lcore_stats, field))
+
+static void
+wan_metrics(FILE *f, const struct dpw_shm *shm)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} per_wan[] = {
+		{ "dpwan_wan_tx_packets_total", "Packets sent on the WAN.",
+		  offsetof(struct dpw_lcore_stats, wan_tx_pkts) },
+		{ "dpwan_wan_tx_bytes_total", "Bytes sent on the WAN.",
+		  offsetof(struct dpw_lcore_stats, wan_tx_bytes) },
+		{ "dpwan_wan_rx_packets_total", "Packets received on the WAN.",
+		  offsetof(struct dpw_lcore_stats, wan_rx_pkts) },
+		{ "dpwan_wan_rx_bytes_total", "Bytes received on the WAN.",
+		  offsetof(struct dpw_lcore_stats, wan_rx_bytes) },
+		{ "dpwan_wan_sessions_created_total", "Sessions bound to the WAN.",
+		  offsetof(struct dpw_lcore_stats, wan_sess_created) },
+	};
+	unsigned int i, k, n = shm->n_wans < DPW_MAX_WANS ? shm->n_wans : DPW_MAX_WANS;
+
+	family(f, "dpwan_wan_enabled", "gauge", "1 if the WAN is administratively enabled.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_wan_enabled{wan=\"%.*s\"} %d\n", DPW_NAME_LEN,
+			shm->wans[i].name, shm->wans[i].admin == DPW_WAN_ADMIN_UP);
+	family(f, "dpwan_wan_usable", "gauge",
+	       "1 if the WAN carries new sessions (enabled, link up, gateway resolved).");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_wan_usable{wan=\"%.*s\"} %d\n", DPW_NAME_LEN,
+			shm->wans[i].name, shm->wans[i].usable != 0);
+	family(f, "dpwan_wan_gateway_resolved", "gauge", "1 if the gateway MAC is known.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_wan_gateway_resolved{wan=\"%.*s\"} %d\n", DPW_NAME_LEN,
+			shm->wans[i].name, shm->wans[i].gw_resolved != 0);
+	family(f, "dpwan_wan_weight", "gauge", "Share of new sessions given to the WAN.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_wan_weight{wan=\"%.*s\"} %u\n", DPW_NAME_LEN,
+			shm->wans[i].name, shm->wans[i].weight);
+	for (k = 0; k < sizeof(per_wan) / sizeof(per_wan[0]); k++) {
+		family(f, per_wan[k].name, "counter", per_wan[k].help);
+		for (i = 0; i < n; i++)
+			fprintf(f, "%s{wan=\"%.*s\"} %llu\n", per_wan[k].name, DPW_NAME_LEN,
+				shm->wans[i].name,
+				U64(dpw_shm_sum(shm, per_wan[k].off + i * sizeof(uint64_t))));
+	}
+}
+
+static void
+worker_metrics(FILE *f, const struct dpw_shm *shm)
+{
+	unsigned int i, n = shm->n_workers < DPW_MAX_WORKERS ? shm->n_workers : DPW_MAX_WORKERS;
+
+	family(f, "dpwan_worker_rx_packets_total", "counter", "Packets received by the worker.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_worker_rx_packets_total{worker=\"%u\"} %llu\n", i,
+			U64(shm->lcore[i].rx_pkts));
+	family(f, "dpwan_worker_tx_packets_total", "counter", "Packets sent by the worker.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_worker_tx_packets_total{worker=\"%u\"} %llu\n", i,
+			U64(shm->lcore[i].tx_pkts));
+	family(f, "dpwan_worker_sessions_active", "gauge", "Sessions in the worker's table.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_worker_sessions_active{worker=\"%u\"} %llu\n", i,
+			U64(shm->lcore[i].sess_active));
+	family(f, "dpwan_worker_busy_cycles_total", "counter",
+	       "TSC cycles spent in loop iterations that moved packets.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_worker_busy_cycles_total{worker=\"%u\"} %llu\n", i,
+			U64(shm->lcore[i].busy_cycles));
+	family(f, "dpwan_worker_busy_packets_total", "counter",
+	       "Packets moved in those iterations.");
+	for (i = 0; i < n; i++)
+		fprintf(f, "dpwan_worker_busy_packets_total{worker=\"%u\"} %llu\n", i,
+			U64(shm->lcore[i].busy_pkts));
+}
+
+enum MHD_Result
+cp_api_metrics_get(struct MHD_Connection *c)
+{
+	const struct dpw_shm *shm = cp_dplink_shm();
+	uint64_t now = cp_now_ms();
+	enum MHD_Result ret;
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned int i;
+	FILE *f;
+
+	if (shm == NULL)
+		return cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "dataplane not attached");
+	f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return cp_api_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+
+	family(f, "dpwan_dataplane_alive", "gauge", "1 if the dataplane heartbeat is fresh.");
+	fprintf(f, "dpwan_dataplane_alive %d\n", cp_dplink_alive(NULL, 0));
+	family(f, "dpwan_dataplane_uptime_seconds", "gauge",
+	       "Seconds since the dataplane started.");
+	fprintf(f, "dpwan_dataplane_uptime_seconds %llu\n",
+		U64(now > shm->start_time_ms ? (now - shm->start_time_ms) / 1000 : 0));
+	family(f, "dpwan_workers", "gauge", "Worker lcores of the dataplane.");
+	fprintf(f, "dpwan_workers %u\n", shm->n_workers);
+	family(f, "dpwan_wan_view_generation", "gauge", "Generation of the published WAN view.");
+	fprintf(f, "dpwan_wan_view_generation %llu\n", U64(shm->wan_view_gen));
+
+	family(f, "dpwan_port_link_up", "gauge", "1 if the port's link is up.");
+	for (i = 0; i < shm->n_ports && i < DPW_MAX_PORTS; i++)
+		fprintf(f, "dpwan_port_link_up{port=\"%.*s\"} %d\n", DPW_NAME_LEN,
+			shm->ports[i].name, shm->ports[i].link_up != 0);
+	PORT_C(f, shm, "dpwan_port_rx_packets_total", rx_pkts, "Packets received on the port.");
+	PORT_C(f, shm, "dpwan_port_tx_packets_total", tx_pkts, "Packets sent on the port.");
+	PORT_C(f, shm, "dpwan_port_rx_bytes_total", rx_bytes, "Bytes received on the port.");
+	PORT_C(f, shm, "dpwan_port_tx_bytes_total", tx_bytes, "Bytes sent on the port.");
+	PORT_C(f, shm, "dpwan_port_rx_missed_total", rx_missed,
+	       "Packets the NIC dropped for lack of RX descriptors.");
+	PORT_C(f, shm, "dpwan_port_rx_errors_total", rx_errors, "Erroneous received packets.");
+	PORT_C(f, shm, "dpwan_port_tx_errors_total", tx_errors, "Failed transmissions.");
+
+	wan_metrics(f, shm);
+
+	TOTAL(f, shm, "dpwan_rx_packets_total", "counter", rx_pkts, "Packets received by workers.");
+	TOTAL(f, shm, "dpwan_tx_packets_total", "counter", tx_pkts, "Packets sent by workers.");
+	TOTAL(f, shm, "dpwan_rx_bytes_total", "counter", rx_bytes, "Bytes received by workers.");
+	TOTAL(f, shm, "dpwan_tx_bytes_total", "counter", tx_bytes, "Bytes sent by workers.");
+	TOTAL(f, shm, "dpwan_punted_packets_total", "counter", punted,
+	      "Packets handed to the kernel TAPs.");
+	TOTAL(f, shm, "dpwan_injected_packets_total", "counter", injected,
+	      "Packets sent from the kernel TAPs to the wire.");
+	TOTAL(f, shm, "dpwan_handoff_out_packets_total", "counter", handoff_out,
+	      "Packets handed to the worker owning their session.");
+	TOTAL(f, shm, "dpwan_handoff_in_packets_total", "counter", handoff_in,
+	      "Packets received from another worker.");
+	TOTAL(f, shm, "dpwan_sessions_active", "gauge", sess_active, "Sessions in the tables.");
+	TOTAL(f, shm, "dpwan_sessions_created_total", "counter", sess_created,
+	      "Sessions created.");
+	TOTAL(f, shm, "dpwan_sessions_closed_total", "counter", sess_closed,
+	      "Sessions expired or torn down.");
+	TOTAL(f, shm, "dpwan_icmp_errors_translated_total", "counter", icmp_errors_translated,
+	      "ICMP errors translated back to a session's inside address.");
+	TOTAL(f, shm, "dpwan_icmp_errors_sent_total", "counter", icmp_errors_sent,
+	      "ICMP errors generated by the dataplane.");
+	TOTAL(f, shm, "dpwan_mss_clamped_total", "counter", mss_clamped,
+	      "TCP SYNs whose MSS was clamped.");
+
+	family(f, "dpwan_drops_total", "counter", "Packets dropped, by reason.");
+	for (i = 0; i < DPW_DROP_MAX; i++)
+		fprintf(f, "dpwan_drops_total{reason=\"%s\"} %llu\n", dpw_drop_str(i),
+			U64(dpw_shm_sum(shm, offsetof(struct dpw_lcore_stats, drops) +
+					i * sizeof(uint64_t))));
+
+	worker_metrics(f, shm);
+
+	if (fclose(f) != 0 || buf == NULL) {
+		free(buf);
+		return cp_api_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	ret = cp_api_send_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+			       buf, len);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Unit tests of the system configuration reader: the shipped examples load, and bad
+ * files are rejected with the file and line of the problem.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lib/cfg/dpw_sysconf.h"
+
+static char *
+write_tmp(const char *text)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/dpw_sysconf_XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char *GOOD_PORTS =
+	"ports = (\n"
+	"  { name = \"lan\"; role = \"lan\"; device = \"net_af_packet0,iface=lan0\";\n"
+	"    address = \"198.18.0.1/24\"; },\n"
+	"  { name = \"wan1\"; role = \"wan\"; device = \"net_af_packet1,iface=wan1\";\n"
+	"    address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\"; weight = 3; }\n"
+	");\n";
+
+static void
+test_examples_load(void **state)
+{
+	struct dpw_sysconf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(dpw_sysconf_load(SRCDIR "/conf/lab.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_ports, 3);
+	assert_string_equal(c.file_prefix, "dpwan-lab");
+	assert_int_equal(c.ports[1].role, DPW_ROLE_WAN);
+	assert_int_equal(c.ports[1].mtu, 1440);
+	assert_int_equal(c.ports[1].gateway, 0xc6120101);
+	dpw_sysconf_free(&c);
+	assert_int_equal(dpw_sysconf_load(SRCDIR "/conf/lab-2workers.conf", &c, err, sizeof(err)), 0);
+	dpw_sysconf_free(&c);
+	assert_int_equal(dpw_sysconf_load(SRCDIR "/conf/dpwan.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.ports[0].is_pci, 1);
+	assert_int_equal(c.ports[2].mtu, 1440);   /* Peplink's default */
+	dpw_sysconf_free(&c);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct dpw_sysconf c;
+	char err[512], *p = write_tmp(GOOD_PORTS);
+
+	(void)state;
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nat_port_min, 41000);
+	assert_int_equal(c.timeouts.udp, 300);
+	assert_int_equal(c.ports[1].weight, 3);
+	assert_int_equal(c.ports[1].enabled, 1);
+	assert_int_equal(c.ports[0].mtu, 1500);
+	dpw_sysconf_free(&c);
+	unlink(p);
+}
+
+static void
+expect_error(const char *text, const char *needle)
+{
+	struct dpw_sysconf c;
+	char err[512], *p = write_tmp(text);
+
+	memset(&c, 0x5a, sizeof(c));
+	assert_int_not_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	if (strstr(err, needle) == NULL || strstr(err, p) == NULL)
+		fail_msg("error \"%s\" does not name the file and \"%s\"", err, needle);
+	assert_int_equal(((unsigned char *)&c)[0], 0x5a);   /* untouched on failure */
+	unlink(p);
+}
+
+static void
+test_errors(void **state)
+{
+	char buf[2048];
+
+	(void)state;
+	expect_error("system = { idle_sleep_us = ; };\n", ":1:");
+	snprintf(buf, sizeof(buf), "system = { idle_sleep_us = -1; };\n%s", GOOD_PORTS);
+	expect_error(buf, ":1: 'idle_sleep_us' = -1 is out of range");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
+		     " { name = \"wan1\"; role = \"isp\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\"; }\n);\n",
+		     ":3: role 'isp'");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.9.1\"; }\n);\n",
+		     "is not another host");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"eth0\"; address = \"198.18.0.1/24\"; }\n);\n",
+		     "neither a PCI address nor a vdev");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; }\n);\n",
+		     "1 to 8 wan ports");
+	snprintf(buf, sizeof(buf), "system = { eal_args = [ \"--file-prefix=x\" ]; };\n%s", GOOD_PORTS);
+	expect_error(buf, "must not set --file-prefix");
+	snprintf(buf, sizeof(buf), "nat = { port_min = 60000; port_max = 60010; };\n%s", GOOD_PORTS);
+	expect_error(buf, "at least 1024 ports");
+	expect_error("", "no 'ports' list");
+}
+
+static void
+test_ipv4_parse(void **state)
+{
+	uint32_t a;
+	uint8_t len;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(dpw_parse_ipv4("198.18.0.1/24", &a, &len), 0);
+	assert_int_equal(a, 0xc6120001);
+	assert_int_equal(len, 24);
+	assert_int_equal(dpw_parse_ipv4("198.18.0.1", &a, NULL), 0);
+	assert_int_not_equal(dpw_parse_ipv4("198.18.0.1/24", &a, NULL), 0);
+	assert_int_not_equal(dpw_parse_ipv4("198.18.0.256", &a, NULL), 0);
+	assert_int_not_equal(dpw_parse_ipv4("198.18.0.1/33", &a, &len), 0);
+	assert_int_not_equal(dpw_parse_ipv4("198.18.0.1x", &a, NULL), 0);
+	assert_string_equal(dpw_ipv4_str(0xc6120102, buf, sizeof(buf)), "198.18.1.2");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_examples_load),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_ipv4_parse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
