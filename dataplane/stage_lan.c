@@ -7,8 +7,12 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
 
 #include "dataplane/worker.h"
+
+#define DP_MAX_FRAGS 8
 
 struct pkt_ctx {
 	struct dpw_pkt_info pi;
@@ -45,6 +49,39 @@ for_router(const struct dp_port *p, uint32_t dst)
 		if (dp.port[i].addr == dst)
 			return 1;
 	return 0;
+}
+
+/* Split a translated packet without DF into fragments that fit the WAN's MTU. */
+static void
+fragment(struct dp_worker *w, struct rte_mbuf *m, const struct dp_wan_entry *we)
+{
+	struct rte_mbuf *frags[DP_MAX_FRAGS];
+	uint8_t eth[DPW_ETH_HLEN];
+	int n, i;
+
+	memcpy(eth, rte_pktmbuf_mtod(m, uint8_t *), DPW_ETH_HLEN);
+	rte_pktmbuf_adj(m, DPW_ETH_HLEN);
+	n = rte_ipv4_fragment_packet(m, frags, DP_MAX_FRAGS, we->mtu, dp.pool, dp.pool);
+	rte_pktmbuf_free(m);
+	if (n < 0) {
+		w->st->drops[DPW_DROP_FRAG_NEEDED]++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
+		uint8_t *d;
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		d = (uint8_t *)rte_pktmbuf_prepend(frags[i], DPW_ETH_HLEN);
+		if (d == NULL) {
+			dp_drop(w, frags[i], DPW_DROP_NO_MBUF);
+			continue;
+		}
+		memcpy(d, eth, DPW_ETH_HLEN);
+		w->st->fragments_sent++;
+		dp_tx(w, we->port, frags[i]);
+	}
 }
 
 static struct dp_sess *
@@ -148,13 +185,9 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 			return;
 	}
 	we = &v->wan[s->wan];
-	if (pi->ip_len > we->mtu) {
-		if (d[pi->l3_off + 6] & 0x40)
-			dp_icmp_reply_error(w, m, pi, dp.lan, DPW_ICMP_UNREACH,
-					    DPW_ICMP_UNREACH_NEEDFRAG, we->mtu, lan->addr,
-					    DPW_DROP_FRAG_NEEDED);
-		else
-			dp_drop(w, m, DPW_DROP_FRAG_NEEDED);
+	if (unlikely(pi->ip_len > we->mtu) && (d[pi->l3_off + 6] & 0x40)) {
+		dp_icmp_reply_error(w, m, pi, dp.lan, DPW_ICMP_UNREACH, DPW_ICMP_UNREACH_NEEDFRAG,
+				    we->mtu, lan->addr, DPW_DROP_FRAG_NEEDED);
 		return;
 	}
 	dp_ct_touch(s, DP_DIR_ORIG, pi->ip_len, pi->proto, pi->tcp_flags, w->now);
@@ -167,6 +200,10 @@ send:
 	dp_set_eth(d, &we->gw_mac, &we->src_mac);
 	w->st->wan_tx_pkts[s->wan]++;
 	w->st->wan_tx_bytes[s->wan] += rte_pktmbuf_pkt_len(m);
+	if (unlikely(pi->ip_len > we->mtu)) {
+		fragment(w, m, we);
+		return;
+	}
 	dp_tx(w, we->port, m);
 }
 

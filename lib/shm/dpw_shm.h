@@ -80,6 +80,7 @@ struct dpw_lcore_stats {
 	uint64_t icmp_errors_translated;
 	uint64_t icmp_errors_sent;
 	uint64_t mss_clamped;
+	uint64_t fragments_sent;   /* fragments made for packets larger than a WAN MTU */
 	uint64_t iterations;
 	uint64_t busy_cycles;     /* cycles spent in iterations that moved packets */
 	uint64_t busy_pkts;       /* packets moved in those iterations */
