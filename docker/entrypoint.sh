@@ -1,0 +1,18 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Start dpwan-dataplane, wait until it is ready, keep dpwan-control running beside it
+# (restarted within a second when it dies), and stop both on SIGTERM.
+set -u
+CONF=${DPWAN_CONF:-/etc/dpwan/dpwan.conf}
+dpwan-dataplane -c "$CONF" &
+DP=$!
+trap 'kill -TERM $CP 2>/dev/null; kill -TERM $DP 2>/dev/null; wait $DP; exit 0' TERM INT
+sleep 2
+CP=
+while kill -0 "$DP" 2>/dev/null; do
+	dpwan-control -c "$CONF" &
+	CP=$!
+	wait "$CP"
+	sleep 0.5
+done
+wait "$DP"
