@@ -79,6 +79,8 @@ cp_api_status_get(struct MHD_Connection *c)
 	SET_U64(dp, "uptime_s", now > shm->start_time_ms ? (now - shm->start_time_ms) / 1000 : 0);
 	SET_U64(dp, "workers", shm->n_workers);
 	SET_U64(dp, "wan_view_gen", shm->wan_view_gen);
+	SET_U64(dp, "session_capacity", shm->sess_capacity);
+	SET_U64(dp, "bytes_per_session", shm->sess_bytes);
 	json_object_set_new(dp, "alive", json_boolean(cp_dplink_alive(NULL, 0)));
 
 	cp = json_object();

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <glob.h>
 #include <signal.h>
 #include <stdio.h>
@@ -164,6 +165,7 @@ create_workers(void)
 		if (dp_ct_init(&w->ct, dp.conf.sessions, &dp.conf.timeouts) != 0)
 			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
 				    dp.conf.sessions, i);
+		dp.shm->sess_bytes = dp_ct_bytes_per_session(&w->ct);
 		dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, i,
 				  dp.n_workers);
 		snprintf(name, sizeof(name), DP_RING_HANDOFF, i);
@@ -216,6 +218,27 @@ fill_shared(void)
 			ws->weight = pc->weight;
 		}
 	}
+}
+
+/* One line per worker at exit: what the benchmark reads for cycles per packet. */
+static void
+print_summary(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp.n_workers; i++) {
+		const struct dpw_lcore_stats *st = &dp.shm->lcore[i];
+		const struct dp_worker *w = dp.workers[i];
+
+		printf("dpwan-dataplane: worker %u: rx %" PRIu64 " tx %" PRIu64 " busy_pkts %" PRIu64
+		       " busy_cycles %" PRIu64 " cycles_per_pkt %.1f sessions_created %" PRIu64
+		       " sessions_active %u bytes_per_session %" PRIu64 " tsc_hz %" PRIu64 "\n",
+		       i, st->rx_pkts, st->tx_pkts, st->busy_pkts, st->busy_cycles,
+		       st->busy_pkts ? (double)st->busy_cycles / (double)st->busy_pkts : 0.0,
+		       st->sess_created, dp_ct_count(&w->ct), dp_ct_bytes_per_session(&w->ct),
+		       dp.tsc_hz);
+	}
+	fflush(stdout);
 }
 
 int
@@ -330,6 +353,7 @@ main(int argc, char **argv)
 	printf("dpwan-dataplane: stopping\n");
 	fflush(stdout);
 	rte_eal_mp_wait_lcore();
+	print_summary();
 	dp_gen_reclaim(1);
 	rc = 0;
 out_ports:

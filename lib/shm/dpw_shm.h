@@ -143,6 +143,7 @@ struct dpw_shm {
 	volatile uint64_t heartbeat_ms; /* CLOCK_REALTIME, bumped by the main lcore */
 	volatile uint64_t wan_view_gen; /* generation number of the published WAN view */
 	uint64_t sess_capacity;   /* per worker */
+	uint64_t sess_bytes;      /* memory per session slot (table, session, free list) */
 	uint64_t tsc_hz;
 	struct dpw_port_shm ports[DPW_MAX_PORTS];
 	struct dpw_wan_shm wans[DPW_MAX_WANS];
