@@ -128,18 +128,26 @@ dp_ct_lookup(struct dp_ct *ct, const struct dp_flow_key *key, uint64_t h, int *d
 	return bucket_find(ct, dp_ct_bucket2(ct, h), sig, key, dir);
 }
 
+/* A free slot in the less loaded of the key's two buckets ("power of two choices"). */
 static uint32_t *
 free_slot(struct dp_ct *ct, uint64_t h, uint32_t **sigp)
 {
 	struct dp_ft_bucket *b[2] = { dp_ct_bucket1(ct, h), dp_ct_bucket2(ct, h) };
-	unsigned int j, i;
+	unsigned int used[2] = { 0, 0 }, j, i, first;
 
 	for (j = 0; j < 2; j++)
 		for (i = 0; i < DP_FT_WAYS; i++)
-			if (b[j]->sig[i] == 0) {
-				*sigp = &b[j]->sig[i];
-				return &b[j]->val[i];
+			used[j] += b[j]->sig[i] != 0;
+	first = used[1] < used[0];
+	for (j = 0; j < 2; j++) {
+		struct dp_ft_bucket *bk = b[first ^ j];
+
+		for (i = 0; i < DP_FT_WAYS; i++)
+			if (bk->sig[i] == 0) {
+				*sigp = &bk->sig[i];
+				return &bk->val[i];
 			}
+	}
 	return NULL;
 }
 

@@ -98,7 +98,11 @@ dp_ct_count(const struct dp_ct *ct)
 /* Bytes of memory per session slot (sessions, table, free stack). */
 uint64_t dp_ct_bytes_per_session(const struct dp_ct *ct);
 
-/* Two CRC32-C passes (SSE4.2, as rte_hash uses) over the 16-byte key. */
+/*
+ * Two CRC32-C passes (SSE4.2) over the 16-byte key, then a multiplicative finalizer:
+ * CRC alone is linear, and keys that differ in a few structured bits (sequential ports
+ * and addresses) crowd into few buckets without it.
+ */
 static inline uint64_t
 dp_ct_hash(const struct dp_flow_key *k)
 {
@@ -109,7 +113,11 @@ dp_ct_hash(const struct dp_flow_key *k)
 	__builtin_memcpy(&b, (const char *)k + 8, 8);
 	lo = (uint32_t)__builtin_ia32_crc32di(__builtin_ia32_crc32di(0x6b43a9b5u, a), b);
 	hi = (uint32_t)__builtin_ia32_crc32di(__builtin_ia32_crc32di(0x2b8d7e49u, b), a);
-	return (uint64_t)hi << 32 | lo;
+	a = (uint64_t)hi << 32 | lo;
+	a ^= a >> 33;
+	a *= 0xff51afd7ed558ccdull;
+	a ^= a >> 33;
+	return a;
 }
 
 static inline struct dp_ft_bucket *

@@ -7,10 +7,10 @@
   clients.py udp-sizes HOST PORT COUNT
       COUNT datagrams of assorted sizes (up to 1400 bytes payload) on one socket; each
       must come back identical (one retry for a lost one).
-  clients.py udp-stream HOST PORT WANT_ADDR STOPFILE MAX_S
+  clients.py udp-stream HOST PORT WANT_ADDR STOPFILE MIN_S MAX_S
       finds a socket whose flow leaves through WANT_ADDR (asks the echo server "WHO"),
-      then sends a numbered datagram every 5 ms until STOPFILE exists (at most MAX_S),
-      and counts the echoes.
+      then sends a numbered datagram every 5 ms for at least MIN_S seconds and until
+      STOPFILE exists (at most MAX_S), and counts the echoes.
 """
 import collections
 import http.client
@@ -77,7 +77,7 @@ def udp_sizes(host, port, count):
             "max_size": max(sizes)}
 
 
-def udp_stream(host, port, want, stopfile, max_s):
+def udp_stream(host, port, want, stopfile, min_s, max_s):
     sock = None
     tried = []
     for _ in range(32):
@@ -98,6 +98,7 @@ def udp_stream(host, port, want, stopfile, max_s):
         s.close()
     if sock is None:
         return {"error": "no flow through %s" % want, "tried": tried}
+    print("# streaming through %s from port %d" % (want, sock.getsockname()[1]), flush=True)
     got = set()
     dups = [0]
     done = threading.Event()
@@ -120,7 +121,9 @@ def udp_stream(host, port, want, stopfile, max_s):
     sent = 0
     start = time.monotonic()
     nxt = start
-    while not os.path.exists(stopfile) and time.monotonic() - start < max_s:
+    while time.monotonic() - start < max_s:
+        if time.monotonic() - start >= min_s and os.path.exists(stopfile):
+            break
         sock.send(b"SEQ:" + sent.to_bytes(4, "big") + b"x" * 56)
         sent += 1
         nxt += 0.005
@@ -145,7 +148,7 @@ def main():
     elif cmd == "udp-sizes":
         out = udp_sizes(a[0], int(a[1]), int(a[2]))
     elif cmd == "udp-stream":
-        out = udp_stream(a[0], int(a[1]), a[2], a[3], float(a[4]))
+        out = udp_stream(a[0], int(a[1]), a[2], a[3], float(a[4]), float(a[5]))
     else:
         sys.exit("unknown command %s" % cmd)
     print(json.dumps(out))

@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""dpwan-dataplane start-up errors: one clear line on stderr and a non-zero exit.
+
+Runs a second dataplane in a scratch namespace with its own DPDK file prefix; it never
+touches the lab's (running) dataplane."""
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import build_dir
+
+PREFIX = "dpwan-e2e-err"
+NS = "dpwe2e-err"
+
+
+def dataplane():
+    return os.path.join(build_dir(), "dataplane", "dpwan-dataplane")
+
+
+def cleanup_dpdk():
+    for f in glob.glob("/dev/hugepages/%s*" % PREFIX):
+        os.unlink(f)
+    shutil.rmtree("/var/run/dpdk/%s" % PREFIX, ignore_errors=True)
+
+
+@pytest.fixture
+def scratch(lab, request):
+    """A scratch namespace with the veths lan0 and wan1 (but no wan2), and a copy of the
+    suite's configuration with a private file prefix and state dir."""
+    conf = open(request.config.getoption("--dpwan-conf")).read()
+    assert "--no-pci" in conf, "the configuration must pass --no-pci to EAL"
+    conf, n = re.subn(r'file_prefix\s*=\s*"[^"]*"', 'file_prefix = "%s"' % PREFIX, conf)
+    assert n == 1
+    state = os.path.join(lab.workdir, "err-state")
+    conf, n = re.subn(r'state_dir\s*=\s*"[^"]*"', 'state_dir = "%s"' % state, conf)
+    assert n == 1
+    subprocess.run(["ip", "netns", "del", NS], capture_output=True, timeout=10)
+    subprocess.run(["ip", "netns", "add", NS], check=True, timeout=10)
+    try:
+        for dev in ("lan0", "wan1"):
+            subprocess.run(["ip", "-n", NS, "link", "add", dev, "type", "veth", "peer", "name",
+                            dev + "p"], check=True, timeout=10)
+            for d in (dev, dev + "p"):
+                subprocess.run(["ip", "-n", NS, "link", "set", d, "up"], check=True, timeout=10)
+        yield conf
+    finally:
+        subprocess.run(["ip", "netns", "del", NS], capture_output=True, timeout=10)
+        cleanup_dpdk()
+
+
+def run_dp(lab, conf_text, *args, name="err.conf"):
+    path = os.path.join(lab.workdir, name)
+    with open(path, "w") as f:
+        f.write(conf_text)
+    p = subprocess.run(["ip", "netns", "exec", NS, "timeout", "20", dataplane(), "-c", path,
+                        *args], capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode != 124, "the dataplane hung (killed by timeout 20)"
+    return path, p
+
+
+def our_lines(stderr):
+    return [ln for ln in stderr.splitlines() if ln.startswith("dpwan-dataplane:")]
+
+
+def test_syntax_error_names_file_and_line(lab, scratch):
+    lines = scratch.splitlines()
+    lines.insert(2, "oops = ;")                     # becomes line 3
+    path, p = run_dp(lab, "\n".join(lines) + "\n", name="syntax.conf")
+    assert p.returncode != 0, p
+    mine = our_lines(p.stderr)
+    assert len(mine) == 1, p.stderr
+    assert "%s:3" % path in mine[0], mine[0]
+    assert p.stdout.strip() == "" or "ready" not in p.stdout, p.stdout
+
+
+def test_missing_interface_names_port(lab, scratch):
+    conf, n = re.subn(r"iface=wan2\b", "iface=dpwnosuch9", scratch)
+    assert n == 1, "expected one port on iface=wan2 in the configuration"
+    path, p = run_dp(lab, conf, name="noiface.conf")
+    assert p.returncode != 0, p.stdout + p.stderr
+    assert "ready" not in p.stdout, p.stdout
+    mine = our_lines(p.stderr)
+    assert len(mine) == 1, p.stderr
+    assert "port 'wan2'" in mine[0] and "dpwnosuch9" in mine[0], mine[0]
+
+
+def test_check_good_config(lab, scratch):
+    path, p = run_dp(lab, scratch, "--check", name="good.conf")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.strip() == "%s: OK (3 ports)" % path, p.stdout
+    assert our_lines(p.stderr) == [], p.stderr
+    # --check does not start EAL: no runtime files under the prefix
+    assert not os.path.exists("/var/run/dpdk/%s" % PREFIX)
+
+
+def test_check_bad_config(lab, scratch):
+    path, p = run_dp(lab, scratch.replace("mtu = 1440", "mtu = 99999", 1), "--check",
+                     name="badmtu.conf")
+    assert p.returncode != 0, p.stdout + p.stderr
+    mine = our_lines(p.stderr)
+    assert len(mine) == 1 and path in mine[0], p.stderr
