@@ -140,11 +140,53 @@ dp_ct_prefetch(const struct dp_ct *ct, uint64_t h)
 }
 
 /*
+ * Second step of a bulk lookup: the first entry of the key's primary bucket whose
+ * signature matches (or UINT32_MAX), with its session prefetched. The bucket should have
+ * been prefetched a while before (dp_ct_prefetch).
+ */
+static inline uint32_t
+dp_ct_peek(const struct dp_ct *ct, uint64_t h)
+{
+	const struct dp_ft_bucket *b = dp_ct_bucket1(ct, h);
+	uint32_t sig = (uint32_t)h | 1u;
+	unsigned int i;
+
+	for (i = 0; i < DP_FT_WAYS; i++)
+		if (b->sig[i] == sig) {
+			__builtin_prefetch(&ct->sess[b->val[i] >> 1]);
+			return b->val[i];
+		}
+	return UINT32_MAX;
+}
+
+/*
  * Find the session for key (hash h = dp_ct_hash(key)). Returns the session and sets *dir,
  * or NULL.
  */
 struct dp_sess *dp_ct_lookup(struct dp_ct *ct, const struct dp_flow_key *key, uint64_t h,
 			     int *dir);
+
+/* Last step of a bulk lookup: check the peeked candidate, else search both buckets. */
+static inline struct dp_sess *
+dp_ct_lookup_hinted(struct dp_ct *ct, const struct dp_flow_key *key, uint64_t h, uint32_t cand,
+		    int *dir)
+{
+	if (cand != UINT32_MAX) {
+		struct dp_sess *s = &ct->sess[cand >> 1];
+		const struct dp_flow_key *k = &s->key[cand & 1];
+		uint64_t a0, a1, b0, b1;
+
+		__builtin_memcpy(&a0, k, 8);
+		__builtin_memcpy(&a1, (const char *)k + 8, 8);
+		__builtin_memcpy(&b0, key, 8);
+		__builtin_memcpy(&b1, (const char *)key + 8, 8);
+		if (((a0 ^ b0) | (a1 ^ b1)) == 0) {
+			*dir = (int)(cand & 1);
+			return s;
+		}
+	}
+	return dp_ct_lookup(ct, key, h, dir);
+}
 
 /* Is this key in the table? */
 static inline int

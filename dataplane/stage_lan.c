@@ -18,6 +18,7 @@ struct pkt_ctx {
 	struct dpw_pkt_info pi;
 	struct dp_flow_key key;
 	uint64_t hash;
+	uint32_t cand;            /* peeked flow-table entry */
 	int icmp_err;             /* key is the quoted packet's flow */
 	struct dpw_pkt_inner in;
 };
@@ -153,7 +154,7 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 	struct dp_sess *s;
 	int dir;
 
-	s = dp_ct_lookup(&w->ct, &c->key, c->hash, &dir);
+	s = dp_ct_lookup_hinted(&w->ct, &c->key, c->hash, c->cand, &dir);
 	if (c->icmp_err) {
 		if (s == NULL || dir != DP_DIR_ORIG || !v->usable[s->wan]) {
 			dp_drop(w, m, DPW_DROP_ICMP_ERR_NO_SESSION);
@@ -285,7 +286,9 @@ keyed:
 		dp_ct_prefetch(&w->ct, c->hash);
 		fwd[nf++] = m;
 	}
-	/* pass 2: look up and forward */
+	/* pass 2: find each candidate session and prefetch it; pass 3: forward */
+	for (i = 0; i < nf; i++)
+		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash);
 	for (i = 0; i < nf; i++)
 		forward(w, v, fwd[i], &ctx[i]);
 }

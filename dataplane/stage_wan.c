@@ -14,6 +14,7 @@ struct pkt_ctx {
 	struct dpw_pkt_info pi;
 	struct dp_flow_key key;
 	uint64_t hash;
+	uint32_t cand;            /* peeked flow-table entry */
 	int icmp_err;
 	struct dpw_pkt_inner in;
 };
@@ -28,7 +29,7 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	struct dp_sess *s;
 	int dir;
 
-	s = dp_ct_lookup(&w->ct, &c->key, c->hash, &dir);
+	s = dp_ct_lookup_hinted(&w->ct, &c->key, c->hash, c->cand, &dir);
 	if (s == NULL || dir != DP_DIR_REPLY) {
 		/* not ours: the appliance's own traffic (health checks, DHCP...) */
 		dp_punt(w, m, pidx);
@@ -147,6 +148,8 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		dp_ct_prefetch(&w->ct, c->hash);
 		fwd[nf++] = m;
 	}
+	for (i = 0; i < nf; i++)
+		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash);
 	for (i = 0; i < nf; i++)
 		deliver(w, v, pidx, fwd[i], &ctx[i]);
 }
