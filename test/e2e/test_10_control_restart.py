@@ -24,11 +24,18 @@ def test_kill_control_mid_transfer(lab, http_server, bigfile):
         assert cli.alive() and os.path.getsize(out) < os.path.getsize(src), \
             "the download ended before the kill: the test proves nothing"
 
+        seen = []
+
         def new_status():
             st = lab.try_status()
+            seen.append(st["control"]["pid"] if st else repr(lab.status_error)[-300:])
             return st if st and st["control"]["pid"] != old_pid else None
 
-        st1 = lab.wait_for(new_status, 5, "the API of a new dpwan-control")
+        try:
+            st1 = lab.wait_for(new_status, 5, "the API of a new dpwan-control")
+        except AssertionError as e:
+            raise AssertionError("%s\nold pid %d, seen: %s\n%s" % (e, old_pid, seen[-3:],
+                                                                 lab.log_tails(10)))
         took = time.monotonic() - t0
         assert st1["dataplane"]["pid"] == dp_pid
         assert st1["dataplane"]["alive"] is True, st1["dataplane"]
