@@ -132,30 +132,32 @@ dp_ct_bucket2(const struct dp_ct *ct, uint64_t h)
 	return &ct->buckets[((h >> 32) ^ ((uint32_t)h * 0x9e3779b1u)) & ct->bucket_mask];
 }
 
-/* Prefetch what a lookup of hash h will touch first. */
+/* Prefetch what a lookup of hash h will touch first: both of the key's buckets. */
 static inline void
 dp_ct_prefetch(const struct dp_ct *ct, uint64_t h)
 {
 	__builtin_prefetch(dp_ct_bucket1(ct, h));
+	__builtin_prefetch(dp_ct_bucket2(ct, h));
 }
 
 /*
- * Second step of a bulk lookup: the first entry of the key's primary bucket whose
- * signature matches (or UINT32_MAX), with its session prefetched. The bucket should have
- * been prefetched a while before (dp_ct_prefetch).
+ * Second step of a bulk lookup: the first entry of the key's two buckets whose
+ * signature matches (or UINT32_MAX), with its session prefetched. The buckets should
+ * have been prefetched a while before (dp_ct_prefetch).
  */
 static inline uint32_t
 dp_ct_peek(const struct dp_ct *ct, uint64_t h)
 {
-	const struct dp_ft_bucket *b = dp_ct_bucket1(ct, h);
+	const struct dp_ft_bucket *b[2] = { dp_ct_bucket1(ct, h), dp_ct_bucket2(ct, h) };
 	uint32_t sig = (uint32_t)h | 1u;
-	unsigned int i;
+	unsigned int i, j;
 
-	for (i = 0; i < DP_FT_WAYS; i++)
-		if (b->sig[i] == sig) {
-			__builtin_prefetch(&ct->sess[b->val[i] >> 1]);
-			return b->val[i];
-		}
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < DP_FT_WAYS; i++)
+			if (b[j]->sig[i] == sig) {
+				__builtin_prefetch(&ct->sess[b[j]->val[i] >> 1]);
+				return b[j]->val[i];
+			}
 	return UINT32_MAX;
 }
 
@@ -228,8 +230,23 @@ dp_ct_touch(struct dp_sess *s, int dir, uint32_t bytes, uint8_t proto, uint8_t t
 
 /*
  * Check up to `budget` sessions from the sweep cursor and delete the expired ones.
- * Returns how many were deleted.
+ * Returns how many were deleted. Callers size the budget so that the whole table is
+ * swept every few seconds (dp_ct_sweep_budget).
  */
 uint32_t dp_ct_sweep(struct dp_ct *ct, uint32_t now, uint32_t budget);
+
+/*
+ * Sessions to check now so that the table is swept once per `period` ticks, given the
+ * ticks elapsed since the last call (*carry keeps the fractional remainder). Pure.
+ */
+static inline uint32_t
+dp_ct_sweep_budget(const struct dp_ct *ct, uint64_t elapsed, uint64_t period, uint64_t *carry)
+{
+	uint64_t work = (uint64_t)ct->capacity * elapsed + *carry;
+
+	*carry = work % period;
+	work /= period;
+	return work > ct->capacity ? ct->capacity : (uint32_t)work;
+}
 
 #endif

@@ -10,8 +10,8 @@
 
 #include "dataplane/worker.h"
 
-#define SWEEP_EVERY 16      /* iterations between expiry slices */
-#define SWEEP_BUDGET 256    /* sessions checked per slice */
+#define SWEEP_EVERY 64      /* iterations between expiry slices */
+#define SWEEP_PERIOD_S 4    /* the whole session table is checked this often */
 
 void
 dp_worker_flush(struct dp_worker *w, unsigned int pidx)
@@ -94,7 +94,8 @@ dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
 	struct rte_mbuf *pkts[DP_BURST];
-	uint64_t hz = dp.tsc_hz, t0, t1;
+	uint64_t hz = dp.tsc_hz, t0, t1, last_sweep = rte_rdtsc(), sweep_carry = 0;
+	uint64_t sweep_period = hz * SWEEP_PERIOD_S;
 	unsigned int p;
 
 	rte_rcu_qsbr_thread_register(dp.qsbr, w->idx);
@@ -132,8 +133,11 @@ dp_worker_main(void *arg)
 			dp_worker_flush(w, p);
 
 		if ((w->iter % SWEEP_EVERY) == 0) {
-			uint32_t gone = dp_ct_sweep(&w->ct, w->now, SWEEP_BUDGET);
+			uint32_t budget = dp_ct_sweep_budget(&w->ct, t0 - last_sweep, sweep_period,
+							     &sweep_carry);
+			uint32_t gone = dp_ct_sweep(&w->ct, w->now, budget);
 
+			last_sweep = t0;
 			w->st->sess_closed += gone;
 			w->st->sess_active = dp_ct_count(&w->ct);
 		}
