@@ -141,8 +141,10 @@ dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx
 			snprintf(devargs, sizeof(devargs), "%s,qpairs=%u", pc->device, n_workers);
 		rc = rte_dev_probe(devargs);
 		if (rc != 0) {
-			snprintf(err, errlen, "%s: cannot create the device: %s (does the interface exist?)",
-				 what, strerror(-rc));
+			/* drivers often return -1, not an errno: the EAL line above says why */
+			snprintf(err, errlen, "%s: the driver cannot create the device (%s); does "
+				 "the interface exist?", what, rc == -1 ? "see the EAL line above" :
+				 strerror(-rc));
 			return rc;
 		}
 	}
