@@ -26,15 +26,6 @@ static struct rte_ring *c2d;
 static struct rte_ring *d2c;
 static uint32_t next_seq;
 
-uint64_t
-cp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint64_t
 mono_ms(void)
 {

@@ -52,6 +52,6 @@ int cp_dplink_poll(void);
 int cp_dplink_alive(char *why, unsigned int whylen);
 
 /* CLOCK_REALTIME in ms, the clock of dpw_shm's timestamps. Any thread. */
-uint64_t cp_now_ms(void);
+#define cp_now_ms dpw_now_ms
 
 #endif

@@ -141,6 +141,5 @@ void dp_hold_tick(uint64_t now_tsc);
 void dp_hold_input(struct rte_mbuf *m, uint64_t now_tsc);
 void dp_inject(struct rte_mbuf *m, uint16_t port_id);
 void dp_nbr_to_tap(struct rte_mbuf *m, unsigned int pidx);
-uint64_t dp_now_ms(void);
 
 #endif

@@ -35,7 +35,7 @@ send_event(uint32_t type, uint32_t a, uint32_t b)
 	m.u.event.type = type;
 	m.u.event.a = a;
 	m.u.event.b = b;
-	m.u.event.time_ms = dp_now_ms();
+	m.u.event.time_ms = dpw_now_ms();
 	/* never wait on the control process: a full ring loses the event, not a packet */
 	(void)rte_ring_enqueue_elem(dp.d2c, &m, sizeof(m));
 }
@@ -93,7 +93,7 @@ dp_gen_publish(void)
 		sw->gw_resolved = ws->gw_resolved;
 		memcpy(sw->gw_mac, ws->gw_mac.addr_bytes, 6);
 		if (old == NULL || old->usable[w] != e->usable) {
-			sw->usable_since_ms = dp_now_ms();
+			sw->usable_since_ms = dpw_now_ms();
 			if (old != NULL)
 				send_event(DPW_EV_WAN_USABLE, w, e->usable);
 			RTE_LOG(NOTICE, USER1, "wan %s is %s (admin %s, link %s, gateway %s)\n",

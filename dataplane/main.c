@@ -190,7 +190,7 @@ fill_shared(void)
 	s->n_ports = dp.n_ports;
 	s->n_wans = dp.n_wans;
 	s->n_workers = dp.n_workers;
-	s->start_time_ms = dp_now_ms();
+	s->start_time_ms = dpw_now_ms();
 	s->heartbeat_ms = s->start_time_ms;
 	s->sess_capacity = dp.conf.sessions;
 	s->tsc_hz = dp.tsc_hz;

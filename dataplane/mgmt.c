@@ -19,15 +19,6 @@
 
 #define MSG_BURST 16
 
-uint64_t
-dp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 reply(const struct dpw_msg *req, int status)
 {
@@ -200,7 +191,7 @@ dp_mgmt_loop(void)
 			dp_nbr_tick(now);
 			dp_hold_tick(now);
 			dp_gen_reclaim(0);
-			dp.shm->heartbeat_ms = dp_now_ms();
+			dp.shm->heartbeat_ms = dpw_now_ms();
 			next_tick = now + ms_100;
 		}
 		if (now >= next_sec) {

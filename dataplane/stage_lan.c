@@ -14,15 +14,6 @@
 
 #define DP_MAX_FRAGS 8
 
-struct pkt_ctx {
-	struct dpw_pkt_info pi;
-	struct dp_flow_key key;
-	uint64_t hash;
-	uint32_t cand;            /* peeked flow-table entry */
-	int icmp_err;             /* key is the quoted packet's flow */
-	struct dpw_pkt_inner in;
-};
-
 struct taken_arg {
 	struct dp_ct *ct;
 	struct dp_flow_key reply;
@@ -87,7 +78,7 @@ fragment(struct dp_worker *w, struct rte_mbuf *m, const struct dp_wan_entry *we)
 
 static struct dp_sess *
 create_session(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
-	       struct pkt_ctx *c)
+	       struct dp_pkt_ctx *c)
 {
 	const struct dpw_pkt_info *pi = &c->pi;
 	struct taken_arg t;
@@ -145,7 +136,7 @@ create_session(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf
 }
 
 static void
-forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, struct pkt_ctx *c)
+forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, struct dp_pkt_ctx *c)
 {
 	const struct dp_port *lan = &dp.port[dp.lan];
 	struct dpw_pkt_info *pi = &c->pi;
@@ -213,14 +204,14 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	     uint16_t n)
 {
 	const struct dp_port *lan = &dp.port[dp.lan];
-	struct pkt_ctx ctx[DP_BURST];
+	struct dp_pkt_ctx ctx[DP_BURST];
 	struct rte_mbuf *fwd[DP_BURST];
 	uint16_t i, nf = 0;
 
 	/* pass 1: parse, punt, build keys, prefetch buckets */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct pkt_ctx *c = &ctx[nf];
+		struct dp_pkt_ctx *c = &ctx[nf];
 		struct dpw_pkt_info *pi = &c->pi;
 		unsigned int reason;
 		uint8_t *d;
@@ -263,12 +254,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			    dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0) {
 				/* about a packet the host received: find its session by the
 				 * quoted packet, reversed */
-				c->icmp_err = 1;
-				c->key.src = c->in.dst;
-				c->key.dst = c->in.src;
-				c->key.sport = c->in.dport;
-				c->key.dport = c->in.sport;
-				c->key.proto = c->in.proto;
+				dp_key_from_quoted(c);
 				goto keyed;
 			}
 			/* fall through */
@@ -282,8 +268,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 		c->key.dport = pi->dport;
 		c->key.proto = pi->proto;
 keyed:
-		c->hash = dp_ct_hash(&c->key);
-		dp_ct_prefetch(&w->ct, c->hash);
+		dp_key_hash(w, c);
 		fwd[nf++] = m;
 	}
 	/* pass 2: find each candidate session and prefetch it; pass 3: forward */

@@ -10,18 +10,9 @@
 
 #include "dataplane/worker.h"
 
-struct pkt_ctx {
-	struct dpw_pkt_info pi;
-	struct dp_flow_key key;
-	uint64_t hash;
-	uint32_t cand;            /* peeked flow-table entry */
-	int icmp_err;
-	struct dpw_pkt_inner in;
-};
-
 static void
 deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
-	struct rte_mbuf *m, struct pkt_ctx *c)
+	struct rte_mbuf *m, struct dp_pkt_ctx *c)
 {
 	const struct dp_port *p = &dp.port[pidx], *lan = &dp.port[dp.lan];
 	struct dpw_pkt_info *pi = &c->pi;
@@ -62,14 +53,14 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 	     struct rte_mbuf **pkts, uint16_t n, int owned)
 {
 	const struct dp_port *p = &dp.port[pidx];
-	struct pkt_ctx ctx[DP_BURST];
+	struct dp_pkt_ctx ctx[DP_BURST];
 	struct rte_mbuf *fwd[DP_BURST];
 	uint16_t i, nf = 0;
 	int wan = p->wan;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct pkt_ctx *c = &ctx[nf];
+		struct dp_pkt_ctx *c = &ctx[nf];
 		struct dpw_pkt_info *pi = &c->pi;
 		unsigned int reason;
 		uint16_t natport;
@@ -123,12 +114,7 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			   dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0 &&
 			   c->in.src == p->addr) {
 			/* about a packet we sent: its session is the quoted flow reversed */
-			c->icmp_err = 1;
-			c->key.src = c->in.dst;
-			c->key.dst = c->in.src;
-			c->key.sport = c->in.dport;
-			c->key.dport = c->in.sport;
-			c->key.proto = c->in.proto;
+			dp_key_from_quoted(c);
 			natport = c->in.sport;
 		} else {
 			dp_punt(w, m, pidx);
@@ -144,8 +130,7 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			dp_handoff(w, m, pidx, (unsigned int)owner);
 			continue;
 		}
-		c->hash = dp_ct_hash(&c->key);
-		dp_ct_prefetch(&w->ct, c->hash);
+		dp_key_hash(w, c);
 		fwd[nf++] = m;
 	}
 	for (i = 0; i < nf; i++)

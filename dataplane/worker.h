@@ -17,6 +17,36 @@
 
 void dp_worker_flush(struct dp_worker *w, unsigned int pidx);
 
+/* What a stage keeps about one packet of a burst between its passes. */
+struct dp_pkt_ctx {
+	struct dpw_pkt_info pi;
+	struct dp_flow_key key;
+	uint64_t hash;
+	uint32_t cand;            /* peeked flow-table entry */
+	int icmp_err;             /* key is the flow of the packet an ICMP error quotes */
+	struct dpw_pkt_inner in;
+};
+
+/* The key of the session an ICMP error is about: the quoted packet's flow, reversed. */
+static inline void
+dp_key_from_quoted(struct dp_pkt_ctx *c)
+{
+	c->icmp_err = 1;
+	c->key.src = c->in.dst;
+	c->key.dst = c->in.src;
+	c->key.sport = c->in.dport;
+	c->key.dport = c->in.sport;
+	c->key.proto = c->in.proto;
+}
+
+/* Hash the key and prefetch its buckets (first pass of a bulk lookup). */
+static inline void
+dp_key_hash(struct dp_worker *w, struct dp_pkt_ctx *c)
+{
+	c->hash = dp_ct_hash(&c->key);
+	dp_ct_prefetch(&w->ct, c->hash);
+}
+
 static inline void
 dp_tx(struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m)
 {

@@ -2,6 +2,7 @@
  * Helpers over the shared-memory layout; pure functions, any thread of either process.
  */
 #include <stddef.h>
+#include <time.h>
 
 #include "lib/shm/dpw_shm.h"
 
@@ -29,4 +30,13 @@ dpw_shm_sum(const struct dpw_shm *shm, unsigned long offset)
 		sum += *(const volatile uint64_t *)(slot + offset);
 	}
 	return sum;
+}
+
+uint64_t
+dpw_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

@@ -156,6 +156,9 @@ struct dpw_shm {
 _Static_assert(sizeof(struct dpw_lcore_stats) % 64 == 0, "lcore stats must fill cache lines");
 _Static_assert(DPW_MAX_WANS <= 255, "a WAN id fits a byte");
 
+/* CLOCK_REALTIME in milliseconds: the clock of every *_ms field here. Any thread. */
+uint64_t dpw_now_ms(void);
+
 /* Sum of one counter over the lcore slots (field given as an offset). Any thread. */
 uint64_t dpw_shm_sum(const struct dpw_shm *shm, unsigned long offset);
 
