@@ -237,6 +237,10 @@ print_summary(void)
 		       st->busy_pkts ? (double)st->busy_cycles / (double)st->busy_pkts : 0.0,
 		       st->sess_created, dp_ct_count(&w->ct), dp_ct_bytes_per_session(&w->ct),
 		       dp.tsc_hz);
+		for (unsigned int r = 0; r < DPW_DROP_MAX; r++)
+			if (st->drops[r])
+				printf("dpwan-dataplane: worker %u: drop %s %" PRIu64 "\n", i,
+				       dpw_drop_str(r), st->drops[r]);
 	}
 	fflush(stdout);
 }

@@ -188,6 +188,7 @@ dp_mgmt_loop(void)
 		work = serve_messages();
 		work += serve_slow_path(now);
 		if (now >= next_tick) {
+			poll_links();   /* a cut cable moves traffic within 100 ms */
 			dp_nbr_tick(now);
 			dp_hold_tick(now);
 			dp_gen_reclaim(0);
@@ -195,7 +196,6 @@ dp_mgmt_loop(void)
 			next_tick = now + ms_100;
 		}
 		if (now >= next_sec) {
-			poll_links();
 			copy_port_stats();
 			next_sec = now + dp.tsc_hz;
 		}

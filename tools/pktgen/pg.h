@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_arp.h>
 #include <rte_ether.h>
@@ -22,6 +23,7 @@
 #define PG_BURST 32
 #define PG_MAX_WAN 8
 #define PG_MAX_LCORES 4
+#define PG_MAX_QUEUES 16              /* --queues: RX and TX queues per port */
 #define PG_MAGIC 0x44505747u          /* "DPWG" in the payload and the TCP ack field */
 #define PG_TCP_TSC_SHIFT 4            /* TCP stamps: 32 bits of (tsc >> 4) in seq */
 #define PG_SPORT_MIN 1024
@@ -73,6 +75,16 @@ struct pg_counters {
 	uint64_t refl_acked;          /* pure ACKs absorbed: handshakes seen by the server */
 	uint64_t refl_drop;           /* not reflectable, or tx full */
 	uint64_t lan_arp;             /* ARP requests answered on the LAN side */
+	uint64_t rx_misq;             /* replies on another LAN queue than their flow's */
+	uint64_t tx_q[PG_MAX_QUEUES]; /* generated frames sent, per LAN TX queue */
+	uint64_t rx_q[PG_MAX_QUEUES]; /* our replies, per LAN RX queue */
+	uint64_t refl_q[PG_MAX_QUEUES]; /* reflected, per queue, summed over WAN ports */
+};
+
+/* Frames waiting for one TX queue: m[off..n) are still to be sent. */
+struct pg_txq {
+	struct rte_mbuf *m[PG_BURST];
+	uint16_t n, off;
 };
 
 struct pg_lcore {
@@ -81,9 +93,8 @@ struct pg_lcore {
 	int is_main;
 	struct pg_counters c[PG_CS_N];
 	struct pg_hist hist;          /* measured phase only, LANRX role */
-	/* generator state (PG_ROLE_GEN) */
-	struct rte_mbuf *pend[PG_BURST];
-	uint16_t n_pend, pend_off;
+	/* generator state (PG_ROLE_GEN): a burst, split by LAN TX queue */
+	struct pg_txq pend[PG_MAX_QUEUES];
 } __rte_cache_aligned;
 
 /* A packet shape: mbufs in its pool already carry the frame, so only fields change. */
@@ -104,6 +115,7 @@ struct pg_conf {
 	uint16_t lan;
 	uint16_t wan[PG_MAX_WAN];
 	unsigned int n_wan;
+	unsigned int queues;          /* RX and TX queues on every port (1) */
 	uint32_t flows;
 	uint8_t proto;                /* 17 or 6 */
 	unsigned int size;            /* frame with FCS; 0 = IMIX */
@@ -171,6 +183,22 @@ void pg_arp_build(uint8_t *d, uint16_t op, const struct rte_ether_addr *eth_dst,
 
 /* pktgen.c, main lcore: the once-a-second line */
 void pg_report_tick(uint64_t now);
+
+/*
+ * The LAN queue of a flow, from its LAN-side identity (client address and port, network
+ * order): a flow's frames, and the ACK of its handshake, always take the same queue, so
+ * they reach the same dataplane worker (memif has no RSS: our queue q is its worker q).
+ */
+static inline uint16_t
+pg_flow_queue(uint32_t addr_be, uint16_t port_be)
+{
+	uint32_t nq = pg.conf.queues, k;
+
+	if (nq == 1)
+		return 0;
+	k = rte_be_to_cpu_32(addr_be) + rte_be_to_cpu_16(port_be);
+	return (uint16_t)((nq & (nq - 1)) == 0 ? k & (nq - 1) : k % nq);
+}
 
 static inline uint32_t
 pg_phase_cs(int phase)

@@ -4,6 +4,8 @@
  * traffic at the configured rate from pools of prebuilt frames, stamping each frame with
  * the TSC for the round-trip latency. It is also the only lcore that transmits on the
  * LAN port: ACKs and ARP replies built by the LAN receive lcore come through a ring.
+ * With --queues N every flow has its LAN queue (pg_flow_queue) and a burst is sent as
+ * per-queue sub-bursts; ARP goes on queue 0.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,7 +39,7 @@ struct gen_state {
 	uint32_t flow_idx;            /* established: next flow */
 	uint32_t imix_pos;
 	/* new flows: the digits of the tuple counter (see next_new_flow) */
-	uint32_t nf_sport, nf_src, nf_dst, nf_dport;
+	uint32_t nf_sport, nf_src_hi, nf_src_lo, nf_dst, nf_dport;
 	double tokens;
 	double tok_per_cycle;
 	uint64_t last_tok;
@@ -46,8 +48,8 @@ struct gen_state {
 	uint32_t warm_idx;            /* warmup: scan position for unanswered flows */
 	uint32_t warm_pick[PG_BURST]; /* warmup: the flows of this burst */
 	uint64_t warm_next;           /* warmup: start of the next resend round */
-	struct rte_mbuf *ack[PG_BURST];
-	uint16_t n_ack, ack_off;
+	struct pg_txq ack[PG_MAX_QUEUES]; /* ACKs and ARP replies, by LAN TX queue */
+	int ack_left;                 /* some of them are still to be sent */
 };
 
 static struct gen_state gs;
@@ -89,14 +91,17 @@ static int
 tpl_create(struct pg_tpl *t, unsigned int idx, unsigned int size, char *err, size_t errlen)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t n;
 
 	snprintf(name, sizeof(name), "pg_tx%u", idx);
 	t->len = (uint16_t)(size - RTE_ETHER_CRC_LEN);
 	t->ip_len = (uint16_t)(t->len - PG_ETH_HLEN);
 	t->stamp = pg.conf.proto == IPPROTO_UDP &&
 		   t->ip_len >= PG_IP_HLEN + PG_UDP_HLEN + PG_STAMP_LEN;
-	t->mp = rte_pktmbuf_pool_create(name, TX_POOL_MBUFS, POOL_CACHE, 0,
-					RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	/* a NIC's TX rings hold sent mbufs until it frees them: 1024 per queue at most */
+	n = RTE_MAX(rte_align32pow2(pg.conf.queues * 1024 + 4096) - 1, (uint32_t)TX_POOL_MBUFS);
+	t->mp = rte_pktmbuf_pool_create(name, n, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					rte_socket_id());
 	if (t->mp == NULL) {
 		snprintf(err, errlen, "cannot create the %u-byte frame pool: %s", size,
 			 rte_strerror(rte_errno));
@@ -264,35 +269,49 @@ build(struct rte_mbuf *m, const struct pg_tpl *t, const struct pg_flow *f, uint8
 
 /*
  * The next never-used tuple (new-flows mode). A mixed-radix counter; fastest digit first:
- * destination address, destination port (dport+1 .. dport+PG_NF_DPORTS), source address,
- * source port. The destination moves fastest because a NAT like dpwan's is endpoint-
- * dependent: it has its port range (24,536 ports per WAN) once per remote address and
- * port, so varying the source port first would exhaust it after 49k flows. The
- * destination ports sit above the established flows' port, so the two sets never meet.
+ * source address mod --queues, destination address, destination port (dport+1 ..
+ * dport+PG_NF_DPORTS), source address / --queues, source port. The destination moves
+ * fast because a NAT like dpwan's is endpoint-dependent: it has its port range (24,536
+ * ports per WAN) once per remote address and port, so varying the source port first would
+ * exhaust it after 49k flows. The low digit of the source address goes first so that
+ * consecutive flows take consecutive LAN queues (their queue is a function of the source
+ * address and port) and every burst feeds every dataplane worker; with one queue that
+ * digit has one value and the order is destination first. The destination ports sit above
+ * the established flows' port, so the two sets never meet.
  */
 static inline void
 next_new_flow(struct pg_flow *f)
 {
 	const struct pg_conf *c = &pg.conf;
+	uint32_t nq = c->queues, s;
 
-	f->src = rte_cpu_to_be_32(c->src_base + gs.nf_src);
-	f->dst = rte_cpu_to_be_32(c->dst_base + gs.nf_dst);
-	f->sport = rte_cpu_to_be_16((uint16_t)(PG_SPORT_MIN + gs.nf_sport));
-	f->dport = rte_cpu_to_be_16((uint16_t)(c->dport + 1 + gs.nf_dport));
-	if (++gs.nf_dst < c->n_dst)
-		return;
-	gs.nf_dst = 0;
-	if (++gs.nf_dport < PG_NF_DPORTS)
-		return;
-	gs.nf_dport = 0;
-	if (++gs.nf_src < c->n_src)
-		return;
-	gs.nf_src = 0;
-	if (++gs.nf_sport == PG_SPORT_N)
-		gs.nf_sport = 0;
+	do {
+		s = gs.nf_src_hi * nq + gs.nf_src_lo;
+		f->src = rte_cpu_to_be_32(c->src_base + s);
+		f->dst = rte_cpu_to_be_32(c->dst_base + gs.nf_dst);
+		f->sport = rte_cpu_to_be_16((uint16_t)(PG_SPORT_MIN + gs.nf_sport));
+		f->dport = rte_cpu_to_be_16((uint16_t)(c->dport + 1 + gs.nf_dport));
+		if (++gs.nf_src_lo < nq)
+			continue;
+		gs.nf_src_lo = 0;
+		if (++gs.nf_dst < c->n_dst)
+			continue;
+		gs.nf_dst = 0;
+		if (++gs.nf_dport < PG_NF_DPORTS)
+			continue;
+		gs.nf_dport = 0;
+		if (++gs.nf_src_hi * nq < c->n_src)
+			continue;
+		gs.nf_src_hi = 0;
+		if (++gs.nf_sport == PG_SPORT_N)
+			gs.nf_sport = 0;
+	} while (s >= c->n_src);   /* --src-count not a multiple of --queues: skip the gap */
 }
 
-/* Allocate and build n frames into pend; returns how many were built. */
+/*
+ * Allocate and build n frames into pend (empty on entry), by LAN TX queue; returns how
+ * many were built.
+ */
 static uint16_t
 generate(struct pg_lcore *lc, uint16_t n, int warm, uint64_t now)
 {
@@ -302,6 +321,7 @@ generate(struct pg_lcore *lc, uint16_t n, int warm, uint64_t now)
 	uint8_t flags;
 	struct pg_flow nf;
 	uint16_t i;
+	int multi = pg.conf.queues > 1;
 
 	for (i = 0; i < n; i++) {
 		cls[i] = pg.n_tpl == 1 ? 0 : imix_pattern[(gs.imix_pos + i) % 12];
@@ -336,10 +356,16 @@ generate(struct pg_lcore *lc, uint16_t n, int warm, uint64_t now)
 				gs.flow_idx = 0;
 		}
 		build(m, t, f, flags, now);
-		lc->pend[i] = m;
+		if (multi) {
+			struct pg_txq *q = &lc->pend[pg_flow_queue(f->src, f->sport)];
+
+			q->m[q->n++] = m;
+		} else {
+			lc->pend[0].m[i] = m;
+		}
 	}
-	lc->n_pend = n;
-	lc->pend_off = 0;
+	if (!multi)
+		lc->pend[0].n = n;
 	return n;
 }
 
@@ -348,45 +374,79 @@ static int
 flush_pend(struct pg_lcore *lc, uint32_t cs)
 {
 	struct pg_counters *c = &lc->c[cs];
-	uint16_t n = lc->n_pend - lc->pend_off, sent, i;
+	unsigned int q, nq = pg.conf.queues;
+	int left = 0;
 
-	if (n == 0)
-		return 0;
-	sent = rte_eth_tx_burst(pg.conf.lan, 0, lc->pend + lc->pend_off, n);
-	for (i = 0; i < sent; i++)
-		c->tx_bytes += lc->pend[lc->pend_off + i]->pkt_len;
-	c->tx += sent;
-	c->tx_expect += sent;
-	if (sent < n)
-		c->tx_full++;
-	lc->pend_off += sent;
-	if (lc->pend_off == lc->n_pend) {
-		lc->n_pend = lc->pend_off = 0;
-		return 0;
+	for (q = 0; q < nq; q++) {
+		struct pg_txq *t = &lc->pend[q];
+		uint16_t n = t->n - t->off, sent, i;
+
+		if (n == 0)
+			continue;
+		sent = rte_eth_tx_burst(pg.conf.lan, q, t->m + t->off, n);
+		for (i = 0; i < sent; i++)
+			c->tx_bytes += t->m[t->off + i]->pkt_len;
+		c->tx += sent;
+		c->tx_expect += sent;
+		c->tx_q[q] += sent;
+		t->off += sent;
+		if (t->off == t->n) {
+			t->n = t->off = 0;
+		} else {
+			c->tx_full++;
+			left = 1;
+		}
 	}
-	return 1;
+	return left;
 }
 
-/* ACKs and ARP replies from the LAN receive path go first. */
+/*
+ * ACKs and ARP replies from the LAN receive path go first, each on the queue the receive
+ * path chose (in hash.usr: the flow's queue for an ACK, 0 for ARP).
+ */
 static int
 flush_acks(struct pg_lcore *lc, uint32_t cs)
 {
-	uint16_t sent;
+	unsigned int q, nq = pg.conf.queues;
+	struct pg_txq *t;
+	uint16_t sent, n, i;
+	int left = 0;
 
-	if (gs.n_ack == gs.ack_off) {
-		gs.n_ack = (uint16_t)rte_ring_sc_dequeue_burst(pg.lan_tx, (void **)gs.ack,
-							       PG_BURST, NULL);
-		gs.ack_off = 0;
-		if (gs.n_ack == 0)
-			return 0;
+	if (!gs.ack_left) {
+		if (nq == 1) {
+			t = &gs.ack[0];
+			t->n = (uint16_t)rte_ring_sc_dequeue_burst(pg.lan_tx, (void **)t->m,
+								   PG_BURST, NULL);
+			t->off = 0;
+			if (t->n == 0)
+				return 0;
+		} else {
+			struct rte_mbuf *m[PG_BURST];
+
+			n = (uint16_t)rte_ring_sc_dequeue_burst(pg.lan_tx, (void **)m, PG_BURST,
+								NULL);
+			if (n == 0)
+				return 0;
+			for (i = 0; i < n; i++) {
+				q = m[i]->hash.usr < nq ? m[i]->hash.usr : 0;
+				gs.ack[q].m[gs.ack[q].n++] = m[i];
+			}
+		}
 	}
-	sent = rte_eth_tx_burst(pg.conf.lan, 0, gs.ack + gs.ack_off, gs.n_ack - gs.ack_off);
-	lc->c[cs].ack_tx += sent;
-	gs.ack_off += sent;
-	if (gs.ack_off < gs.n_ack)
-		return 1;
-	gs.n_ack = gs.ack_off = 0;
-	return 0;
+	for (q = 0; q < nq; q++) {
+		t = &gs.ack[q];
+		if (t->off == t->n)
+			continue;
+		sent = rte_eth_tx_burst(pg.conf.lan, q, t->m + t->off, t->n - t->off);
+		lc->c[cs].ack_tx += sent;
+		t->off += sent;
+		if (t->off == t->n)
+			t->n = t->off = 0;
+		else
+			left = 1;
+	}
+	gs.ack_left = left;
+	return left;
 }
 
 static void

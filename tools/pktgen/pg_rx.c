@@ -4,7 +4,9 @@
  * stamps, and turn each SYN-ACK into the handshake's ACK (handed to the GEN lcore, the
  * LAN port's only transmitter). WAN reflector (REFLECT lcore): play every gateway and
  * every server — answer any ARP request, send each IPv4 frame back with addresses and
- * ports swapped (a SYN becomes a SYN-ACK), absorb the handshake's final ACK.
+ * ports swapped (a SYN becomes a SYN-ACK), absorb the handshake's final ACK. With
+ * --queues N both poll every queue; the reflector answers on the queue a frame came in
+ * on (the dataplane worker that sent it, the session's owner, gets the reply).
  */
 #include <string.h>
 
@@ -106,6 +108,7 @@ lan_arp(struct pg_lcore *lc, struct rte_mbuf *m, uint32_t cs)
 		memcpy(&sha, d + 22, 6);
 		pg_arp_build(d, RTE_ARP_OP_REPLY, &sha, &pg.lan_mac, tpa, &sha, spa);
 		m->data_len = m->pkt_len = 60;
+		m->hash.usr = 0;      /* control frames: queue 0 */
 		lc->c[cs].lan_arp++;
 		return 1;
 	}
@@ -114,7 +117,7 @@ lan_arp(struct pg_lcore *lc, struct rte_mbuf *m, uint32_t cs)
 
 /*
  * A SYN-ACK from the far end: rewrite it in place into our ACK (same flow, our
- * direction), 64-byte frame, fresh checksums.
+ * direction), 64-byte frame, fresh checksums; hash.usr = the flow's LAN queue.
  */
 static void
 synack_to_ack(uint8_t *d, struct rte_mbuf *m, unsigned int ihl)
@@ -148,6 +151,8 @@ synack_to_ack(uint8_t *d, struct rte_mbuf *m, unsigned int ihl)
 	memcpy(ip + 10, &v, 2);
 	memset(d + PG_ETH_HLEN + PG_IP_HLEN + PG_TCP_HLEN, 0, 6);
 	m->data_len = m->pkt_len = RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN;
+	memcpy(&v, l4, 2);
+	m->hash.usr = pg_flow_queue(rd32(ip + 12), v);
 }
 
 void
@@ -164,20 +169,32 @@ pg_lan_tx_acks(struct pg_lcore *lc, struct rte_mbuf **m, uint16_t n)
 	}
 }
 
-void
-pg_lanrx_poll(struct pg_lcore *lc, uint64_t now)
+/* The queue a reply's flow was sent on: its destination is the LAN client. */
+static inline uint16_t
+reply_queue(const uint8_t *ip, const uint8_t *l4)
+{
+	uint16_t port;
+
+	memcpy(&port, l4 + 2, 2);
+	return pg_flow_queue(rd32(ip + 16), port);
+}
+
+/* multi: more than one queue (a constant at each call: one queue pays nothing for it) */
+static __rte_always_inline void
+lanrx_burst(struct pg_lcore *lc, uint16_t queue, int phase, const int multi)
 {
 	struct rte_mbuf *pkts[PG_BURST], *out[PG_BURST], *gone[PG_BURST];
 	uint16_t n, i, no = 0, ng = 0;
-	int phase = pg.phase;
 	uint32_t cs = pg_phase_cs(phase);
 	struct pg_counters *c = &lc->c[cs];
 	int meas = cs == PG_CS_MEAS;
+	uint64_t now, rx0;
 
-	n = rte_eth_rx_burst(pg.conf.lan, 0, pkts, PG_BURST);
+	n = rte_eth_rx_burst(pg.conf.lan, queue, pkts, PG_BURST);
 	if (n == 0)
 		return;
 	now = rte_rdtsc();
+	rx0 = c->rx;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *ip, *l4;
@@ -207,6 +224,8 @@ pg_lanrx_poll(struct pg_lcore *lc, uint64_t now)
 				goto other;
 			c->rx++;
 			c->rx_bytes += m->pkt_len;
+			if (multi && reply_queue(ip, l4) != queue)
+				c->rx_misq++;
 			if (phase == PG_PH_WARMUP)
 				mark_answered(ip, l4);
 			memcpy(&tsc, p + 8, 8);
@@ -225,6 +244,8 @@ pg_lanrx_poll(struct pg_lcore *lc, uint64_t now)
 				c->rx++;
 				c->rx_bytes += m->pkt_len;
 				c->synack++;
+				if (multi && reply_queue(ip, l4) != queue)
+					c->rx_misq++;
 				if (phase == PG_PH_WARMUP)
 					mark_answered(ip, l4);
 				if (meas)
@@ -237,6 +258,8 @@ pg_lanrx_poll(struct pg_lcore *lc, uint64_t now)
 			if (rd32(l4 + 4) == rte_cpu_to_be_32(PG_MAGIC)) {
 				c->rx++;
 				c->rx_bytes += m->pkt_len;
+				if (multi && reply_queue(ip, l4) != queue)
+					c->rx_misq++;
 				if (meas)
 					record(lc, (uint64_t)(uint32_t)(now32 - stamp)
 						   << PG_TCP_TSC_SHIFT);
@@ -248,9 +271,25 @@ other:
 		c->rx_other++;
 		gone[ng++] = m;
 	}
+	c->rx_q[queue] += c->rx - rx0;
 	if (ng)
 		rte_pktmbuf_free_bulk(gone, ng);
 	pg_lan_tx_acks(lc, out, no);
+}
+
+void
+pg_lanrx_poll(struct pg_lcore *lc, uint64_t now)
+{
+	unsigned int q, nq = pg.conf.queues;
+	int phase = pg.phase;
+
+	RTE_SET_USED(now);
+	if (nq == 1) {
+		lanrx_burst(lc, 0, phase, 0);
+		return;
+	}
+	for (q = 0; q < nq; q++)
+		lanrx_burst(lc, (uint16_t)q, phase, 1);
 }
 
 /* Reflect one frame in place; returns 0 to send it back, -1 to drop, 1 if absorbed. */
@@ -347,47 +386,55 @@ reflect_one(struct rte_mbuf *m, const struct rte_ether_addr *mac, struct pg_coun
 	}
 }
 
+static inline void
+reflect_burst(struct pg_counters *c, unsigned int w, uint16_t queue)
+{
+	struct rte_mbuf *pkts[PG_BURST], *out[PG_BURST], *gone[PG_BURST];
+	uint16_t port = pg.conf.wan[w], n, i, no = 0, ng = 0, sent;
+	uint64_t bytes = 0;
+
+	n = rte_eth_rx_burst(port, queue, pkts, PG_BURST);
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		int rc;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		rc = reflect_one(pkts[i], &pg.wan_mac[w], c);
+		if (rc == 0) {
+			out[no++] = pkts[i];
+			bytes += pkts[i]->pkt_len;
+		} else {
+			if (rc < 0)
+				c->refl_drop++;
+			gone[ng++] = pkts[i];
+		}
+	}
+	if (ng)
+		rte_pktmbuf_free_bulk(gone, ng);
+	if (no == 0)
+		return;
+	/* back on the queue it came in on: the worker that sent it owns the session */
+	sent = rte_eth_tx_burst(port, queue, out, no);
+	if (sent < no) {
+		for (i = sent; i < no; i++)
+			bytes -= out[i]->pkt_len;
+		c->refl_drop += no - sent;
+		rte_pktmbuf_free_bulk(out + sent, no - sent);
+	}
+	c->refl[w] += sent;
+	c->refl_q[queue] += sent;
+	c->refl_bytes += bytes;
+}
+
 void
 pg_reflect_poll(struct pg_lcore *lc)
 {
 	struct pg_counters *c = &lc->c[pg_phase_cs(pg.phase)];
-	unsigned int w;
+	unsigned int w, q, nq = pg.conf.queues;
 
-	for (w = 0; w < pg.conf.n_wan; w++) {
-		struct rte_mbuf *pkts[PG_BURST], *out[PG_BURST], *gone[PG_BURST];
-		uint16_t port = pg.conf.wan[w], n, i, no = 0, ng = 0, sent;
-		uint64_t bytes = 0;
-
-		n = rte_eth_rx_burst(port, 0, pkts, PG_BURST);
-		if (n == 0)
-			continue;
-		for (i = 0; i < n; i++) {
-			int rc;
-
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			rc = reflect_one(pkts[i], &pg.wan_mac[w], c);
-			if (rc == 0) {
-				out[no++] = pkts[i];
-				bytes += pkts[i]->pkt_len;
-			} else {
-				if (rc < 0)
-					c->refl_drop++;
-				gone[ng++] = pkts[i];
-			}
-		}
-		if (ng)
-			rte_pktmbuf_free_bulk(gone, ng);
-		if (no == 0)
-			continue;
-		sent = rte_eth_tx_burst(port, 0, out, no);
-		if (sent < no) {
-			for (i = sent; i < no; i++)
-				bytes -= out[i]->pkt_len;
-			c->refl_drop += no - sent;
-			rte_pktmbuf_free_bulk(out + sent, no - sent);
-		}
-		c->refl[w] += sent;
-		c->refl_bytes += bytes;
-	}
+	for (w = 0; w < pg.conf.n_wan; w++)
+		for (q = 0; q < nq; q++)
+			reflect_burst(c, w, (uint16_t)q);
 }

@@ -2,7 +2,8 @@
  * dpwan-pktgen: a DPDK traffic generator that plays both ends of the appliance — LAN
  * hosts sending N flows (or only new flows, or TCP handshakes) with latency stamps, and
  * on every WAN port the gateway + servers that reflect the traffic back. main() parses
- * the options, opens the ports, gives each EAL lcore its roles (one lcore: all of them),
+ * the options, opens the ports (--queues RX and TX queues each), gives each EAL lcore its
+ * roles (one lcore: all of them),
  * runs the main lcore's share of the loop with the once-a-second report, prints the
  * results (table or JSON), and with --linger waits for a signal before closing the ports.
  */
@@ -28,7 +29,7 @@
 
 #include "tools/pktgen/pg.h"
 
-#define RX_POOL_MBUFS 16383
+#define RX_POOL_MBUFS 16383          /* at least; more with many queues */
 #define POOL_CACHE 256
 #define RING_SIZE 4096
 #define NB_DESC 1024
@@ -104,6 +105,9 @@ usage(const char *prog)
 		"usage: %s [EAL args: --no-pci --file-prefix=X --vdev=...] -- --lan P --wan P[,P...] [options]\n"
 		"  --lan P             LAN port index: generate towards the router (omit: reflector only)\n"
 		"  --wan P[,P...]      WAN port indexes: reflect (ARP for any address, swap, SYN -> SYN-ACK)\n"
+		"  --queues N          RX and TX queues on every port (default 1): one per dataplane\n"
+		"                      worker; each LAN flow keeps to one queue, replies go back on\n"
+		"                      the queue they came in on\n"
 		"  --flows N           distinct 5-tuples (default 1024)\n"
 		"  --proto udp|tcp     (default udp)\n"
 		"  --size B|imix       Ethernet frame size including the 4-byte FCS, 64..1518, as in\n"
@@ -165,7 +169,7 @@ parse_args(int argc, char **argv)
 {
 	enum { O_LAN = 256, O_WAN, O_FLOWS, O_PROTO, O_SIZE, O_RATE, O_DUR, O_COUNT, O_WARM,
 	       O_WARMRATE, O_NEW, O_LANSRC, O_GWLAN, O_GWMAC, O_SRC, O_DST, O_SRCN, O_DSTN,
-	       O_DPORT, O_LOOP, O_LINKWAIT, O_JSON, O_QUIET, O_LINGER, O_HELP };
+	       O_DPORT, O_LOOP, O_LINKWAIT, O_JSON, O_QUIET, O_LINGER, O_QUEUES, O_HELP };
 	static const struct option opts[] = {
 		{ "lan", 1, NULL, O_LAN }, { "wan", 1, NULL, O_WAN },
 		{ "flows", 1, NULL, O_FLOWS }, { "proto", 1, NULL, O_PROTO },
@@ -179,6 +183,7 @@ parse_args(int argc, char **argv)
 		{ "dport", 1, NULL, O_DPORT }, { "loopback", 0, NULL, O_LOOP },
 		{ "link-wait", 1, NULL, O_LINKWAIT }, { "json", 0, NULL, O_JSON },
 		{ "quiet", 0, NULL, O_QUIET }, { "linger", 0, NULL, O_LINGER },
+		{ "queues", 1, NULL, O_QUEUES },
 		{ "help", 0, NULL, O_HELP }, { NULL, 0, NULL, 0 },
 	};
 	struct pg_conf *c = &pg.conf;
@@ -187,6 +192,7 @@ parse_args(int argc, char **argv)
 	char *tok, *save;
 
 	c->flows = 1024;
+	c->queues = 1;
 	c->proto = IPPROTO_UDP;
 	c->size = 64;
 	c->duration = 5;
@@ -318,6 +324,11 @@ parse_args(int argc, char **argv)
 		case O_LINGER:
 			c->linger = 1;
 			break;
+		case O_QUEUES:
+			if (parse_u64(optarg, &v) || v == 0 || v > PG_MAX_QUEUES)
+				goto bad;
+			c->queues = (unsigned int)v;
+			break;
 		case O_HELP:
 		case 'h':
 			usage(argv[0]);
@@ -358,7 +369,7 @@ port_open(uint16_t port, int fast_free, struct rte_ether_addr *mac)
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	struct rte_eth_txconf txc;
-	uint16_t rxd = NB_DESC, txd = NB_DESC;
+	uint16_t rxd = NB_DESC, txd = NB_DESC, nq = (uint16_t)pg.conf.queues, q;
 	int rc;
 
 	if (!rte_eth_dev_is_valid_port(port)) {
@@ -373,16 +384,22 @@ port_open(uint16_t port, int fast_free, struct rte_ether_addr *mac)
 	/* fast free needs one pool and refcnt 1 per queue: true for the WAN queues only */
 	if (fast_free && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE))
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		fprintf(stderr, "pktgen: port %u: --queues %u, the device has %u rx / %u tx\n",
+			port, nq, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	rc = rte_eth_dev_configure(port, nq, nq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, rxd, rte_eth_dev_socket_id(port), NULL,
+	txc = info.default_txconf;
+	txc.offloads = conf.txmode.offloads;
+	for (q = 0; rc == 0 && q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, rxd, rte_eth_dev_socket_id(port), NULL,
 					    pg.rx_pool);
-	if (rc == 0) {
-		txc = info.default_txconf;
-		txc.offloads = conf.txmode.offloads;
-		rc = rte_eth_tx_queue_setup(port, 0, txd, rte_eth_dev_socket_id(port), &txc);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(port, q, txd, rte_eth_dev_socket_id(port),
+						    &txc);
 	}
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
@@ -461,6 +478,12 @@ sum_counters(uint32_t cs, struct pg_counters *t)
 		t->refl_acked += c->refl_acked;
 		t->refl_drop += c->refl_drop;
 		t->lan_arp += c->lan_arp;
+		t->rx_misq += c->rx_misq;
+		for (j = 0; j < PG_MAX_QUEUES; j++) {
+			t->tx_q[j] += c->tx_q[j];
+			t->rx_q[j] += c->rx_q[j];
+			t->refl_q[j] += c->refl_q[j];
+		}
 	}
 }
 
@@ -624,6 +647,7 @@ print_results(void)
 	out_num("flows", "flows", c->new_flows ? 0 : c->flows, 0, &first);
 	out_num("rate_pps", "rate limit (pps, 0 = max)", (double)c->rate, 0, &first);
 	out_num("lcores", "lcores", pg.n_lc, 0, &first);
+	out_num("queues", "queues per port", c->queues, 0, &first);
 	out_num("duration_s", "duration (s)", dur, 3, &first);
 	out_num("sent", "sent", (double)m.tx, 0, &first);
 	out_num("received", "received", (double)m.rx, 0, &first);
@@ -634,6 +658,19 @@ print_results(void)
 		snprintf(key, sizeof(key), "reflected_port%u", c->wan[i]);
 		snprintf(label, sizeof(label), "reflected on port %u", c->wan[i]);
 		out_num(key, label, (double)m.refl[i], 0, &first);
+	}
+	for (i = 0; i < c->queues; i++) {
+		char key[32], label[40];
+
+		snprintf(key, sizeof(key), "sent_queue%u", i);
+		snprintf(label, sizeof(label), "sent on LAN queue %u", i);
+		out_num(key, label, (double)m.tx_q[i], 0, &first);
+		snprintf(key, sizeof(key), "rx_queue%u", i);
+		snprintf(label, sizeof(label), "received on LAN queue %u", i);
+		out_num(key, label, (double)m.rx_q[i], 0, &first);
+		snprintf(key, sizeof(key), "reflected_queue%u", i);
+		snprintf(label, sizeof(label), "reflected on WAN queue %u", i);
+		out_num(key, label, (double)m.refl_q[i], 0, &first);
 	}
 	out_num("lost", "lost (after 200 ms drain)", (double)(c->has_lan ? lost : 0), 0, &first);
 	out_num("loss_pct", "loss (%)", m.tx_expect ? 100.0 * (double)lost / (double)m.tx_expect : 0,
@@ -672,6 +709,7 @@ print_results(void)
 	out_num("acks_dropped", "ACKs dropped", (double)m.ack_drop, 0, &first);
 	out_num("tx_full", "tx queue full (retried)", (double)m.tx_full, 0, &first);
 	out_num("rx_other", "rx other (not ours)", (double)m.rx_other, 0, &first);
+	out_num("rx_queue_mismatch", "replies on another queue", (double)m.rx_misq, 0, &first);
 	out_num("reflect_dropped", "reflector dropped", (double)m.refl_drop, 0, &first);
 	out_num("reflect_arp", "reflector ARP replies", (double)(m.refl_arp + w.refl_arp), 0,
 		&first);
@@ -731,6 +769,7 @@ main(int argc, char **argv)
 	char err[256], prefix[128], runtime_dir[PATH_MAX];
 	unsigned int i, j;
 	int rc, ret = 1, ports_open = 0;
+	uint32_t n_mbufs;
 	sig_atomic_t seen;
 
 	find_prefix(argc, argv, prefix, sizeof(prefix));
@@ -759,7 +798,10 @@ main(int argc, char **argv)
 			if (c->wan[j] == c->wan[i])
 				goto dup;
 	}
-	pg.rx_pool = rte_pktmbuf_pool_create("pg_rx", RX_POOL_MBUFS, POOL_CACHE, 0,
+	/* every RX descriptor of every queue may hold one, plus what is in flight */
+	n_mbufs = (c->n_wan + 1) * c->queues * NB_DESC + 8192;
+	n_mbufs = RTE_MAX(rte_align32pow2(n_mbufs) - 1, (uint32_t)RX_POOL_MBUFS);
+	pg.rx_pool = rte_pktmbuf_pool_create("pg_rx", n_mbufs, POOL_CACHE, 0,
 					     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (pg.rx_pool == NULL) {
 		fprintf(stderr, "pktgen: cannot create the mbuf pool: %s (more --socket-mem?)\n",
