@@ -32,6 +32,7 @@ struct dp_port {
 	int wan;                  /* WAN id, -1 for the LAN port */
 	uint16_t port_id;         /* DPDK port of the wire */
 	uint16_t tap_id;          /* DPDK port of the kernel TAP (exception path) */
+	char kif[DPW_NAME_LEN];   /* kernel interface under an af_packet/af_xdp port, or "" */
 	struct rte_ether_addr mac;
 	uint32_t addr;            /* network order */
 	uint32_t mask;            /* network order */

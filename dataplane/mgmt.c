@@ -8,6 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -124,6 +127,27 @@ serve_slow_path(uint64_t now)
 	return total;
 }
 
+/*
+ * Ports on a kernel interface (af_packet, af_xdp) report their link up whatever the
+ * cable does: ask the kernel for the interface's operational state instead.
+ */
+static int
+kernel_link_up(const char *ifname)
+{
+	static int fd = -1;
+	struct ifreq ifr;
+
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
+		return 0;   /* the interface went away: no link */
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
 static void
 poll_links(void)
 {
@@ -136,8 +160,15 @@ poll_links(void)
 		int wan = dp.port[p].wan;
 
 		memset(&link, 0, sizeof(link));
-		if (rte_eth_link_get_nowait(dp.port[p].port_id, &link) != 0)
+		if (dp.port[p].kif[0] != '\0') {
+			int up = kernel_link_up(dp.port[p].kif);
+
+			if (up < 0)
+				continue;
+			link.link_status = (uint16_t)up;
+		} else if (rte_eth_link_get_nowait(dp.port[p].port_id, &link) != 0) {
 			continue;
+		}
 		if (ps->link_up != link.link_status)
 			RTE_LOG(NOTICE, USER1, "port %s link %s\n", dp.port[p].name,
 				link.link_status ? "up" : "down");

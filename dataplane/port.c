@@ -159,6 +159,16 @@ dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx
 	rte_eth_macaddr_get(p->port_id, &p->mac);
 
 	snprintf(p->name, sizeof(p->name), "%s", pc->name);
+	p->kif[0] = '\0';
+	if (!pc->is_pci && (strncmp(name, "net_af_packet", 13) == 0 ||
+			    strncmp(name, "net_af_xdp", 10) == 0)) {
+		const char *k = strstr(pc->device, "iface=");
+
+		if (k != NULL) {
+			snprintf(p->kif, sizeof(p->kif), "%s", k + 6);
+			p->kif[strcspn(p->kif, ",")] = '\0';
+		}
+	}
 	p->role = pc->role;
 	p->addr = htonl(pc->addr);
 	mask = pc->prefixlen ? 0xffffffffu << (32 - pc->prefixlen) : 0;

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A cut cable on one ISP (the link goes down in the isp namespace): the dataplane sees
+the carrier loss within a second, marks the WAN unusable, new connections all go out the
+other WAN, and when the cable is back the WAN is used again. (Health checks that catch a
+dead ISP with the link still up are a later issue.)"""
+import time
+
+import pytest
+
+from conftest import SERVER, HTTP_PORT, WAN_ADDRS, clients_cmd
+
+
+def wan(st, name):
+    return next(w for w in st["wans"] if w["name"] == name)
+
+
+@pytest.fixture
+def isp1_restored(lab):
+    yield
+    lab.lab("link", "isp1", "up", check=False)
+    lab.wait_for(lambda: wan(lab.status(), "wan1")["usable"], 10, "wan1 usable again")
+
+
+def requests(lab, http_server, tag, n=20):
+    r = lab.run_json("lan", clients_cmd("http-many", SERVER, HTTP_PORT, n, tag), timeout=120)
+    assert r["n_errors"] == 0, r
+    seen = http_server.sources(tag)
+    assert len(seen) == n, r
+    return seen
+
+
+def test_cable_cut_moves_new_connections(lab, http_server, isp1_restored):
+    t0 = time.monotonic()
+    lab.lab("link", "isp1", "down")
+    st = lab.wait_for(lambda: (lambda s: s if not wan(s, "wan1")["usable"] else None)(lab.status()),
+                      5, "wan1 unusable after its link went down")
+    took = time.monotonic() - t0
+    assert took < 2.0, "the carrier loss took %.2f s to notice" % took
+    assert wan(st, "wan1")["state"] == "offline", wan(st, "wan1")
+    assert wan(st, "wan2")["usable"] is True
+    seen = requests(lab, http_server, "isp1down")
+    assert set(seen) == {"198.18.2.2"}, seen
+
+    lab.lab("link", "isp1", "up")
+    lab.wait_for(lambda: wan(lab.status(), "wan1")["usable"], 10,
+                 "wan1 usable again (link up, gateway resolved)")
+    seen = requests(lab, http_server, "isp1up")
+    assert set(seen) == WAN_ADDRS, seen
