@@ -233,6 +233,11 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			dp_drop(w, m, DPW_DROP_NOT_FOR_US);
 			continue;
 		}
+		if ((pi->src & lan->mask) != (lan->addr & lan->mask)) {
+			/* spoofed or misconfigured: NAT only what comes from the LAN (BCP 38) */
+			dp_drop(w, m, DPW_DROP_SRC_NOT_LAN);
+			continue;
+		}
 		if (pi->frag) {
 			dp_drop(w, m, DPW_DROP_FRAGMENT);
 			continue;

@@ -29,6 +29,7 @@
 	X(BAD_IP_LEN, "bad_ip_total_length") \
 	X(BAD_IP_CSUM, "bad_ip_checksum") \
 	X(BAD_SRC_ADDR, "bad_source_address") \
+	X(SRC_NOT_LAN, "source_not_on_lan") \
 	X(FRAGMENT, "ip_fragment") \
 	X(TRUNC_L4, "truncated_l4") \
 	X(BAD_TCP_OFF, "bad_tcp_data_offset") \

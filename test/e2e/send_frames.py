@@ -88,6 +88,9 @@ def frames(kind, eth, src, dst, i):
         t = bytearray(raw(IP(src=src, dst=dst, id=i) / TCP(sport=sport, dport=80, flags="S")))
         t[20 + 12] = 0xf0                    # data offset 15 (60 bytes) in a 20-byte segment
         return eth + fix_ip(bytes(t))
+    if kind == "spoofed_src":
+        # well formed, but from an address that is not on the LAN
+        return eth + raw(IP(src="198.19.7.7", dst=dst, id=i) / UDP(sport=sport, dport=9) / (b"m" * 18))
     raise SystemExit("unknown kind %s" % kind)
 
 

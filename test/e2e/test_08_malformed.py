@@ -26,6 +26,7 @@ KINDS = [
     ("trunc_icmp", "truncated_l4"),
     ("tcp_off_small", "bad_tcp_data_offset"),
     ("tcp_off_big", "bad_tcp_data_offset"),
+    ("spoofed_src", "source_not_on_lan"),
 ]
 
 
