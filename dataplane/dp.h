@@ -21,7 +21,8 @@
 #include "lib/shm/dpw_shm.h"
 
 #define DP_BURST 32
-#define DP_RING_SLOW "dp_slow"     /* workers -> main lcore: ARP and packets for the kernel */
+#define DP_RING_ARP "dp_arp"       /* workers -> main lcore: ARP */
+#define DP_RING_SLOW "dp_slow"     /* workers -> main lcore: packets for the kernel */
 #define DP_RING_HOLD "dp_hold"     /* workers -> main lcore: waiting for a gateway MAC */
 #define DP_RING_INJECT "dp_inject" /* main lcore -> worker 0: frames to send on m->port */
 #define DP_RING_HANDOFF "dp_handoff%u" /* any worker -> worker N: packets of N's sessions */
@@ -106,7 +107,7 @@ struct dp_ctx {
 	unsigned int wan_port[DPW_MAX_WANS];   /* WAN id -> port index */
 	unsigned int n_workers;
 	struct dp_worker *workers[DPW_MAX_WORKERS];
-	struct rte_ring *c2d, *d2c, *slow, *hold, *inject;
+	struct rte_ring *c2d, *d2c, *arp, *slow, *hold, *inject;
 	struct rte_rcu_qsbr *qsbr;
 	struct dp_wan_view *view;              /* published; read with dp_view_get() */
 	uint64_t tsc_hz;

@@ -133,11 +133,12 @@ create_shared(void)
 				      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	dp.d2c = rte_ring_create_elem(DPW_RING_D2C, sizeof(struct dpw_msg), DPW_RING_SLOTS,
 				      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	dp.arp = rte_ring_create(DP_RING_ARP, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	dp.slow = rte_ring_create(DP_RING_SLOW, 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	dp.hold = rte_ring_create(DP_RING_HOLD, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	dp.inject = rte_ring_create(DP_RING_INJECT, 4096, SOCKET_ID_ANY,
 				    RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (!dp.c2d || !dp.d2c || !dp.slow || !dp.hold || !dp.inject)
+	if (!dp.c2d || !dp.d2c || !dp.arp || !dp.slow || !dp.hold || !dp.inject)
 		return fail("cannot create rings: %s", rte_strerror(rte_errno));
 	return 0;
 }
@@ -345,8 +346,8 @@ main(int argc, char **argv)
 		goto out_ports;
 	}
 
-	RTE_LCORE_FOREACH_WORKER(p)
-		rte_eal_remote_launch(dp_worker_main, dp.workers[rte_lcore_index(p) - 1], p);
+	for (p = 0; p < dp.n_workers; p++)
+		rte_eal_remote_launch(dp_worker_main, dp.workers[p], dp.workers[p]->lcore);
 
 	printf("dpwan-dataplane: ready: %u worker(s), %u port(s), file prefix %s\n",
 	       dp.n_workers, dp.n_ports, dp.conf.file_prefix);

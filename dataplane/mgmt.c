@@ -89,18 +89,15 @@ serve_slow_path(uint64_t now)
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int n, i, total = 0, p;
 
-	n = rte_ring_dequeue_burst(dp.slow, (void **)pkts, DP_BURST, NULL);
-	for (i = 0; i < n; i++) {
-		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-		uint16_t type = dpw_get16(d + 12);
+	/* ARP first: it keeps the gateways resolved whatever else is queued */
+	n = rte_ring_dequeue_burst(dp.arp, (void **)pkts, DP_BURST, NULL);
+	for (i = 0; i < n; i++)
+		dp_nbr_input(pkts[i]);
+	total += n;
 
-		if (type == DPW_ETHERTYPE_VLAN && rte_pktmbuf_data_len(pkts[i]) >= 18)
-			type = dpw_get16(d + 16);
-		if (type == DPW_ETHERTYPE_ARP)
-			dp_nbr_input(pkts[i]);
-		else
-			dp_nbr_to_tap(pkts[i], pkts[i]->port);
-	}
+	n = rte_ring_dequeue_burst(dp.slow, (void **)pkts, DP_BURST, NULL);
+	for (i = 0; i < n; i++)
+		dp_nbr_to_tap(pkts[i], pkts[i]->port);
 	total += n;
 
 	n = rte_ring_dequeue_burst(dp.hold, (void **)pkts, DP_BURST, NULL);

@@ -71,6 +71,8 @@ dp_icmp_translate_error(uint8_t *d, const struct dpw_pkt_info *pi,
 		if (csum != 0) {
 			csum = dpw_csum_update32(csum, old, addr);
 			csum = dpw_csum_update16(csum, oldp, port);
+			if (csum == 0)
+				csum = 0xffff;
 			memcpy(il4 + 6, &csum, 2);
 		}
 		break;

@@ -53,7 +53,11 @@ fragment(struct dp_worker *w, struct rte_mbuf *m, const struct dp_wan_entry *we)
 
 	memcpy(eth, rte_pktmbuf_mtod(m, uint8_t *), DPW_ETH_HLEN);
 	rte_pktmbuf_adj(m, DPW_ETH_HLEN);
-	n = rte_ipv4_fragment_packet(m, frags, DP_MAX_FRAGS, we->mtu, dp.pool, dp.pool);
+	/* copies into direct single-segment mbufs: what TX fast free (port.c) requires;
+	 * experimental in DPDK 22.11, hence ALLOW_EXPERIMENTAL_API for the dataplane */
+	m->l2_len = 0;
+	m->l3_len = (uint8_t)((rte_pktmbuf_mtod(m, uint8_t *)[0] & 0xf) * 4);
+	n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, DP_MAX_FRAGS, we->mtu, dp.pool);
 	rte_pktmbuf_free(m);
 	if (n < 0) {
 		w->st->drops[DPW_DROP_FRAG_NEEDED]++;
@@ -161,7 +165,19 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 		goto send;
 	}
 	if (s != NULL && !v->usable[s->wan]) {
-		/* its WAN went away: bind the flow again on a usable one */
+		/*
+		 * Its WAN is unusable. A flow that can start again elsewhere (UDP, ICMP echo, a
+		 * TCP SYN) is bound again on a usable WAN; an established TCP connection cannot
+		 * move (its peer knows the old address), so its session stays for when the
+		 * WAN is back and the packet is dropped meanwhile.
+		 */
+		int movable = pi->proto != DPW_IPPROTO_TCP ||
+			(pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == DPW_TCP_SYN;
+
+		if (v->n_usable == 0 || !movable) {
+			dp_drop(w, m, DPW_DROP_NO_WAN);
+			return;
+		}
 		dp_ct_delete(&w->ct, s);
 		w->st->sess_closed++;
 		s = NULL;
@@ -225,7 +241,15 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			dp_drop(w, m, reason);
 			continue;
 		}
-		if (pi->l3 == DPW_L3_ARP || for_router(lan, pi->dst)) {
+		if (unlikely(pi->has_vlan)) {
+			dp_drop(w, m, DPW_DROP_VLAN);
+			continue;
+		}
+		if (pi->l3 == DPW_L3_ARP) {
+			dp_punt_arp(w, m, dp.lan);
+			continue;
+		}
+		if (for_router(lan, pi->dst)) {
 			dp_punt(w, m, dp.lan);
 			continue;
 		}
@@ -242,8 +266,6 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			dp_drop(w, m, DPW_DROP_FRAGMENT);
 			continue;
 		}
-		if (pi->has_vlan)
-			d = dp_strip_vlan(m, pi);
 		memset(&c->key, 0, sizeof(c->key));
 		c->icmp_err = 0;
 		c->key.family = 4;
@@ -257,6 +279,11 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 				break;
 			if (pi->icmp_kind == DPW_ICMP_KIND_ERROR &&
 			    dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0) {
+				/* translation rewrites the checksum: never bless a corrupt one */
+				if (dpw_csum_partial(d + pi->l4_off, pi->l4_len, 0) != 0xffff) {
+					dp_drop(w, m, DPW_DROP_BAD_ICMP_CSUM);
+					continue;
+				}
 				/* about a packet the host received: find its session by the
 				 * quoted packet, reversed */
 				dp_key_from_quoted(c);

@@ -80,8 +80,12 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			dp_drop(w, m, reason);
 			continue;
 		}
+		if (unlikely(pi->has_vlan)) {
+			dp_drop(w, m, DPW_DROP_VLAN);
+			continue;
+		}
 		if (pi->l3 == DPW_L3_ARP) {
-			dp_punt(w, m, pidx);
+			dp_punt_arp(w, m, pidx);
 			continue;
 		}
 		if (pi->dst != p->addr) {
@@ -96,8 +100,6 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			dp_punt(w, m, pidx);   /* only the kernel reassembles */
 			continue;
 		}
-		if (pi->has_vlan)
-			d = dp_strip_vlan(m, pi);
 		memset(&c->key, 0, sizeof(c->key));
 		c->key.family = 4;
 		c->key.zone = (uint8_t)pidx;
@@ -112,7 +114,8 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			natport = pi->dport;
 		} else if (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_kind == DPW_ICMP_KIND_ERROR &&
 			   dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0 &&
-			   c->in.src == p->addr) {
+			   c->in.src == p->addr &&
+			   dpw_csum_partial(d + pi->l4_off, pi->l4_len, 0) == 0xffff) {
 			/* about a packet we sent: its session is the quoted flow reversed */
 			dp_key_from_quoted(c);
 			natport = c->in.sport;

@@ -76,6 +76,18 @@ dp_punt(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx)
 	w->st->punted++;
 }
 
+/* ARP has a ring of its own, so a flood of other punted traffic cannot starve it. */
+static inline void
+dp_punt_arp(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx)
+{
+	m->port = (uint16_t)pidx;
+	if (rte_ring_enqueue(dp.arp, m) != 0) {
+		dp_drop(w, m, DPW_DROP_PUNT_FULL);
+		return;
+	}
+	w->st->punted++;
+}
+
 /* Give a WAN-side packet to the worker whose NAT slice holds its port. */
 static inline void
 dp_handoff(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx, unsigned int owner)
@@ -146,20 +158,6 @@ dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32
 	default:
 		break;
 	}
-}
-
-/* Drop the 802.1Q tag of a parsed frame (per-VLAN zones come later). */
-static inline uint8_t *
-dp_strip_vlan(struct rte_mbuf *m, struct dpw_pkt_info *pi)
-{
-	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-
-	memmove(d + 4, d, 12);
-	rte_pktmbuf_adj(m, 4);
-	pi->l3_off -= 4;
-	pi->l4_off -= 4;
-	pi->has_vlan = 0;
-	return rte_pktmbuf_mtod(m, uint8_t *);
 }
 
 /* Stages (one file each). */

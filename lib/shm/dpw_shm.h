@@ -23,6 +23,7 @@
 #define DPW_DROP_REASONS(X) \
 	X(TRUNC_ETH, "truncated_ethernet") \
 	X(NON_IP, "unsupported_ethertype") \
+	X(VLAN, "vlan_tagged") \
 	X(TRUNC_IP, "truncated_ipv4") \
 	X(BAD_IP_VERSION, "bad_ip_version") \
 	X(BAD_IHL, "bad_ihl") \
@@ -45,6 +46,7 @@
 	X(NAT_EXHAUSTED, "nat_ports_exhausted") \
 	X(NOT_FOR_US, "wan_not_for_us") \
 	X(ICMP_ERR_NO_SESSION, "icmp_error_no_session") \
+	X(BAD_ICMP_CSUM, "bad_icmp_checksum") \
 	X(PUNT_FULL, "exception_path_full") \
 	X(HANDOFF_FULL, "handoff_ring_full") \
 	X(TX_FULL, "tx_queue_full") \

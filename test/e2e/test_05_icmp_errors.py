@@ -57,6 +57,17 @@ def test_path_mtu(lab):
     lab.run("lan", ["ip", "route", "flush", "cache"], timeout=10)
 
 
+def test_fragmented_when_df_clear(lab):
+    """Too big for the WAN MTU without DF: the appliance fragments it after NAT."""
+    before = lab.status()["counters"]["fragments_sent"]
+    lab.run("lan", ["ip", "route", "flush", "cache"], timeout=10)
+    p = lab.run("lan", ["ping", "-n", "-M", "dont", "-s", "1472", "-c", "3", "-i", "0.2", "-W",
+                        "2", SERVER], timeout=10)
+    assert "3 packets transmitted, 3 received" in p.stdout, p.stdout + p.stderr
+    lab.wait_for(lambda: lab.status()["counters"]["fragments_sent"] >= before + 6, 5,
+                 "counters.fragments_sent to rise by 2 per echo request")
+
+
 def test_mss_clamp(lab, http_server):
     before = lab.status()["counters"]["mss_clamped"]
     # capture the first SYN to the HTTP port as it arrives in inet

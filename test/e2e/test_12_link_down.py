@@ -46,3 +46,35 @@ def test_cable_cut_moves_new_connections(lab, http_server, isp1_restored):
                  "wan1 usable again (link up, gateway resolved)")
     seen = requests(lab, http_server, "isp1up")
     assert set(seen) == WAN_ADDRS, seen
+
+
+def test_tcp_survives_a_short_outage(lab, http_server, bigfile, isp1_restored):
+    """An established TCP connection outlives a one-second cable cut on its only WAN:
+    its session is kept (an established connection cannot move to another WAN), its
+    packets are dropped meanwhile, and TCP retransmits once the WAN is back."""
+    import os
+    from conftest import sha256_file
+
+    src, digest = bigfile
+    out = os.path.join(lab.workdir, "download-outage.bin")
+    lab.ctl("wan", "wan2", "disable")
+    try:
+        lab.wait_for(lambda: not wan(lab.status(), "wan2")["usable"], 5, "wan2 disabled")
+        cli = lab.start_bg("lan", ["curl", "-sS", "--max-time", "120", "--limit-rate", "20M",
+                                   "-o", out, http_server.url("/file/big.bin")], "curl-outage")
+        try:
+            lab.wait_for(lambda: os.path.exists(out) and os.path.getsize(out) >= 20 << 20, 30,
+                         "20 MB downloaded")
+            lab.lab("link", "isp1", "down")
+            lab.wait_for(lambda: not wan(lab.status(), "wan1")["usable"], 5, "wan1 down")
+            time.sleep(1.0)   # the outage itself, not a wait for a condition
+            lab.lab("link", "isp1", "up")
+            lab.wait_for(lambda: wan(lab.status(), "wan1")["usable"], 10, "wan1 back")
+            assert cli.wait(120) == 0, cli.output()
+            assert sha256_file(out) == digest
+        finally:
+            lab.stop_bg(cli)
+            if os.path.exists(out):
+                os.unlink(out)
+    finally:
+        lab.ctl("wan", "wan2", "enable", check=False)
