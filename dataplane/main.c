@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include "dataplane/dp.h"
 #include "dataplane/port.h"
 #include "lib/msg/dpw_msg.h"
+#include "lib/util/dpw_hugepages.h"
 
 struct dp_ctx dp;
 
@@ -58,34 +58,6 @@ fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
-}
-
-/*
- * DPDK keeps its hugepage files after a clean exit (a secondary might still use them);
- * nothing does here once both processes are gone, so remove ours.
- */
-static void
-remove_hugepage_files(const char *prefix)
-{
-	char line[512], dir[256], fstype[64], pattern[512];
-	FILE *m = fopen("/proc/mounts", "r");
-
-	if (m == NULL)
-		return;
-	while (fgets(line, sizeof(line), m) != NULL) {
-		glob_t g;
-		size_t i;
-
-		if (sscanf(line, "%*s %255s %63s", dir, fstype) != 2 || strcmp(fstype, "hugetlbfs") != 0)
-			continue;
-		snprintf(pattern, sizeof(pattern), "%s/%smap_*", dir, prefix);
-		if (glob(pattern, 0, NULL, &g) != 0)
-			continue;
-		for (i = 0; i < g.gl_pathc; i++)
-			unlink(g.gl_pathv[i]);
-		globfree(&g);
-	}
-	fclose(m);
 }
 
 static int
@@ -366,7 +338,7 @@ out_ports:
 		dp_port_close(&dp.port[p]);
 out_eal:
 	rte_eal_cleanup();
-	remove_hugepage_files(dp.conf.file_prefix);
+	dpw_remove_hugepage_files(dp.conf.file_prefix);
 	dpw_sysconf_free(&dp.conf);
 	return rc;
 }

@@ -229,26 +229,11 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 		struct rte_mbuf *m = pkts[i];
 		struct dp_pkt_ctx *c = &ctx[nf];
 		struct dpw_pkt_info *pi = &c->pi;
-		unsigned int reason;
 		uint8_t *d;
 
-		if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
-			dp_drop(w, m, DPW_DROP_NO_MBUF);
+		if (dp_rx_prologue(w, m, dp.lan, pi) != 0)
 			continue;
-		}
 		d = rte_pktmbuf_mtod(m, uint8_t *);
-		if (dpw_pkt_parse(d, rte_pktmbuf_data_len(m), pi, &reason) != 0) {
-			dp_drop(w, m, reason);
-			continue;
-		}
-		if (unlikely(pi->has_vlan)) {
-			dp_drop(w, m, DPW_DROP_VLAN);
-			continue;
-		}
-		if (pi->l3 == DPW_L3_ARP) {
-			dp_punt_arp(w, m, dp.lan);
-			continue;
-		}
 		if (for_router(lan, pi->dst)) {
 			dp_punt(w, m, dp.lan);
 			continue;

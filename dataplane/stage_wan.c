@@ -62,32 +62,17 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		struct rte_mbuf *m = pkts[i];
 		struct dp_pkt_ctx *c = &ctx[nf];
 		struct dpw_pkt_info *pi = &c->pi;
-		unsigned int reason;
 		uint16_t natport;
 		uint8_t *d;
 		int owner;
 
-		if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
-			dp_drop(w, m, DPW_DROP_NO_MBUF);
-			continue;
-		}
 		if (!owned) {
 			w->st->wan_rx_pkts[wan]++;
 			w->st->wan_rx_bytes[wan] += rte_pktmbuf_pkt_len(m);
 		}
+		if (dp_rx_prologue(w, m, pidx, pi) != 0)
+			continue;
 		d = rte_pktmbuf_mtod(m, uint8_t *);
-		if (dpw_pkt_parse(d, rte_pktmbuf_data_len(m), pi, &reason) != 0) {
-			dp_drop(w, m, reason);
-			continue;
-		}
-		if (unlikely(pi->has_vlan)) {
-			dp_drop(w, m, DPW_DROP_VLAN);
-			continue;
-		}
-		if (pi->l3 == DPW_L3_ARP) {
-			dp_punt_arp(w, m, pidx);
-			continue;
-		}
 		if (pi->dst != p->addr) {
 			if (pi->dst == 0xffffffffu || pi->dst == (p->addr | ~p->mask) ||
 			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe)

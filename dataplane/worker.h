@@ -88,6 +88,37 @@ dp_punt_arp(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx)
 	w->st->punted++;
 }
 
+/*
+ * The first checks of every received frame, common to both stages: a contiguous mbuf,
+ * a bounds-checked parse, no 802.1Q tag, ARP to the main lcore. Returns 0 when the
+ * packet goes on, nonzero when it was consumed (dropped or punted).
+ */
+static inline int
+dp_rx_prologue(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx,
+	       struct dpw_pkt_info *pi)
+{
+	unsigned int reason;
+
+	if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+		dp_drop(w, m, DPW_DROP_NO_MBUF);
+		return 1;
+	}
+	if (dpw_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), pi,
+			  &reason) != 0) {
+		dp_drop(w, m, reason);
+		return 1;
+	}
+	if (unlikely(pi->has_vlan)) {
+		dp_drop(w, m, DPW_DROP_VLAN);
+		return 1;
+	}
+	if (pi->l3 == DPW_L3_ARP) {
+		dp_punt_arp(w, m, pidx);
+		return 1;
+	}
+	return 0;
+}
+
 /* Give a WAN-side packet to the worker whose NAT slice holds its port. */
 static inline void
 dp_handoff(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx, unsigned int owner)

@@ -27,6 +27,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "lib/util/dpw_hugepages.h"
 #include "tools/pktgen/pg.h"
 
 #define RX_POOL_MBUFS 16383          /* at least; more with many queues */
@@ -52,27 +53,13 @@ on_signal(int sig)
 static void
 remove_eal_files(const char *prefix, const char *runtime_dir)
 {
-	char line[512], dir[256], fstype[64], pattern[600];
-	FILE *f;
+	char pattern[600];
 	glob_t g;
 	size_t i;
 
 	if (prefix[0] == '\0')
 		return;
-	f = fopen("/proc/mounts", "r");
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%*s %255s %63s", dir, fstype) != 2 ||
-		    strcmp(fstype, "hugetlbfs") != 0)
-			continue;
-		snprintf(pattern, sizeof(pattern), "%s/%smap_*", dir, prefix);
-		if (glob(pattern, 0, NULL, &g) != 0)
-			continue;
-		for (i = 0; i < g.gl_pathc; i++)
-			unlink(g.gl_pathv[i]);
-		globfree(&g);
-	}
-	if (f != NULL)
-		fclose(f);
+	dpw_remove_hugepage_files(prefix);
 	if (runtime_dir[0] == '\0' || strstr(runtime_dir, prefix) == NULL)
 		return;
 	snprintf(pattern, sizeof(pattern), "%s/*", runtime_dir);
