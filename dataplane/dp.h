@@ -26,6 +26,8 @@
 #define DP_RING_HOLD "dp_hold"     /* workers -> main lcore: waiting for a gateway MAC */
 #define DP_RING_INJECT "dp_inject" /* main lcore -> worker 0: frames to send on m->port */
 #define DP_RING_HANDOFF "dp_handoff%u" /* any worker -> worker N: packets of N's sessions */
+#define DP_RING_RELAY "dp_relay%u"  /* worker N-1 -> worker N: LAN ICMP errors looking for
+				     * the worker that holds their session */
 
 struct dp_port {
 	char name[DPW_NAME_LEN];
@@ -82,6 +84,8 @@ struct dp_worker {
 	struct dp_nat_slice nat;
 	struct dp_wrr wrr;
 	struct rte_ring *handoff; /* packets other workers found for my sessions */
+	struct rte_ring *relay;   /* LAN ICMP errors the previous worker had no session for */
+	int relaying;             /* the LAN stage is running on relayed packets */
 	struct dpw_lcore_stats *st;
 	struct dp_txq txq[DPW_MAX_PORTS];
 } __rte_cache_aligned;

@@ -146,6 +146,10 @@ create_workers(void)
 					     RING_F_SC_DEQ);
 		if (w->handoff == NULL)
 			return fail("cannot create ring %s: %s", name, rte_strerror(rte_errno));
+		snprintf(name, sizeof(name), DP_RING_RELAY, i);
+		w->relay = rte_ring_create(name, 512, rte_lcore_to_socket_id(lcore), RING_F_SC_DEQ);
+		if (w->relay == NULL)
+			return fail("cannot create ring %s: %s", name, rte_strerror(rte_errno));
 		dp.workers[i++] = w;
 	}
 	return 0;

@@ -139,6 +139,29 @@ create_session(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf
 	return s;
 }
 
+/*
+ * An ICMP error from a LAN host quotes a packet the host received; nothing in it says
+ * which worker created that flow's session (the NIC or kernel spread the error by its
+ * own hash). Pass it round the workers until one has the session, at most once each.
+ * Returns 1 when the packet went to the next worker.
+ */
+static int
+relay_icmp_error(struct dp_worker *w, struct rte_mbuf *m)
+{
+	uint32_t hops = w->relaying ? m->hash.usr : 0;
+	struct dp_worker *next;
+
+	if (dp.n_workers < 2 || hops + 1 >= dp.n_workers)
+		return 0;
+	next = dp.workers[(w->idx + 1) % dp.n_workers];
+	m->hash.usr = hops + 1;
+	m->port = (uint16_t)dp.lan;
+	if (rte_ring_enqueue(next->relay, m) != 0)
+		return 0;
+	w->st->handoff_out++;
+	return 1;
+}
+
 static void
 forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, struct dp_pkt_ctx *c)
 {
@@ -151,6 +174,8 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 
 	s = dp_ct_lookup_hinted(&w->ct, &c->key, c->hash, c->cand, &dir);
 	if (c->icmp_err) {
+		if (s == NULL && relay_icmp_error(w, m))
+			return;
 		if (s == NULL || dir != DP_DIR_ORIG || !v->usable[s->wan]) {
 			dp_drop(w, m, DPW_DROP_ICMP_ERR_NO_SESSION);
 			return;

@@ -89,6 +89,22 @@ drain_handoff(struct dp_worker *w, const struct dp_wan_view *v)
 	return (uint16_t)n;
 }
 
+static uint16_t
+drain_relay(struct dp_worker *w, const struct dp_wan_view *v)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n;
+
+	n = rte_ring_dequeue_burst(w->relay, (void **)pkts, DP_BURST, NULL);
+	if (n == 0)
+		return 0;
+	w->st->handoff_in += n;
+	w->relaying = 1;
+	dp_stage_lan(w, v, pkts, (uint16_t)n);
+	w->relaying = 0;
+	return (uint16_t)n;
+}
+
 int
 dp_worker_main(void *arg)
 {
@@ -127,6 +143,8 @@ dp_worker_main(void *arg)
 				dp_stage_wan(w, v, p, pkts, n, 0);
 		}
 		moved += drain_handoff(w, v);
+		if (dp.n_workers > 1)
+			moved += drain_relay(w, v);
 		if (w->idx == 0)
 			moved += drain_inject(w);
 		for (p = 0; p < dp.n_ports; p++)
