@@ -111,9 +111,19 @@ send_error_hdr(struct MHD_Connection *c, unsigned int status, const char *hdr,
 	       const char *hval, const char *fmt, va_list ap)
 {
 	char msg[512];
+	json_t *j;
+	size_t i;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	return send_json_hdr(c, status, json_pack("{s:s}", "error", msg), hdr, hval);
+	/* messages quote what the client sent (a URL, a name): keep them printable ASCII,
+	 * so the JSON string is always valid UTF-8 and the client always gets an answer */
+	for (i = 0; msg[i] != '\0'; i++)
+		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] > 0x7e)
+			msg[i] = '?';
+	j = json_pack("{s:s}", "error", msg);
+	if (j == NULL)
+		j = json_pack("{s:s}", "error", "bad request");
+	return send_json_hdr(c, status, j, hdr, hval);
 }
 
 enum MHD_Result
@@ -292,6 +302,14 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+static int
+is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
 int
 cp_api_start(const char *listen, uint16_t port, const char *state_dir)
 {
@@ -317,6 +335,9 @@ cp_api_start(const char *listen, uint16_t port, const char *state_dir)
 		CP_ERR("api listen address '%s' is not an IPv4 or IPv6 literal", listen);
 		return -EINVAL;
 	}
+	if (!is_loopback(&ss))
+		CP_WARN("the API listens on %s, not on loopback: bearer tokens cross the network in "
+			"clear text (no TLS yet); make sure no WAN reaches it", listen);
 	reload_tokens();
 	daemon_handle = MHD_start_daemon(flags, port, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

@@ -14,9 +14,10 @@
 
 #include "lib/shm/dpw_shm.h"
 
-#define CP_API_CONN_LIMIT 32
-#define CP_API_CONN_PER_IP 16
-#define CP_API_CONN_TIMEOUT_S 10
+/* one client cannot hold every slot; an idle connection is dropped after 5 s */
+#define CP_API_CONN_LIMIT 64
+#define CP_API_CONN_PER_IP 4
+#define CP_API_CONN_TIMEOUT_S 5
 #define CP_API_CONN_MEMORY (32 * 1024)  /* bounds headers and URL per connection */
 
 /*

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * conf/dpwan.conf reader and validator (libconfig). Pure: no DPDK. Any thread.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,30 +45,48 @@ dpw_sysconf_free(struct dpw_sysconf *conf)
 	conf->n_eal_args = 0;
 }
 
+/* One decimal number of at most maxdigits digits, no sign, no spaces. */
+static const char *
+parse_dec(const char *p, unsigned int maxdigits, unsigned int *v)
+{
+	unsigned int n = 0, digits = 0;
+
+	while (*p >= '0' && *p <= '9') {
+		if (++digits > maxdigits)
+			return NULL;
+		n = n * 10 + (unsigned int)(*p++ - '0');
+	}
+	if (digits == 0)
+		return NULL;
+	*v = n;
+	return p;
+}
+
 int
 dpw_parse_ipv4(const char *s, uint32_t *addr, uint8_t *prefixlen)
 {
-	unsigned int a, b, c, d, len = 32;
-	char tail;
-	int n;
+	unsigned int o[4], len = 32, i;
+	const char *p = s;
 
 	if (s == NULL)
 		return -EINVAL;
-	n = sscanf(s, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &len, &tail);
-	if (n == 4) {
-		if (strchr(s, '/') != NULL)
+	for (i = 0; i < 4; i++) {
+		p = parse_dec(p, 3, &o[i]);
+		if (p == NULL || o[i] > 255)
 			return -EINVAL;
-		n = sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail);
-		if (n != 4)
+		if (i < 3 && *p++ != '.')
 			return -EINVAL;
-	} else if (n != 5) {
-		return -EINVAL;
 	}
-	if (a > 255 || b > 255 || c > 255 || d > 255 || len > 32)
+	if (*p == '/') {
+		if (prefixlen == NULL)
+			return -EINVAL;
+		p = parse_dec(p + 1, 2, &len);
+		if (p == NULL || len > 32)
+			return -EINVAL;
+	}
+	if (*p != '\0')
 		return -EINVAL;
-	if (prefixlen == NULL && strchr(s, '/') != NULL)
-		return -EINVAL;
-	*addr = (a << 24) | (b << 16) | (c << 8) | d;
+	*addr = (o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3];
 	if (prefixlen != NULL)
 		*prefixlen = (uint8_t)len;
 	return 0;
@@ -179,6 +198,46 @@ out:
 	return rc;
 }
 
+/*
+ * A group, if present, must be a group and hold only the settings named in `allowed`
+ * (NULL-terminated): a misspelt setting is an error, not a silent default.
+ */
+static int
+check_group(config_setting_t *grp, const char *what, const char *const *allowed,
+	    const char *path, char *err, size_t errlen)
+{
+	int rc = 0, i, n;
+
+	if (grp == NULL)
+		return 0;
+	if (config_setting_type(grp) != CONFIG_TYPE_GROUP)
+		FAIL(grp, "'%s' must be a group { ... }", what);
+	n = config_setting_length(grp);
+	for (i = 0; i < n; i++) {
+		config_setting_t *m = config_setting_get_elem(grp, (unsigned int)i);
+		const char *name = config_setting_name(m);
+		const char *const *a;
+
+		for (a = allowed; *a != NULL; a++)
+			if (name != NULL && strcmp(name, *a) == 0)
+				break;
+		if (*a == NULL)
+			FAIL(m, "unknown setting '%s' in %s", name ? name : "?", what);
+	}
+out:
+	return rc;
+}
+
+static const char *const system_keys[] = { "file_prefix", "eal_args", "idle_sleep_us", "mbufs",
+	"sessions", "state_dir", "log_level", NULL };
+static const char *const nat_keys[] = { "port_min", "port_max", NULL };
+static const char *const timeout_keys[] = { "tcp_syn", "tcp_established", "tcp_fin",
+	"tcp_closed", "udp", "icmp", NULL };
+static const char *const api_keys[] = { "listen", "port", NULL };
+static const char *const port_keys[] = { "name", "role", "device", "address", "gateway",
+	"weight", "mtu", "enabled", NULL };
+static const char *const top_keys[] = { "system", "nat", "timeouts", "api", "ports", NULL };
+
 static int
 load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
 	  char *err, size_t errlen)
@@ -191,6 +250,8 @@ load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
 		rc = -EINVAL;
 		FAIL(ps, "each port must be a group { name = ...; role = ...; ... }");
 	}
+	if ((rc = check_group(ps, "a port", port_keys, path, err, errlen)))
+		goto out;
 	if ((rc = get_string(ps, "name", p->name, sizeof(p->name), 1, path, err, errlen)) ||
 	    (rc = get_string(ps, "role", role, sizeof(role), 1, path, err, errlen)) ||
 	    (rc = get_string(ps, "device", p->device, sizeof(p->device), 1, path, err, errlen)) ||
@@ -277,9 +338,15 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 		return -EINVAL;
 	}
 
+	if ((rc = check_group(config_root_setting(&cfg), "the file", top_keys, path, err, errlen)))
+		goto out;
 	sys = config_lookup(&cfg, "system");
-	if (sys != NULL && config_setting_type(sys) != CONFIG_TYPE_GROUP)
-		FAIL(sys, "'system' must be a group");
+	if ((rc = check_group(sys, "system", system_keys, path, err, errlen)) ||
+	    (rc = check_group(config_lookup(&cfg, "nat"), "nat", nat_keys, path, err, errlen)) ||
+	    (rc = check_group(config_lookup(&cfg, "timeouts"), "timeouts", timeout_keys, path,
+			      err, errlen)) ||
+	    (rc = check_group(config_lookup(&cfg, "api"), "api", api_keys, path, err, errlen)))
+		goto out;
 	if ((rc = get_string(sys, "file_prefix", conf.file_prefix, sizeof(conf.file_prefix), 0,
 			     path, err, errlen)) ||
 	    (rc = get_string(sys, "state_dir", conf.state_dir, sizeof(conf.state_dir), 0,
@@ -294,6 +361,14 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 	if (conf.file_prefix[0] == '\0' || strchr(conf.file_prefix, '/') != NULL)
 		FAIL(config_setting_get_member(sys, "file_prefix"),
 		     "file_prefix must be a non-empty name without '/'");
+	if (conf.state_dir[0] != '/')
+		FAIL(config_setting_get_member(sys, "state_dir"),
+		     "state_dir '%s' must be an absolute path", conf.state_dir);
+	if (strcmp(conf.log_level, "error") != 0 && strcmp(conf.log_level, "warning") != 0 &&
+	    strcmp(conf.log_level, "notice") != 0 && strcmp(conf.log_level, "info") != 0 &&
+	    strcmp(conf.log_level, "debug") != 0)
+		FAIL(config_setting_get_member(sys, "log_level"),
+		     "log_level '%s' must be error, warning, notice, info or debug", conf.log_level);
 	eal = sys ? config_setting_get_member(sys, "eal_args") : NULL;
 	if (eal != NULL) {
 		int n = config_setting_length(eal);
@@ -308,8 +383,9 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 
 			if (a == NULL)
 				FAIL(eal, "'eal_args' entry %u is not a string", i + 1);
-			if (strncmp(a, "--file-prefix", 13) == 0 || strncmp(a, "--vdev", 6) == 0 ||
-			    strncmp(a, "--proc-type", 11) == 0)
+			/* getopt_long takes abbreviations: --file-p, --proc, --vd ... */
+			if (strncmp(a, "--fi", 4) == 0 || strncmp(a, "--vd", 4) == 0 ||
+			    strncmp(a, "--pr", 4) == 0)
 				FAIL(eal, "'eal_args' must not set %s: dpwan derives it from "
 				     "system.file_prefix and the ports", a);
 			conf.eal_args[conf.n_eal_args] = strdup(a);
@@ -352,6 +428,14 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 	    (rc = get_uint(api, "port", 1, 65535, &v, path, err, errlen)))
 		goto out;
 	conf.api_port = (uint16_t)v;
+	{
+		struct in6_addr a6;
+
+		if (inet_pton(AF_INET, conf.api_listen, &a6) != 1 &&
+		    inet_pton(AF_INET6, conf.api_listen, &a6) != 1)
+			FAIL(config_setting_get_member(api, "listen"),
+			     "api listen '%s' must be an IPv4 or IPv6 address", conf.api_listen);
+	}
 
 	ports = config_lookup(&cfg, "ports");
 	if (ports == NULL)

@@ -115,6 +115,24 @@ test_errors(void **state)
 	snprintf(buf, sizeof(buf), "nat = { port_min = 60000; port_max = 60010; };\n%s", GOOD_PORTS);
 	expect_error(buf, "at least 1024 ports");
 	expect_error("", "no 'ports' list");
+	/* a misspelt or misplaced setting is an error, not a silent default */
+	snprintf(buf, sizeof(buf), "api = { prot = 3; };\n%s", GOOD_PORTS);
+	expect_error(buf, ":1: unknown setting 'prot' in api");
+	snprintf(buf, sizeof(buf), "nat = 5;\n%s", GOOD_PORTS);
+	expect_error(buf, ":1: 'nat' must be a group");
+	snprintf(buf, sizeof(buf), "sytem = { };\n%s", GOOD_PORTS);
+	expect_error(buf, "unknown setting 'sytem' in the file");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; mut = 1500; },\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\"; }\n);\n",
+		     ":2: unknown setting 'mut' in a port");
+	snprintf(buf, sizeof(buf), "system = { state_dir = \"state\"; };\n%s", GOOD_PORTS);
+	expect_error(buf, "must be an absolute path");
+	snprintf(buf, sizeof(buf), "system = { log_level = \"verbose\"; };\n%s", GOOD_PORTS);
+	expect_error(buf, "log_level 'verbose'");
+	snprintf(buf, sizeof(buf), "system = { eal_args = [ \"--file-pref=x\" ]; };\n%s", GOOD_PORTS);
+	expect_error(buf, "must not set --file-pref=x");
+	snprintf(buf, sizeof(buf), "api = { listen = \"localhost\"; };\n%s", GOOD_PORTS);
+	expect_error(buf, "api listen 'localhost'");
 }
 
 static void
@@ -133,6 +151,13 @@ test_ipv4_parse(void **state)
 	assert_int_not_equal(dpw_parse_ipv4("198.18.0.256", &a, NULL), 0);
 	assert_int_not_equal(dpw_parse_ipv4("198.18.0.1/33", &a, &len), 0);
 	assert_int_not_equal(dpw_parse_ipv4("198.18.0.1x", &a, NULL), 0);
+	/* no wraparound, no signs, no spaces, no missing octets */
+	assert_int_not_equal(dpw_parse_ipv4("4294967306.0.1.2/24", &a, &len), 0);
+	assert_int_not_equal(dpw_parse_ipv4("198.18.0.1/4294967320", &a, &len), 0);
+	assert_int_not_equal(dpw_parse_ipv4("+198.18.0.1", &a, NULL), 0);
+	assert_int_not_equal(dpw_parse_ipv4(" 198.18.0.1", &a, NULL), 0);
+	assert_int_not_equal(dpw_parse_ipv4("198.18.1", &a, NULL), 0);
+	assert_int_not_equal(dpw_parse_ipv4("198.18.0.1/", &a, &len), 0);
 	assert_string_equal(dpw_ipv4_str(0xc6120102, buf, sizeof(buf)), "198.18.1.2");
 }
 
