@@ -104,7 +104,8 @@ cp_api_wan_admin_put(struct MHD_Connection *c, const char *name, const char *bod
 		return cp_api_send_error(c, MHD_HTTP_NOT_FOUND, "no WAN named '%s'", name);
 	case -ETIMEDOUT:
 		return cp_api_send_error(c, MHD_HTTP_GATEWAY_TIMEOUT,
-					 "the dataplane did not answer within 1 s");
+					 "the dataplane did not answer in time; the change may still "
+					 "be applied: check GET /api/v1/wans/%s", name);
 	case -ENOTCONN:
 	case -ENOBUFS:
 		return cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,

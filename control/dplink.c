@@ -45,6 +45,7 @@ static void
 log_event(const struct dpw_msg *m)
 {
 	const struct dpw_msg_event *ev = &m->u.event;
+	/* Not NUL-terminated when the name fills the field: print it with %.*s. */
 	const char *wan = "?";
 
 	if ((ev->type == DPW_EV_WAN_USABLE || ev->type == DPW_EV_GW_RESOLVED) &&
@@ -52,13 +53,14 @@ log_event(const struct dpw_msg *m)
 		wan = shm->wans[ev->a].name;
 	switch (ev->type) {
 	case DPW_EV_WAN_USABLE:
-		CP_INFO("event %s: wan %u (%s) %s (dataplane time %llu ms)",
-			dpw_event_str(ev->type), ev->a, wan, ev->b ? "usable" : "not usable",
-			(unsigned long long)ev->time_ms);
+		CP_INFO("event %s: wan %u (%.*s) %s (dataplane time %llu ms)",
+			dpw_event_str(ev->type), ev->a, DPW_NAME_LEN, wan,
+			ev->b ? "usable" : "not usable", (unsigned long long)ev->time_ms);
 		break;
 	case DPW_EV_GW_RESOLVED:
-		CP_INFO("event %s: wan %u (%s) (dataplane time %llu ms)",
-			dpw_event_str(ev->type), ev->a, wan, (unsigned long long)ev->time_ms);
+		CP_INFO("event %s: wan %u (%.*s) (dataplane time %llu ms)",
+			dpw_event_str(ev->type), ev->a, DPW_NAME_LEN, wan,
+			(unsigned long long)ev->time_ms);
 		break;
 	default:
 		CP_INFO("event %s (%u): a=%u b=%u (dataplane time %llu ms)",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,6 +93,31 @@ sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Say what the token bootstrap did, and nag while the plain-text token lies around. */
+static void
+log_token_boot(const char *dir, const struct cp_token_boot *boot)
+{
+	char path[600];
+	struct stat st;
+
+	if (boot->dir_created)
+		CP_INFO("created state directory %s (mode 0700)", dir);
+	if (boot->dir_old_mode != 0)
+		CP_WARN("state directory %s had mode %04o: changed it to 0700", dir,
+			boot->dir_old_mode);
+	if (boot->created)
+		CP_INFO("created an admin API token: its hash is in %s/%s, the token itself "
+			"(shown once) in %s/%s", dir, CP_TOKEN_FILE, dir, CP_TOKEN_INITIAL_FILE);
+	if (boot->locked)
+		CP_ERR("no API tokens in %s/%s: every request is refused; to create a new admin "
+		       "token remove %s/%s and restart", dir, CP_TOKEN_FILE, dir,
+		       CP_TOKEN_MARKER_FILE);
+	snprintf(path, sizeof(path), "%s/%s", dir, CP_TOKEN_INITIAL_FILE);
+	if (lstat(path, &st) == 0)
+		CP_WARN("the initial admin token is still in %s; store it elsewhere and delete "
+			"the file", path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -104,10 +130,11 @@ main(int argc, char **argv)
 	char prefix_arg[96], lcores[1024], err[512], why[128], cfgpath[128];
 	char *eal_argv[8];
 	struct dpw_sysconf conf;
+	struct cp_token_boot boot;
 	struct sigaction sa;
 	const char *conf_path = NULL;
 	unsigned int tick = 0;
-	int opt, rc, level, created, exit_code = 1, eal_argc = 0;
+	int opt, rc, level, exit_code = 1, eal_argc = 0;
 
 	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -143,15 +170,15 @@ main(int argc, char **argv)
 	}
 
 	/* The bootstrap needs no dataplane; do it first so a token exists early. */
-	rc = cp_token_bootstrap(conf.state_dir, &created, err, sizeof(err));
-	if (rc < 0) {
+	rc = cp_token_bootstrap(conf.state_dir, &boot, err, sizeof(err));
+	if (rc == -EPERM) {
+		/* Someone else controls state_dir: run, but trust no token in it. */
+		CP_ERR("API tokens: %s: every API request will be refused", err);
+	} else if (rc < 0) {
 		CP_ERR("API tokens: %s", err);
 		goto free_conf;
 	}
-	if (created)
-		CP_INFO("created an admin API token: its hash is in %s/%s, the token itself "
-			"(shown once) in %s/%s", conf.state_dir, CP_TOKEN_FILE, conf.state_dir,
-			CP_TOKEN_INITIAL_FILE);
+	log_token_boot(conf.state_dir, &boot);
 
 	snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=%s", conf.file_prefix);
 	if (lcores_arg(lcores, sizeof(lcores)) < 0)

@@ -207,31 +207,129 @@ cp_token_check(const struct cp_token_set *set, const char *token, size_t len)
 	return best;
 }
 
+/* dir/name into buf; -ENAMETOOLONG (err says so) when it does not fit. */
+static int
+join(char *buf, size_t len, const char *dir, const char *name, char *err, size_t errlen)
+{
+	if (snprintf(buf, len, "%s/%s", dir, name) >= (int)len) {
+		snprintf(err, errlen, "state_dir '%s' is too long", dir);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static int
+check_dir_path(const char *dir, char *err, size_t errlen)
+{
+	if (dir == NULL || dir[0] != '/') {
+		snprintf(err, errlen, "state_dir '%s' must be an absolute path",
+			 dir != NULL ? dir : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Only this uid may change what st describes: whoever else can write a tokens file (or
+ * replace one in its directory) can give himself admin rights. 0 or -EPERM.
+ */
+static int
+check_private(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (st->st_uid != geteuid()) {
+		snprintf(err, errlen, "%s is owned by uid %u, not by uid %u (this process): "
+			 "refused", path, (unsigned int)st->st_uid, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s is writable by group or others (mode %04o): refused",
+			 path, (unsigned int)(st->st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int
+check_state_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	rc = check_dir_path(dir, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (stat(dir, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return rc;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	return check_private(dir, &st, err, errlen);
+}
+
 int
 cp_token_load(const char *state_dir, struct cp_token_set *set, char *err, size_t errlen)
 {
 	char path[512], *text;
-	size_t n;
-	FILE *f;
-	int rc;
+	struct stat st;
+	size_t n = 0;
+	int fd, rc;
 
-	snprintf(path, sizeof(path), "%s/%s", state_dir, CP_TOKEN_FILE);
-	f = fopen(path, "re");
-	if (f == NULL) {
+	rc = check_state_dir(state_dir, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = join(path, sizeof(path), state_dir, CP_TOKEN_FILE, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* O_NONBLOCK: a FIFO planted there must not hang us; regular files ignore it. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%s is a symbolic link: refused", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "fstat %s: %s", path, strerror(errno));
+		goto close_fd;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file: refused", path);
+		rc = -EINVAL;
+		goto close_fd;
+	}
+	rc = check_private(path, &st, err, errlen);
+	if (rc < 0)
+		goto close_fd;
 	text = malloc(TOKEN_FILE_MAX + 1);
 	if (text == NULL) {
-		fclose(f);
-		return -ENOMEM;
+		rc = -ENOMEM;
+		goto close_fd;
 	}
-	n = fread(text, 1, TOKEN_FILE_MAX + 1, f);
-	if (ferror(f) || n > TOKEN_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ? "read error" : "too large");
-		rc = ferror(f) ? -EIO : -EFBIG;
-		goto out;
+	while (n <= TOKEN_FILE_MAX) {
+		ssize_t r = read(fd, text + n, TOKEN_FILE_MAX + 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "read %s: %s", path, strerror(errno));
+			goto free_text;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > TOKEN_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, TOKEN_FILE_MAX);
+		rc = -EFBIG;
+		goto free_text;
 	}
 	text[n] = '\0';
 	rc = cp_token_parse(text, set, err, errlen);
@@ -241,18 +339,25 @@ cp_token_load(const char *state_dir, struct cp_token_set *set, char *err, size_t
 		snprintf(why, sizeof(why), "%s", err);
 		snprintf(err, errlen, "%s: %s", path, why);
 	}
-out:
+free_text:
 	free(text);
-	fclose(f);
+close_fd:
+	close(fd);
 	return rc;
 }
 
+/* mkdir -p; *created is set when the last component did not exist. */
 static int
-mkdir_p(const char *dir, char *err, size_t errlen)
+mkdir_p(const char *dir, int *created, char *err, size_t errlen)
 {
 	char path[512];
 	char *p;
+	int rc;
 
+	*created = 0;
+	rc = check_dir_path(dir, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
 		snprintf(err, errlen, "state_dir too long");
 		return -ENAMETOOLONG;
@@ -262,18 +367,55 @@ mkdir_p(const char *dir, char *err, size_t errlen)
 			continue;
 		*p = '\0';
 		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			int rc = -errno;
-
+			rc = -errno;
 			snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
 			return rc;
 		}
 		*p = '/';
 	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-		int rc = -errno;
-
+	if (mkdir(path, 0700) == 0) {
+		*created = 1;
+	} else if (errno != EEXIST) {
+		rc = -errno;
 		snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
 		return rc;
+	}
+	return 0;
+}
+
+/*
+ * Create state_dir or make sure it is ours, and leave it 0700: it holds the plain-text
+ * initial token, and the API trusts every file in it.
+ */
+static int
+prepare_state_dir(const char *dir, struct cp_token_boot *boot, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	rc = mkdir_p(dir, &boot->dir_created, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (stat(dir, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "stat %s: %s", dir, strerror(errno));
+		return rc;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid())
+		return check_private(dir, &st, err, errlen);
+	/* Also when just created: the umask may have taken bits we need. */
+	if ((st.st_mode & 07777) != 0700) {
+		if (chmod(dir, 0700) != 0) {
+			rc = -errno;
+			snprintf(err, errlen, "chmod 0700 %s: %s", dir, strerror(errno));
+			return rc;
+		}
+		if (!boot->dir_created)
+			boot->dir_old_mode = st.st_mode & 07777;
 	}
 	return 0;
 }
@@ -336,26 +478,71 @@ unlink_tmp:
 	return rc;
 }
 
-int
-cp_token_bootstrap(const char *state_dir, int *created, char *err, size_t errlen)
+/* 1 if dir/name exists (any type: lstat, a symbolic link counts), 0 if not, or -errno. */
+static int
+exists(const char *path, char *err, size_t errlen)
 {
-	uint8_t secret[32], hash[CP_TOKEN_HASH_LEN];
-	char token[2 * sizeof(secret) + 2], hex[2 * CP_TOKEN_HASH_LEN + 1];
-	char path[512], line[128];
 	struct stat st;
 	int rc;
 
-	*created = 0;
-	rc = mkdir_p(state_dir, err, errlen);
+	if (lstat(path, &st) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	rc = -errno;
+	snprintf(err, errlen, "stat %s: %s", path, strerror(errno));
+	return rc;
+}
+
+static int
+write_marker(const char *state_dir, char *err, size_t errlen)
+{
+	static const char text[] =
+		"# dpwan-control created the first admin API token in this directory.\n"
+		"# While this file exists, a missing api-tokens file is never recreated\n"
+		"# (every API request is refused). To get a new admin token, remove this\n"
+		"# file and restart dpwan-control.\n";
+
+	return write_file_atomic(state_dir, CP_TOKEN_MARKER_FILE, text, 0600, err, errlen);
+}
+
+int
+cp_token_bootstrap(const char *state_dir, struct cp_token_boot *boot, char *err,
+		   size_t errlen)
+{
+	uint8_t secret[32], hash[CP_TOKEN_HASH_LEN];
+	char token[2 * sizeof(secret) + 2], hex[2 * CP_TOKEN_HASH_LEN + 1];
+	char path[512], marker[512], line[128];
+	int rc;
+
+	memset(boot, 0, sizeof(*boot));
+	rc = prepare_state_dir(state_dir, boot, err, errlen);
 	if (rc < 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/%s", state_dir, CP_TOKEN_FILE);
-	if (stat(path, &st) == 0)
-		return 0;
-	if (errno != ENOENT) {
-		rc = -errno;
-		snprintf(err, errlen, "stat %s: %s", path, strerror(errno));
+	if ((rc = join(path, sizeof(path), state_dir, CP_TOKEN_FILE, err, errlen)) < 0 ||
+	    (rc = join(marker, sizeof(marker), state_dir, CP_TOKEN_MARKER_FILE, err,
+		       errlen)) < 0)
 		return rc;
+	rc = exists(path, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		/*
+		 * Killed between the tokens file and the marker, or a state_dir from a
+		 * version without marker: record now that the first token exists.
+		 */
+		rc = exists(marker, err, errlen);
+		if (rc == 0)
+			rc = write_marker(state_dir, err, errlen);
+		return rc < 0 ? rc : 0;
+	}
+	rc = exists(marker, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		/* The operator removed every token: stay locked, never make a new one. */
+		boot->locked = 1;
+		return 0;
 	}
 	if (RAND_bytes(secret, sizeof(secret)) != 1) {
 		snprintf(err, errlen, "RAND_bytes failed");
@@ -371,7 +558,8 @@ cp_token_bootstrap(const char *state_dir, int *created, char *err, size_t errlen
 	cp_token_hex(hash, sizeof(hash), hex);
 	/*
 	 * Plaintext first: a crash before the tokens file exists means the next start
-	 * generates a new pair, and never leaves a hash whose token nobody has.
+	 * generates a new pair, and never leaves a hash whose token nobody has. The marker
+	 * last: a crash before it is repaired by the next start (tokens file present).
 	 */
 	strcat(token, "\n");
 	rc = write_file_atomic(state_dir, CP_TOKEN_INITIAL_FILE, token, 0600, err, errlen);
@@ -382,7 +570,10 @@ cp_token_bootstrap(const char *state_dir, int *created, char *err, size_t errlen
 	rc = write_file_atomic(state_dir, CP_TOKEN_FILE, line, 0600, err, errlen);
 	if (rc < 0)
 		goto cleanse;
-	*created = 1;
+	rc = write_marker(state_dir, err, errlen);
+	if (rc < 0)
+		goto cleanse;
+	boot->created = 1;
 cleanse:
 	OPENSSL_cleanse(token, sizeof(token));
 	return rc;

@@ -12,6 +12,8 @@
 
 #define CP_TOKEN_FILE "api-tokens"
 #define CP_TOKEN_INITIAL_FILE "initial-admin-token"
+/* Written once the first admin token exists: a later missing tokens file is a revocation. */
+#define CP_TOKEN_MARKER_FILE "api-tokens.initialized"
 #define CP_TOKEN_HASH_LEN 32        /* SHA-256 */
 #define CP_TOKEN_MAX_ENTRIES 64
 #define CP_TOKEN_MAX_LEN 256        /* longest token accepted in a header */
@@ -66,17 +68,36 @@ const char *cp_token_from_header(const char *hdr, size_t *len);
  */
 enum cp_role cp_token_check(const struct cp_token_set *set, const char *token, size_t len);
 
-/* Read and parse <state_dir>/api-tokens. 0 or -errno (-ENOENT when absent). */
+/*
+ * Read and parse <state_dir>/api-tokens. state_dir must be an absolute path to a directory
+ * owned by the effective uid and not writable by group or others; the tokens file must be
+ * a regular file (not a symbolic link: O_NOFOLLOW) with the same ownership rule.
+ * 0 or -errno: -ENOENT when absent, -EPERM (ownership or mode), -ELOOP (symbolic link),
+ * -EINVAL (bad path or content); err names the file and what is wrong.
+ */
 int cp_token_load(const char *state_dir, struct cp_token_set *set, char *err,
 		  size_t errlen);
 
+/* What cp_token_bootstrap() did, for the caller to log. */
+struct cp_token_boot {
+	int dir_created;          /* state_dir was created (mode 0700) */
+	unsigned int dir_old_mode; /* non-zero: state_dir had this looser mode, now 0700 */
+	int created;              /* first start: an admin token was created */
+	int locked;               /* tokens file missing after the first start: none created */
+};
+
 /*
- * First start: create state_dir (mode 0700) if needed; when the tokens file does not
- * exist, generate a random admin token, write it once in plain to
- * <state_dir>/initial-admin-token (0600) and its hash to the tokens file (temp file,
- * fsync, rename). *created is set to 1 when it did so. 0 or -errno (err says what).
+ * Start-up: create state_dir (mode 0700) if needed, or tighten it to 0700 when it is ours
+ * with a looser mode. When the tokens file is missing and no admin token was ever created
+ * in state_dir (no CP_TOKEN_MARKER_FILE), generate one: its plain text to
+ * <state_dir>/initial-admin-token (0600), then its hash to the tokens file, then the
+ * marker (each: temp file, fsync, rename). A kill at any point leaves either no hash or a
+ * hash with its plain text, and once the marker exists a missing tokens file stays missing
+ * (boot->locked). 0 or -errno (err says what): -EINVAL for an empty or relative state_dir,
+ * -EPERM when state_dir is not owned by the effective uid (nothing is created).
  * Main thread, before the API starts.
  */
-int cp_token_bootstrap(const char *state_dir, int *created, char *err, size_t errlen);
+int cp_token_bootstrap(const char *state_dir, struct cp_token_boot *boot, char *err,
+		       size_t errlen);
 
 #endif

@@ -4,11 +4,13 @@
  * jansson, no DPDK.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #define DEFAULT_URL "http://127.0.0.1:8080"
 #define TIMEOUT_MS 5000L
 #define MAX_RESPONSE (16L * 1024 * 1024)
+#define MAX_TOKEN 256 /* the API's limit (CP_TOKEN_MAX_LEN in control/token.h) */
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 
@@ -372,23 +375,62 @@ cmd_raw(const struct client *cl, const char *method, const char *path, const cha
 	return rc;
 }
 
+/* Copy a token into cl; -1 after saying why when it is longer than the API accepts. */
 static int
-read_token_file(const char *path, char *out, size_t len, int quiet)
+set_token(struct client *cl, const char *token, size_t len, const char *from)
 {
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (f == NULL) {
-		if (!quiet)
-			fprintf(stderr, "dpwanctl: %s: %s\n", path, strerror(errno));
+	if (len > MAX_TOKEN) {
+		fprintf(stderr, "dpwanctl: the token from %s is longer than %d characters\n",
+			from, MAX_TOKEN);
 		return -1;
 	}
-	if (fgets(out, (int)len, f) == NULL)
-		out[0] = '\0';
-	fclose(f);
-	n = strcspn(out, "\r\n \t");
-	out[n] = '\0';
+	memcpy(cl->token, token, len);
+	cl->token[len] = '\0';
 	return 0;
+}
+
+/*
+ * The first word of the file is the token. quiet: a file that cannot be opened is no
+ * error (no token then) and its mode is not checked.
+ */
+static int
+read_token_file(const char *path, struct client *cl, int quiet)
+{
+	char text[MAX_TOKEN + 64];
+	struct stat st;
+	size_t n = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (quiet)
+			return 0;
+		fprintf(stderr, "dpwanctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!quiet && fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+		fprintf(stderr, "dpwanctl: warning: %s is readable by group or others (mode %04o):"
+			" chmod 600 it\n", path, (unsigned int)(st.st_mode & 07777));
+	/* A loop: --token-file <(command) is a pipe. */
+	while (n < sizeof(text) - 1) {
+		ssize_t r = read(fd, text + n, sizeof(text) - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "dpwanctl: %s: %s\n", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	text[n] = '\0';
+	rc = set_token(cl, text, strcspn(text, "\r\n \t"), path);
+	explicit_bzero(text, sizeof(text));
+	return rc;
 }
 
 int
@@ -481,15 +523,22 @@ main(int argc, char **argv)
 		cl.url[strlen(cl.url) - 1] = '\0';
 
 	if (token != NULL) {
-		snprintf(cl.token, sizeof(cl.token), "%s", token);
+		fprintf(stderr, "dpwanctl: warning: --token shows the token in the process list "
+			"and the shell history; use --token-file FILE or $DPWAN_TOKEN\n");
+		if (set_token(&cl, token, strlen(token), "--token") < 0)
+			return EXIT_USAGE;
 	} else if (token_file != NULL) {
-		if (read_token_file(token_file, cl.token, sizeof(cl.token), 0) < 0)
+		if (read_token_file(token_file, &cl, 0) < 0)
 			return EXIT_FAIL;
 	} else if (getenv("DPWAN_TOKEN") != NULL) {
-		snprintf(cl.token, sizeof(cl.token), "%s", getenv("DPWAN_TOKEN"));
+		if (set_token(&cl, getenv("DPWAN_TOKEN"), strlen(getenv("DPWAN_TOKEN")),
+			      "$DPWAN_TOKEN") < 0)
+			return EXIT_USAGE;
 	} else {
 		snprintf(path, sizeof(path), "%s/initial-admin-token", state_dir);
-		read_token_file(path, cl.token, sizeof(cl.token), 1);
+		/* Silent when absent: the API then answers 401 with a hint. */
+		if (read_token_file(path, &cl, 1) < 0)
+			return EXIT_FAIL;
 	}
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
