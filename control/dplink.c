@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
+ * (EAL for this secondary is started in main.c with --no-pci: it never probes a NIC.)
  * dplink: attach to the dataplane's memzone and rings, request/reply with sequence
  * numbers and timeouts, event logging and the dataplane liveness check. Runs on the
  * main thread (attach, poll) and on the API thread (requests); a mutex serialises ring

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Start dpwan-dataplane, wait until it is ready, keep dpwan-control running beside it
 # (restarted within a second when it dies), and stop both on SIGTERM.
+# The dataplane adds --no-pci itself when the config has only vdevs; with PCI ports it
+# allows exactly those (-a), never any other NIC.
 set -u
 CONF=${DPWAN_CONF:-/etc/dpwan/dpwan.conf}
 dpwan-dataplane -c "$CONF" &

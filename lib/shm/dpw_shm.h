@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
+ * (Both processes run EAL with --no-pci unless the config names PCI ports: see main.c.)
  * Shared-memory layout between dpwan-dataplane (the only writer) and dpwan-control
  * (a reader). Plain data only: no pointers, no function pointers, no DPDK objects.
  * The dataplane reserves the memzone DPW_SHM_ZONE at start; the control process looks it

@@ -7,6 +7,7 @@ from meson's timeout, and from atexit as a last resort). Background servers are 
 in a namespace and stopped by their own PID only.
 
 State is observed by polling with a bound (wait_for), never by sleep-then-assert.
+Every DPDK process runs on vdevs with --no-pci (the lab configs carry it).
 """
 import atexit
 import hashlib
