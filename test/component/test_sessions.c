@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -94,13 +95,15 @@ int
 main(int argc, char **argv)
 {
 	char *eal[] = { argv[0], "--no-huge", "--no-pci", "-m", "512", "--no-shconf",
-			"--log-level=*:warning", "-l", "0", NULL };
+			"--file-prefix=dpwan-component", "--no-telemetry", "--log-level=*:warning",
+			"-l", "0", NULL };
 	static struct dp_wan_view view;
 	struct rte_mbuf *pkts[DP_BURST];
 	struct dp_worker *w;
 	unsigned int avail0, i, j, p;
 	uint64_t tx_before;
 	uint16_t lan_id, wan_id;
+	char rundir[256];
 
 	(void)argc;
 	CHECK(rte_eal_init(RTE_DIM(eal) - 1, eal) >= 0, "EAL");
@@ -231,6 +234,9 @@ main(int argc, char **argv)
 	rte_eth_dev_stop(lan_id);
 	rte_eth_dev_stop(wan_id);
 	dp_ct_free(&w->ct);
+	/* EAL leaves its (empty) runtime directory behind */
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir);
 	return 0;
 }
