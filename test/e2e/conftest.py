@@ -358,3 +358,12 @@ def bigfile(http_server):
 
 def clients_cmd(*args):
     return [PY, os.path.join(HERE, "clients.py"), *[str(a) for a in args]]
+
+
+def http_sources(lab, http_server, tag, n=20):
+    """n HTTP requests from the LAN host; the source addresses the server saw."""
+    r = lab.run_json("lan", clients_cmd("http-many", SERVER, HTTP_PORT, n, tag), timeout=120)
+    assert r["n_errors"] == 0, r
+    seen = http_server.sources(tag)
+    assert len(seen) == n, r
+    return seen

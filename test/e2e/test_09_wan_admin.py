@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import SERVER, HTTP_PORT, UDP_PORT, WAN_ADDRS, clients_cmd
+from conftest import SERVER, HTTP_PORT, UDP_PORT, WAN_ADDRS, clients_cmd, http_sources
 
 
 def wan(st, name):
@@ -30,24 +30,16 @@ def wan2_restored(lab):
     lab.wait_for(lambda: wan2_is(lab, True), 10, "wan2 enabled again")
 
 
-def requests(lab, http_server, tag, n=20):
-    r = lab.run_json("lan", clients_cmd("http-many", SERVER, HTTP_PORT, n, tag), timeout=120)
-    assert r["n_errors"] == 0, r
-    seen = http_server.sources(tag)
-    assert len(seen) == n, r
-    return seen
-
-
 def test_disable_enable_wan2(lab, http_server, wan2_restored):
     lab.ctl("wan", "wan2", "disable")
     st = lab.wait_for(lambda: wan2_is(lab, False), 5, "wan2 disabled in status")
     assert wan(st, "wan1")["usable"] is True
-    seen = requests(lab, http_server, "wan2off")
+    seen = http_sources(lab, http_server, "wan2off")
     assert set(seen) == {"198.18.1.2"}, seen
 
     lab.ctl("wan", "wan2", "enable")
     lab.wait_for(lambda: wan2_is(lab, True), 5, "wan2 enabled in status")
-    seen = requests(lab, http_server, "wan2on")
+    seen = http_sources(lab, http_server, "wan2on")
     assert set(seen) == WAN_ADDRS, seen
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import SERVER, HTTP_PORT, WAN_ADDRS, clients_cmd
+from conftest import WAN_ADDRS, http_sources
 
 
 def wan(st, name):
@@ -21,14 +21,6 @@ def isp1_restored(lab):
     lab.wait_for(lambda: wan(lab.status(), "wan1")["usable"], 10, "wan1 usable again")
 
 
-def requests(lab, http_server, tag, n=20):
-    r = lab.run_json("lan", clients_cmd("http-many", SERVER, HTTP_PORT, n, tag), timeout=120)
-    assert r["n_errors"] == 0, r
-    seen = http_server.sources(tag)
-    assert len(seen) == n, r
-    return seen
-
-
 def test_cable_cut_moves_new_connections(lab, http_server, isp1_restored):
     t0 = time.monotonic()
     lab.lab("link", "isp1", "down")
@@ -38,13 +30,13 @@ def test_cable_cut_moves_new_connections(lab, http_server, isp1_restored):
     assert took < 2.0, "the carrier loss took %.2f s to notice" % took
     assert wan(st, "wan1")["state"] == "offline", wan(st, "wan1")
     assert wan(st, "wan2")["usable"] is True
-    seen = requests(lab, http_server, "isp1down")
+    seen = http_sources(lab, http_server, "isp1down")
     assert set(seen) == {"198.18.2.2"}, seen
 
     lab.lab("link", "isp1", "up")
     lab.wait_for(lambda: wan(lab.status(), "wan1")["usable"], 10,
                  "wan1 usable again (link up, gateway resolved)")
-    seen = requests(lab, http_server, "isp1up")
+    seen = http_sources(lab, http_server, "isp1up")
     assert set(seen) == WAN_ADDRS, seen
 
 

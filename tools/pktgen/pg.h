@@ -244,16 +244,6 @@ pg_fold(uint64_t s)
 	return (uint16_t)s;
 }
 
-static inline uint16_t
-pg_csum_upd16(uint16_t csum, uint16_t old, uint16_t new_)
-{
-	uint32_t s = (uint16_t)~csum + (uint32_t)(uint16_t)~old + new_;
-
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* IPv4 header checksum of a 20-byte header whose checksum field is zero. */
 static inline uint16_t
 pg_ip_csum(const uint8_t *ip)

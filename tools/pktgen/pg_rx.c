@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "lib/pkt/dpw_csum.h"
 #include "tools/pktgen/pg.h"
 
 #define ETH_P_IPV4 0x0800
@@ -348,13 +349,13 @@ reflect_one(struct rte_mbuf *m, const struct rte_ether_addr *mac, struct pg_coun
 			memcpy(&csum, l4 + 16, 2);
 			memcpy(&old_w, l4 + 8, 2);
 			new_w = rte_cpu_to_be_16((uint16_t)(ack >> 16));
-			csum = pg_csum_upd16(csum, old_w, new_w);
+			csum = dpw_csum_update16(csum, old_w, new_w);
 			memcpy(&old_w, l4 + 10, 2);
-			csum = pg_csum_upd16(csum, old_w, rte_cpu_to_be_16((uint16_t)ack));
+			csum = dpw_csum_update16(csum, old_w, rte_cpu_to_be_16((uint16_t)ack));
 			memcpy(&old_w, l4 + 12, 2);
 			l4[13] = fl | PG_TCP_ACK;
 			memcpy(&new_w, l4 + 12, 2);
-			csum = pg_csum_upd16(csum, old_w, new_w);
+			csum = dpw_csum_update16(csum, old_w, new_w);
 			ack = rte_cpu_to_be_32(ack);
 			memcpy(l4 + 8, &ack, 4);
 			memcpy(l4 + 16, &csum, 2);
@@ -376,7 +377,7 @@ reflect_one(struct rte_mbuf *m, const struct rte_ether_addr *mac, struct pg_coun
 			l4[0] = 0;
 			memcpy(&new_w, l4, 2);
 			memcpy(&csum, l4 + 2, 2);
-			csum = pg_csum_upd16(csum, old_w, new_w);
+			csum = dpw_csum_update16(csum, old_w, new_w);
 			memcpy(l4 + 2, &csum, 2);
 			return 0;
 		}
