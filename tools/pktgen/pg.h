@@ -177,9 +177,6 @@ int pg_gen_setup(char *err, size_t errlen);
 void pg_lanrx_poll(struct pg_lcore *lc, uint64_t now);
 void pg_reflect_poll(struct pg_lcore *lc);
 void pg_lan_tx_acks(struct pg_lcore *lc, struct rte_mbuf **m, uint16_t n);
-void pg_arp_build(uint8_t *d, uint16_t op, const struct rte_ether_addr *eth_dst,
-		  const struct rte_ether_addr *sha, uint32_t spa_be,
-		  const struct rte_ether_addr *tha, uint32_t tpa_be);
 
 /* pktgen.c, main lcore: the once-a-second line */
 void pg_report_tick(uint64_t now);

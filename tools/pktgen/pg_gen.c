@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "lib/pkt/dpw_pkt.h"
 #include "tools/pktgen/pg.h"
 
 #define TX_POOL_MBUFS 8191
@@ -166,27 +167,6 @@ tpl_fill_all(void)
 		rte_mempool_obj_iter(pg.tpl[i].mp, tpl_fill, &pg.tpl[i]);
 }
 
-void
-pg_arp_build(uint8_t *d, uint16_t op, const struct rte_ether_addr *eth_dst,
-	     const struct rte_ether_addr *sha, uint32_t spa_be,
-	     const struct rte_ether_addr *tha, uint32_t tpa_be)
-{
-	static const uint8_t hdr[6] = { 0x00, 0x01, 0x08, 0x00, 6, 4 };
-	uint16_t v = rte_cpu_to_be_16(op);
-
-	memset(d, 0, 60);
-	memcpy(d, eth_dst, 6);
-	memcpy(d + 6, sha, 6);
-	d[12] = 0x08;
-	d[13] = 0x06;
-	memcpy(d + 14, hdr, 6);
-	memcpy(d + 20, &v, 2);
-	memcpy(d + 22, sha, 6);
-	memcpy(d + 28, &spa_be, 4);
-	memcpy(d + 32, tha, 6);
-	memcpy(d + 38, &tpa_be, 4);
-}
-
 static void
 send_arp_request(void)
 {
@@ -199,8 +179,13 @@ send_arp_request(void)
 	if (m == NULL)
 		return;
 	d = (uint8_t *)rte_pktmbuf_append(m, 60);
-	pg_arp_build(d, RTE_ARP_OP_REQUEST, &bcast, &pg.lan_mac,
-		     rte_cpu_to_be_32(pg.conf.lan_src), &zero, rte_cpu_to_be_32(pg.conf.gw_lan));
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dpw_arp_build(d, RTE_ARP_OP_REQUEST, bcast.addr_bytes, pg.lan_mac.addr_bytes,
+		      rte_cpu_to_be_32(pg.conf.lan_src), zero.addr_bytes,
+		      rte_cpu_to_be_32(pg.conf.gw_lan));
 	if (rte_eth_tx_burst(pg.conf.lan, 0, &m, 1) != 1)
 		rte_pktmbuf_free(m);
 }

@@ -16,6 +16,7 @@
 #include <rte_mbuf.h>
 
 #include "lib/pkt/dpw_csum.h"
+#include "lib/pkt/dpw_pkt.h"
 #include "tools/pktgen/pg.h"
 
 #define ETH_P_IPV4 0x0800
@@ -107,7 +108,8 @@ lan_arp(struct pg_lcore *lc, struct rte_mbuf *m, uint32_t cs)
 		struct rte_ether_addr sha;
 
 		memcpy(&sha, d + 22, 6);
-		pg_arp_build(d, RTE_ARP_OP_REPLY, &sha, &pg.lan_mac, tpa, &sha, spa);
+		dpw_arp_build(d, RTE_ARP_OP_REPLY, sha.addr_bytes, pg.lan_mac.addr_bytes, tpa,
+			      sha.addr_bytes, spa);
 		m->data_len = m->pkt_len = 60;
 		m->hash.usr = 0;      /* control frames: queue 0 */
 		lc->c[cs].lan_arp++;
@@ -314,7 +316,8 @@ reflect_one(struct rte_mbuf *m, const struct rte_ether_addr *mac, struct pg_coun
 		memcpy(&sha, d + 22, 6);
 		spa = rd32(d + 28);
 		tpa = rd32(d + 38);
-		pg_arp_build(d, RTE_ARP_OP_REPLY, &sha, mac, tpa, &sha, spa);
+		dpw_arp_build(d, RTE_ARP_OP_REPLY, sha.addr_bytes, mac->addr_bytes, tpa, sha.addr_bytes,
+			      spa);
 		m->data_len = m->pkt_len = 60;
 		c->refl_arp++;
 		return 0;
