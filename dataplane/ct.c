@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "dataplane/ct.h"
+#include "lib/pkt/dpw_pkt.h"
 
 static const char *const tcp_state_names[DP_TCP_STATE_MAX] = {
 #define DP_X_NAME(e, s) [DP_TCP_##e] = s,
@@ -20,6 +21,18 @@ const char *
 dp_tcp_state_str(unsigned int s)
 {
 	return s < DP_TCP_STATE_MAX ? tcp_state_names[s] : "unknown";
+}
+
+static const char *const xlate_names[DP_XLATE_MAX] = {
+#define DP_X_NAME(e, s) [DP_XLATE_##e] = s,
+	DP_XLATE_KINDS(DP_X_NAME)
+#undef DP_X_NAME
+};
+
+const char *
+dp_xlate_str(unsigned int k)
+{
+	return k < DP_XLATE_MAX ? xlate_names[k] : "unknown";
 }
 
 /*
@@ -224,7 +237,9 @@ dp_ct_create(struct dp_ct *ct, const struct dp_flow_key *orig, const struct dp_f
 	s->key[DP_DIR_ORIG] = *orig;
 	s->key[DP_DIR_REPLY] = *reply;
 	s->last_seen = now;
+	s->created = now;
 	s->flags = DP_SESS_USED;
+	s->wscale[0] = s->wscale[1] = DPW_TCP_WSCALE_NONE;
 	*err = 0;
 	return s;
 }
@@ -246,7 +261,7 @@ static inline uint32_t
 timeout_of(const struct dp_ct *ct, const struct dp_sess *s)
 {
 	switch (s->key[DP_DIR_ORIG].proto) {
-	case 6:
+	case DPW_IPPROTO_TCP:
 		switch (s->tcp_state) {
 		case DP_TCP_ESTABLISHED:
 			return ct->to.tcp_established;
@@ -259,7 +274,7 @@ timeout_of(const struct dp_ct *ct, const struct dp_sess *s)
 		default:
 			return ct->to.tcp_syn;
 		}
-	case 17:
+	case DPW_IPPROTO_UDP:
 		return ct->to.udp;
 	default:
 		return ct->to.icmp;
@@ -275,33 +290,122 @@ dp_ct_timeout(const struct dp_ct *ct, const struct dp_sess *s)
 uint8_t
 dp_tcp_next(uint8_t state, int dir, uint8_t flags)
 {
-	if (flags & 0x04)                        /* RST */
+	int syn = (flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == DPW_TCP_SYN;
+	int synack = (flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == (DPW_TCP_SYN | DPW_TCP_ACK);
+
+	if (flags & DPW_TCP_RST)
 		return DP_TCP_CLOSED;
 	switch (state) {
 	case DP_TCP_NONE:
 	case DP_TCP_CLOSED:
-		if ((flags & 0x12) == 0x02 && dir == DP_DIR_ORIG)
+	case DP_TCP_FIN_BOTH:
+		/* a new connection on the same ports (after TIME_WAIT or a RST) */
+		if (syn && dir == DP_DIR_ORIG)
 			return DP_TCP_SYN_SENT;
 		return state;
 	case DP_TCP_SYN_SENT:
-		if ((flags & 0x12) == 0x12 && dir == DP_DIR_REPLY)
+		if (synack && dir == DP_DIR_REPLY)
 			return DP_TCP_SYN_RECV;
 		return state;
 	case DP_TCP_SYN_RECV:
-		if ((flags & 0x10) && !(flags & 0x02) && dir == DP_DIR_ORIG)
-			return (flags & 0x01) ? DP_TCP_FIN_ORIG : DP_TCP_ESTABLISHED;
+		if ((flags & DPW_TCP_ACK) && !(flags & DPW_TCP_SYN) && dir == DP_DIR_ORIG)
+			return (flags & DPW_TCP_FIN) ? DP_TCP_FIN_ORIG : DP_TCP_ESTABLISHED;
 		return state;
 	case DP_TCP_ESTABLISHED:
-		if (flags & 0x01)
+		if (flags & DPW_TCP_FIN)
 			return dir == DP_DIR_ORIG ? DP_TCP_FIN_ORIG : DP_TCP_FIN_REPLY;
 		return state;
 	case DP_TCP_FIN_ORIG:
-		return ((flags & 0x01) && dir == DP_DIR_REPLY) ? DP_TCP_FIN_BOTH : state;
+		return ((flags & DPW_TCP_FIN) && dir == DP_DIR_REPLY) ? DP_TCP_FIN_BOTH : state;
 	case DP_TCP_FIN_REPLY:
-		return ((flags & 0x01) && dir == DP_DIR_ORIG) ? DP_TCP_FIN_BOTH : state;
+		return ((flags & DPW_TCP_FIN) && dir == DP_DIR_ORIG) ? DP_TCP_FIN_BOTH : state;
 	default:
 		return state;
 	}
+}
+
+/*
+ * The slack a RST or FIN sequence number gets around what its sender has sent: the
+ * window its receiver offered (a RST answering an old segment carries that segment's
+ * acknowledgement, up to a window behind), never less than the largest unscaled
+ * window, so a peer that advertised a zero window can still be reset. An off-path
+ * attacker must hit this range in 2^32.
+ */
+#define DP_TCP_MIN_SLACK 65535u
+
+static inline int
+seq_within(uint32_t seq, uint32_t end, uint32_t slack)
+{
+	int32_t d = (int32_t)(seq - end);
+
+	return d <= (int32_t)slack && d >= -(int32_t)slack;
+}
+
+static inline uint8_t
+win_shift(const struct dp_sess *s, int dir)
+{
+	/* window scaling is in effect only when both SYNs carried the option */
+	if (s->wscale[0] == DPW_TCP_WSCALE_NONE || s->wscale[1] == DPW_TCP_WSCALE_NONE)
+		return 0;
+	return s->wscale[dir];
+}
+
+static void
+side_init(struct dp_sess *s, int dir, const struct dp_tcp_seg *g)
+{
+	s->tcp[dir].end = g->seq + g->len + 1;
+	s->tcp[dir].maxwin = g->win;    /* never scaled in a SYN (RFC 7323 2.2) */
+	s->wscale[dir] = g->wscale;
+	s->flags |= dir == DP_DIR_ORIG ? DP_SESS_TCP_ORIG : DP_SESS_TCP_REPLY;
+}
+
+int
+dp_tcp_track(struct dp_sess *s, int dir, const struct dp_tcp_seg *g)
+{
+	uint8_t seen = dir == DP_DIR_ORIG ? DP_SESS_TCP_ORIG : DP_SESS_TCP_REPLY;
+	struct dp_tcp_side *me = &s->tcp[dir];
+	uint32_t slack, end, w;
+
+	if (g->flags & DPW_TCP_SYN) {
+		if (!(g->flags & DPW_TCP_ACK) && dir == DP_DIR_ORIG &&
+		    (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_SYN_SENT ||
+		     s->tcp_state == DP_TCP_CLOSED || s->tcp_state == DP_TCP_FIN_BOTH)) {
+			/* a first SYN, its retransmission, or a new connection on these ports */
+			s->flags &= (uint8_t)~(DP_SESS_TCP_ORIG | DP_SESS_TCP_REPLY);
+			s->wscale[DP_DIR_REPLY] = DPW_TCP_WSCALE_NONE;
+			side_init(s, dir, g);
+		} else if ((g->flags & DPW_TCP_ACK) && dir == DP_DIR_REPLY &&
+			   (s->tcp_state == DP_TCP_SYN_SENT || s->tcp_state == DP_TCP_SYN_RECV)) {
+			side_init(s, dir, g);
+		}
+		s->tcp_state = dp_tcp_next(s->tcp_state, dir, g->flags);
+		return 0;
+	}
+	if (g->flags & (DPW_TCP_RST | DPW_TCP_FIN)) {
+		if (!(s->flags & seen)) {
+			/* RFC 793: in SYN-SENT, a RST is acceptable if it acknowledges the SYN */
+			if (!((g->flags & DPW_TCP_RST) && (g->flags & DPW_TCP_ACK) &&
+			      dir == DP_DIR_REPLY && (s->flags & DP_SESS_TCP_ORIG) &&
+			      g->ack == s->tcp[DP_DIR_ORIG].end))
+				return -1;
+		} else {
+			slack = s->tcp[!dir].maxwin;
+			if (slack < DP_TCP_MIN_SLACK)
+				slack = DP_TCP_MIN_SLACK;
+			if (!seq_within(g->seq, me->end, slack))
+				return -1;
+		}
+	}
+	if (s->flags & seen) {
+		end = g->seq + g->len + ((g->flags & DPW_TCP_FIN) ? 1 : 0);
+		if ((int32_t)(end - me->end) > 0)
+			me->end = end;
+		w = (uint32_t)g->win << win_shift(s, dir);
+		if (w > me->maxwin)
+			me->maxwin = w;
+	}
+	s->tcp_state = dp_tcp_next(s->tcp_state, dir, g->flags);
+	return 0;
 }
 
 uint32_t

@@ -49,21 +49,54 @@ enum dp_tcp_state {
 const char *dp_tcp_state_str(unsigned int s);
 
 #define DP_SESS_USED 0x01
+#define DP_SESS_TCP_ORIG 0x02     /* the LAN host's SYN was seen: its side is tracked */
+#define DP_SESS_TCP_REPLY 0x04    /* the server's SYN-ACK was seen */
 
-/* 64 bytes: one cache line per session. */
+/* How a session translates; explicit, so later kinds (DNAT, 1:1, hairpin) fit. */
+#define DP_XLATE_KINDS(X) \
+	X(NONE, "none") \
+	X(SNAT, "snat")
+
+enum dp_xlate {
+#define DP_X_ENUM(e, s) DP_XLATE_##e,
+	DP_XLATE_KINDS(DP_X_ENUM)
+#undef DP_X_ENUM
+	DP_XLATE_MAX
+};
+
+const char *dp_xlate_str(unsigned int k);
+
+/* One side of a TCP connection as seen through the NAT (RFC 5382 / 7857 tracking). */
+struct dp_tcp_side {
+	uint32_t end;             /* highest sequence number this side has sent, + 1 */
+	uint32_t maxwin;          /* largest window this side advertised, scaled */
+};
+
+/*
+ * 128 bytes, two cache lines (DESIGN.md s2). Line 0 is all that a UDP or ICMP packet
+ * reads and writes (keys, clock, WAN, MAC, byte counters); line 1 holds TCP's window
+ * tracking, read only for TCP, and the bookkeeping the policy engine will add (rule,
+ * policy, class).
+ */
 struct dp_sess {
 	struct dp_flow_key key[2];  /* [DP_DIR_ORIG], [DP_DIR_REPLY] */
-	uint64_t bytes[2];
 	uint32_t last_seen;         /* seconds, worker clock */
-	uint8_t client_mac[6];
 	uint8_t wan;                /* WAN id, never a pointer into a generation */
 	uint8_t tcp_state;
 	uint8_t flags;
-	uint8_t timeout_class;
-	uint8_t pad[2];
+	uint8_t xlate;              /* enum dp_xlate */
+	uint8_t wscale[2];          /* each side's SYN window scale, DPW_TCP_WSCALE_NONE */
+	uint8_t client_mac[6];
+	uint64_t bytes[2];
+	/* line 1 */
+	struct dp_tcp_side tcp[2];  /* [DP_DIR_ORIG], [DP_DIR_REPLY] */
+	uint32_t created;           /* seconds, worker clock */
+	uint8_t reserved[44];
 } __attribute__((aligned(64)));
 
-_Static_assert(sizeof(struct dp_sess) == 64, "one cache line per session");
+_Static_assert(sizeof(struct dp_sess) == 128, "a session is two cache lines");
+_Static_assert(__builtin_offsetof(struct dp_sess, tcp) == 64,
+	       "what every packet touches stays in the first line");
 
 #define DP_FT_WAYS 8
 
@@ -142,11 +175,12 @@ dp_ct_prefetch(const struct dp_ct *ct, uint64_t h)
 
 /*
  * Second step of a bulk lookup: the first entry of the key's two buckets whose
- * signature matches (or UINT32_MAX), with its session prefetched. The buckets should
- * have been prefetched a while before (dp_ct_prefetch).
+ * signature matches (or UINT32_MAX), with its session prefetched (both lines when
+ * `tcp`: window tracking reads the second). The buckets should have been prefetched a
+ * while before (dp_ct_prefetch).
  */
 static inline uint32_t
-dp_ct_peek(const struct dp_ct *ct, uint64_t h)
+dp_ct_peek(const struct dp_ct *ct, uint64_t h, int tcp)
 {
 	const struct dp_ft_bucket *b[2] = { dp_ct_bucket1(ct, h), dp_ct_bucket2(ct, h) };
 	uint32_t sig = (uint32_t)h | 1u;
@@ -155,7 +189,11 @@ dp_ct_peek(const struct dp_ct *ct, uint64_t h)
 	for (j = 0; j < 2; j++)
 		for (i = 0; i < DP_FT_WAYS; i++)
 			if (b[j]->sig[i] == sig) {
-				__builtin_prefetch(&ct->sess[b[j]->val[i] >> 1]);
+				const char *sp = (const char *)&ct->sess[b[j]->val[i] >> 1];
+
+				__builtin_prefetch(sp);
+				if (tcp)
+					__builtin_prefetch(sp + 64);
 				return b[j]->val[i];
 			}
 	return UINT32_MAX;
@@ -217,15 +255,30 @@ uint32_t dp_ct_timeout(const struct dp_ct *ct, const struct dp_sess *s);
  */
 uint8_t dp_tcp_next(uint8_t state, int dir, uint8_t flags);
 
-/* Note a packet of `bytes` in direction dir (TCP: flags) at time now. */
+/* What window tracking needs of a TCP segment (host byte order). */
+struct dp_tcp_seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len;             /* payload bytes */
+	uint16_t win;
+	uint8_t flags;
+	uint8_t wscale;           /* SYN only: the window scale option, DPW_TCP_WSCALE_NONE */
+};
+
+/*
+ * Track a TCP segment seen in direction dir: sequence space and windows of both sides,
+ * then the state. Returns 0, or -1 when the segment is a RST or FIN outside the tracked
+ * window (RFC 5961's concern: an off-path RST must not tear the mapping down, RFC 7857
+ * 2.2); the caller drops it and the session is left as it was. Pure.
+ */
+int dp_tcp_track(struct dp_sess *s, int dir, const struct dp_tcp_seg *g);
+
+/* Note a packet of `bytes` in direction dir at time now. */
 static inline void
-dp_ct_touch(struct dp_sess *s, int dir, uint32_t bytes, uint8_t proto, uint8_t tcp_flags,
-	    uint32_t now)
+dp_ct_touch(struct dp_sess *s, int dir, uint32_t bytes, uint32_t now)
 {
 	s->last_seen = now;
 	s->bytes[dir] += bytes;
-	if (proto == 6)
-		s->tcp_state = dp_tcp_next(s->tcp_state, dir, tcp_flags);
 }
 
 /*

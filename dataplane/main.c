@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -34,6 +35,26 @@ on_signal(int sig)
 {
 	(void)sig;
 	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
+}
+
+/* The kernel of this network namespace owns the TAPs' sockets: its ports must not be ours. */
+static int
+check_ephemeral_ports(char *err, size_t errlen)
+{
+	static const char path[] = "/proc/sys/net/ipv4/ip_local_port_range";
+	char buf[64];
+	size_t n;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return dpw_ephemeral_check(buf, dp.conf.nat_port_min, dp.conf.nat_port_max, err, errlen);
 }
 
 static void
@@ -127,6 +148,7 @@ create_workers(void)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct dp_worker *w;
 		char name[32];
+		uint64_t seed;
 
 		w = rte_zmalloc_socket("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 				       rte_lcore_to_socket_id(lcore));
@@ -139,8 +161,10 @@ create_workers(void)
 			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
 				    dp.conf.sessions, i);
 		dp.shm->sess_bytes = dp_ct_bytes_per_session(&w->ct);
+		if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+			seed = rte_rdtsc() ^ ((uint64_t)getpid() << 32);
 		dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, i,
-				  dp.n_workers);
+				  dp.n_workers, seed);
 		snprintf(name, sizeof(name), DP_RING_HANDOFF, i);
 		w->handoff = rte_ring_create(name, 4096, rte_lcore_to_socket_id(lcore),
 					     RING_F_SC_DEQ);
@@ -263,6 +287,8 @@ main(int argc, char **argv)
 		printf("%s: OK (%u ports)\n", conf_path, dp.conf.n_ports);
 		return 0;
 	}
+	if (check_ephemeral_ports(err, sizeof(err)) != 0)
+		return fail("%s", err);
 
 	eal_argc = build_eal_args(&dp.conf, eal_argv, RTE_DIM(eal_argv), argv[0]);
 	rc = rte_eal_init(eal_argc, eal_argv);

@@ -13,14 +13,17 @@
 struct dp_nat_slice {
 	uint16_t lo;      /* host order, inclusive */
 	uint16_t hi;
-	uint16_t cursor;
+	uint64_t rng;     /* xorshift64* state, never 0 */
 };
 
 #define DP_NAT_TRIES 256
 
-/* Slice of worker w out of n in [min, max]. */
+/*
+ * Slice of worker w out of n in [min, max]. seed: unpredictable bits (the caller reads
+ * getrandom()); the searches start from points drawn from it.
+ */
 void dp_nat_slice_init(struct dp_nat_slice *s, uint16_t min, uint16_t max, unsigned int w,
-		       unsigned int n);
+		       unsigned int n, uint64_t seed);
 
 /* Worker owning `port` (host order), or -1 when the port is outside [min, max]. */
 static inline int
@@ -39,8 +42,10 @@ typedef int (*dp_nat_taken_fn)(void *arg, uint16_t port);
 
 /*
  * Choose a port in the slice for which taken() says no: the preferred one (the client's
- * own port, kept when possible) first, then onwards from the cursor. Returns the port in
- * host order, or 0 after DP_NAT_TRIES candidates.
+ * own port, kept when possible: a client that randomises keeps its randomness) first,
+ * then onwards from a random point of the slice (RFC 6056 3.3.1), so that what leaves
+ * the appliance cannot be predicted from what left before (RFC 5452). Returns the port
+ * in host order, or 0 after DP_NAT_TRIES candidates.
  */
 uint16_t dp_nat_alloc(struct dp_nat_slice *s, uint16_t preferred, dp_nat_taken_fn taken,
 		      void *arg);

@@ -133,6 +133,7 @@ create_session(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf
 		return NULL;
 	}
 	s->wan = (uint8_t)wan;
+	s->xlate = DP_XLATE_SNAT;
 	memcpy(s->client_mac, rte_pktmbuf_mtod_offset(m, uint8_t *, 6), 6);
 	w->st->sess_created++;
 	w->st->wan_sess_created[wan]++;
@@ -223,7 +224,9 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 				    we->mtu, lan->addr, DPW_DROP_FRAG_NEEDED);
 		return;
 	}
-	dp_ct_touch(s, DP_DIR_ORIG, pi->ip_len, pi->proto, pi->tcp_flags, w->now);
+	if (pi->proto == DPW_IPPROTO_TCP && dp_track_tcp(w, s, DP_DIR_ORIG, m, pi) != 0)
+		return;
+	dp_ct_touch(s, DP_DIR_ORIG, pi->ip_len, w->now);
 	dp_nat_rewrite(d, pi, 1, we->addr, s->key[DP_DIR_REPLY].dport);
 	dpw_ipv4_dec_ttl(d + pi->l3_off);
 	if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN))
@@ -315,7 +318,8 @@ keyed:
 	}
 	/* pass 2: find each candidate session and prefetch it; pass 3: forward */
 	for (i = 0; i < nf; i++)
-		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash);
+		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash,
+					  ctx[i].key.proto == DPW_IPPROTO_TCP);
 	for (i = 0; i < nf; i++)
 		forward(w, v, fwd[i], &ctx[i]);
 }

@@ -36,7 +36,9 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 					s->key[DP_DIR_ORIG].sport);
 		w->st->icmp_errors_translated++;
 	} else {
-		dp_ct_touch(s, DP_DIR_REPLY, pi->ip_len, pi->proto, pi->tcp_flags, w->now);
+		if (pi->proto == DPW_IPPROTO_TCP && dp_track_tcp(w, s, DP_DIR_REPLY, m, pi) != 0)
+			return;
+		dp_ct_touch(s, DP_DIR_REPLY, pi->ip_len, w->now);
 		dp_nat_rewrite(d, pi, 0, s->key[DP_DIR_ORIG].src, s->key[DP_DIR_ORIG].sport);
 		if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN) &&
 		    s->wan < v->n_wans)
@@ -122,7 +124,8 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		fwd[nf++] = m;
 	}
 	for (i = 0; i < nf; i++)
-		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash);
+		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash,
+					  ctx[i].key.proto == DPW_IPPROTO_TCP);
 	for (i = 0; i < nf; i++)
 		deliver(w, v, pidx, fwd[i], &ctx[i]);
 }

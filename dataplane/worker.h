@@ -131,6 +131,29 @@ dp_handoff(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx, unsigned 
 	w->st->handoff_out++;
 }
 
+/*
+ * Window tracking of a TCP packet of session s seen in direction dir. Returns 0, or
+ * nonzero when it was dropped (a RST or FIN outside the window).
+ */
+static inline int
+dp_track_tcp(struct dp_worker *w, struct dp_sess *s, int dir, struct rte_mbuf *m,
+	     const struct dpw_pkt_info *pi)
+{
+	struct dp_tcp_seg g = {
+		.seq = pi->tcp_seq,
+		.ack = pi->tcp_ack,
+		.len = (uint32_t)pi->l4_len - pi->tcp_hlen,
+		.win = pi->tcp_win,
+		.flags = pi->tcp_flags,
+		.wscale = pi->tcp_wscale,
+	};
+
+	if (dp_tcp_track(s, dir, &g) == 0)
+		return 0;
+	dp_drop(w, m, DPW_DROP_TCP_OUT_OF_WINDOW);
+	return 1;
+}
+
 static inline void
 dp_set_eth(uint8_t *d, const struct rte_ether_addr *dst, const struct rte_ether_addr *src)
 {

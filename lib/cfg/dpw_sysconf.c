@@ -23,10 +23,10 @@ dpw_sysconf_defaults(struct dpw_sysconf *conf)
 	conf->nat_port_min = 41000;
 	conf->nat_port_max = 65535;
 	/* RFC 5382 / RFC 4787 minimums, the values most NAT44 boxes ship. */
-	conf->timeouts.tcp_syn = 60;
+	conf->timeouts.tcp_syn = 240;
 	conf->timeouts.tcp_established = 7440;
 	conf->timeouts.tcp_fin = 240;
-	conf->timeouts.tcp_closed = 10;
+	conf->timeouts.tcp_closed = 240;
 	conf->timeouts.udp = 300;
 	conf->timeouts.icmp = 60;
 	snprintf(conf->state_dir, sizeof(conf->state_dir), "/var/lib/dpwan");
@@ -410,14 +410,21 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 		FAIL(nat, "nat port range %u-%u must hold at least 1024 ports",
 		     conf.nat_port_min, conf.nat_port_max);
 
+	/*
+	 * The floors are what a NAT is held to: RFC 5382 REQ-5 (established TCP idle at
+	 * least 2 h 4 min, transitory states at least 4 min, so a port is never reused
+	 * while the server still holds TIME_WAIT), RFC 4787 REQ-5 (UDP at least 2 min).
+	 */
 	to = config_lookup(&cfg, "timeouts");
-	if ((rc = get_uint(to, "tcp_syn", 1, 86400, &conf.timeouts.tcp_syn, path, err, errlen)) ||
-	    (rc = get_uint(to, "tcp_established", 1, 864000, &conf.timeouts.tcp_established,
+	if ((rc = get_uint(to, "tcp_syn", 240, 86400, &conf.timeouts.tcp_syn, path, err,
+			   errlen)) ||
+	    (rc = get_uint(to, "tcp_established", 7440, 864000, &conf.timeouts.tcp_established,
 			   path, err, errlen)) ||
-	    (rc = get_uint(to, "tcp_fin", 1, 86400, &conf.timeouts.tcp_fin, path, err, errlen)) ||
-	    (rc = get_uint(to, "tcp_closed", 1, 86400, &conf.timeouts.tcp_closed,
+	    (rc = get_uint(to, "tcp_fin", 240, 86400, &conf.timeouts.tcp_fin, path, err,
+			   errlen)) ||
+	    (rc = get_uint(to, "tcp_closed", 240, 86400, &conf.timeouts.tcp_closed,
 			   path, err, errlen)) ||
-	    (rc = get_uint(to, "udp", 1, 86400, &conf.timeouts.udp, path, err, errlen)) ||
+	    (rc = get_uint(to, "udp", 120, 86400, &conf.timeouts.udp, path, err, errlen)) ||
 	    (rc = get_uint(to, "icmp", 1, 86400, &conf.timeouts.icmp, path, err, errlen)))
 		goto out;
 
@@ -479,4 +486,38 @@ out:
 	dpw_sysconf_free(&conf);
 	config_destroy(&cfg);
 	return rc ? rc : -EINVAL;
+}
+
+int
+dpw_ephemeral_check(const char *range_text, uint16_t nat_min, uint16_t nat_max, char *err,
+		    size_t errlen)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	errno = 0;
+	lo = strtoul(range_text, &end, 10);
+	if (end == range_text || errno != 0)
+		goto bad;
+	range_text = end;
+	hi = strtoul(range_text, &end, 10);
+	if (end == range_text || errno != 0 || lo > hi || hi > 65535)
+		goto bad;
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (*end != '\0')
+		goto bad;
+	if (hi < nat_min || lo > nat_max)
+		return 0;
+	snprintf(err, errlen,
+		 "the kernel's ephemeral ports %lu-%lu (net.ipv4.ip_local_port_range) overlap "
+		 "the NAT range %u-%u (nat.port_min, nat.port_max): a reply could belong to a "
+		 "host socket and a NAT session at once; move one of them (sysctl -w "
+		 "net.ipv4.ip_local_port_range=\"%u %u\", as systemd/99-dpwan.conf does at "
+		 "boot for the default NAT range)", lo, hi, nat_min, nat_max,
+		 nat_min > 16384 + 1024 ? 16384 : 1024, nat_min > 1024 ? nat_min - 1 : 1024);
+	return -EADDRINUSE;
+bad:
+	snprintf(err, errlen, "cannot read net.ipv4.ip_local_port_range: '%.40s'", range_text);
+	return -EINVAL;
 }

@@ -75,6 +75,16 @@ int dpw_parse_ipv4(const char *s, uint32_t *addr, uint8_t *prefixlen);
 /* Format a host-order IPv4 address into buf (at least 16 bytes); returns buf. */
 char *dpw_ipv4_str(uint32_t addr, char *buf, size_t len);
 
+/*
+ * The kernel's ephemeral ports on a WAN address must not overlap the NAT range, or a
+ * reply could belong to a NAT session and to a host socket at once (DESIGN.md s1).
+ * range_text: the contents of /proc/sys/net/ipv4/ip_local_port_range ("low high").
+ * Returns 0 when disjoint, -EINVAL for unreadable text, -EADDRINUSE on overlap; err
+ * says what and how to fix it. Pure.
+ */
+int dpw_ephemeral_check(const char *range_text, uint16_t nat_min, uint16_t nat_max, char *err,
+			size_t errlen);
+
 /* Index of the port named name, or -1. */
 int dpw_sysconf_port_by_name(const struct dpw_sysconf *conf, const char *name);
 

@@ -33,6 +33,24 @@ bad_source(uint32_t src_be)
 	return (s >> 28) == 0xe || s == 0xffffffffu || (s >> 24) == 127;
 }
 
+/* Bit n set: flags n (FIN..URG, ECE and CWR masked off) are a valid combination. */
+#define F(x) (1ull << (x))
+static const uint64_t tcp_valid_flags =
+	F(DPW_TCP_SYN) | F(DPW_TCP_SYN | DPW_TCP_URG) | F(DPW_TCP_SYN | DPW_TCP_ACK) |
+	F(DPW_TCP_RST) | F(DPW_TCP_RST | DPW_TCP_ACK) |
+	F(DPW_TCP_FIN | DPW_TCP_ACK) | F(DPW_TCP_FIN | DPW_TCP_ACK | DPW_TCP_PSH) |
+	F(DPW_TCP_FIN | DPW_TCP_ACK | DPW_TCP_URG) |
+	F(DPW_TCP_FIN | DPW_TCP_ACK | DPW_TCP_PSH | DPW_TCP_URG) |
+	F(DPW_TCP_ACK) | F(DPW_TCP_ACK | DPW_TCP_PSH) | F(DPW_TCP_ACK | DPW_TCP_URG) |
+	F(DPW_TCP_ACK | DPW_TCP_PSH | DPW_TCP_URG);
+#undef F
+
+int
+dpw_tcp_flags_valid(uint8_t flags)
+{
+	return (int)((tcp_valid_flags >> (flags & 0x3f)) & 1);
+}
+
 int
 dpw_pkt_parse(const uint8_t *frame, uint32_t len, struct dpw_pkt_info *pi, unsigned int *drop)
 {
@@ -124,6 +142,16 @@ dpw_pkt_parse(const uint8_t *frame, uint32_t len, struct dpw_pkt_info *pi, unsig
 		memcpy(&pi->sport, l4, 2);
 		memcpy(&pi->dport, l4 + 2, 2);
 		pi->tcp_flags = l4[13];
+		if (!dpw_tcp_flags_valid(pi->tcp_flags)) {
+			*drop = DPW_DROP_TCP_BAD_FLAGS;
+			return -1;
+		}
+		pi->tcp_seq = dpw_get32(l4 + 4);
+		pi->tcp_ack = dpw_get32(l4 + 8);
+		pi->tcp_win = dpw_get16(l4 + 14);
+		pi->tcp_hlen = (uint8_t)doff;
+		pi->tcp_wscale = (pi->tcp_flags & DPW_TCP_SYN) ? dpw_tcp_wscale(l4, doff) :
+								   DPW_TCP_WSCALE_NONE;
 		break;
 	}
 	case DPW_IPPROTO_UDP: {
@@ -303,6 +331,32 @@ dpw_icmp_error_build(uint8_t *out, uint32_t outlen, const uint8_t *orig, uint32_
 		memcpy(out + 10, &c, 2);
 	}
 	return total;
+}
+
+uint8_t
+dpw_tcp_wscale(const uint8_t *tcp, uint32_t hdr_len)
+{
+	uint32_t i = 20;
+
+	while (i < hdr_len) {
+		uint8_t kind = tcp[i], olen;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hdr_len)
+			break;
+		olen = tcp[i + 1];
+		if (olen < 2 || i + olen > hdr_len)
+			break;
+		if (kind == 3 && olen == 3)
+			return tcp[i + 2] > DPW_TCP_WSCALE_MAX ? DPW_TCP_WSCALE_MAX : tcp[i + 2];
+		i += olen;
+	}
+	return DPW_TCP_WSCALE_NONE;
 }
 
 int

@@ -23,7 +23,13 @@
 #define DPW_TCP_FIN 0x01
 #define DPW_TCP_SYN 0x02
 #define DPW_TCP_RST 0x04
+#define DPW_TCP_PSH 0x08
 #define DPW_TCP_ACK 0x10
+#define DPW_TCP_URG 0x20
+#define DPW_TCP_ECE 0x40
+#define DPW_TCP_CWR 0x80
+#define DPW_TCP_WSCALE_NONE 0xff  /* no window scale option in the SYN */
+#define DPW_TCP_WSCALE_MAX 14     /* RFC 7323 2.3 */
 
 #define DPW_ICMP_ECHOREPLY 0
 #define DPW_ICMP_UNREACH 3
@@ -70,7 +76,20 @@ struct dpw_pkt_info {
 	uint32_t dst;
 	uint16_t sport;
 	uint16_t dport;
+	/* TCP only (host order): for the session's window tracking */
+	uint32_t tcp_seq;
+	uint32_t tcp_ack;
+	uint16_t tcp_win;
+	uint8_t tcp_hlen;         /* header bytes, options included */
+	uint8_t tcp_wscale;       /* SYN's window scale option, DPW_TCP_WSCALE_NONE if absent */
 };
+
+/*
+ * Is this combination of TCP flags one a real stack sends? SYN+FIN, SYN+RST, FIN
+ * without ACK, no flags at all ("null scan") and the like are not (the list Linux's
+ * conntrack accepts; ECE and CWR are ignored). Pure.
+ */
+int dpw_tcp_flags_valid(uint8_t flags);
 
 /*
  * Parse a frame. Returns 0 and fills pi, or -1 with *drop set to the reason
@@ -133,6 +152,12 @@ uint32_t dpw_icmp_error_build(uint8_t *out, uint32_t outlen, const uint8_t *orig
  */
 int dpw_tcp_clamp_mss(uint8_t *tcp, uint32_t hdr_len, uint16_t mss);
 
+/*
+ * The window scale option of a TCP header of hdr_len bytes (capped at
+ * DPW_TCP_WSCALE_MAX, as RFC 7323 asks), or DPW_TCP_WSCALE_NONE when it has none.
+ */
+uint8_t dpw_tcp_wscale(const uint8_t *tcp, uint32_t hdr_len);
+
 /* Decrement the TTL of the IPv4 header at ip and update its checksum incrementally. */
 void dpw_ipv4_dec_ttl(uint8_t *ip);
 
@@ -148,6 +173,12 @@ dpw_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
+}
+
+static inline uint32_t
+dpw_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 #endif

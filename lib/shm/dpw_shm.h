@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define DPW_SHM_MAGIC 0x4450574eu /* "DPWN" */
-#define DPW_SHM_ABI 1
+#define DPW_SHM_ABI 2
 
 #define DPW_MAX_PORTS 8
 #define DPW_MAX_WANS 8
@@ -35,6 +35,8 @@
 	X(FRAGMENT, "ip_fragment") \
 	X(TRUNC_L4, "truncated_l4") \
 	X(BAD_TCP_OFF, "bad_tcp_data_offset") \
+	X(TCP_BAD_FLAGS, "tcp_invalid_flags") \
+	X(TCP_OUT_OF_WINDOW, "tcp_rst_fin_out_of_window") \
 	X(BAD_ARP, "bad_arp") \
 	X(UNSUPPORTED_PROTO, "unsupported_protocol") \
 	X(TTL_EXCEEDED, "ttl_exceeded") \

@@ -145,7 +145,7 @@ main(int argc, char **argv)
 	CHECK(w != NULL, "worker");
 	w->st = &stats;
 	CHECK(dp_ct_init(&w->ct, N_SESSIONS, &dp.conf.timeouts) == 0, "ct");
-	dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, 0, 1);
+	dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, 0, 1, 42);
 	w->handoff = rte_ring_create("handoff0", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	dp.workers[0] = w;
 

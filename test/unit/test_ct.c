@@ -16,7 +16,7 @@
 #include "dataplane/nat.h"
 
 static const struct dpw_timeouts TO = {
-	.tcp_syn = 60, .tcp_established = 7440, .tcp_fin = 240, .tcp_closed = 10,
+	.tcp_syn = 240, .tcp_established = 7440, .tcp_fin = 240, .tcp_closed = 240,
 	.udp = 300, .icmp = 60,
 };
 
@@ -69,7 +69,9 @@ test_create_lookup_delete(void **state)
 	assert_int_equal(dp_ct_count(&ct), 0);
 	assert_null(dp_ct_lookup(&ct, &o, dp_ct_hash(&o), &dir));
 	assert_null(dp_ct_lookup(&ct, &r, dp_ct_hash(&r), &dir));
-	assert_true(dp_ct_bytes_per_session(&ct) <= 128);
+	/* the session is 128 bytes; its table slots and free-list entry add at most 64 */
+	assert_int_equal(sizeof(struct dp_sess), 128);
+	assert_true(dp_ct_bytes_per_session(&ct) <= 128 + 64);
 	dp_ct_free(&ct);
 }
 
@@ -138,6 +140,15 @@ test_tcp_states(void **state)
 }
 
 static void
+seg(struct dp_sess *s, int dir, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct dp_tcp_seg g = { .seq = seq, .ack = ack, .win = 65535, .flags = flags,
+				.wscale = 0xff };
+
+	assert_int_equal(dp_tcp_track(s, dir, &g), 0);
+}
+
+static void
 test_tcp_timeouts(void **state)
 {
 	struct dp_ct ct;
@@ -148,18 +159,39 @@ test_tcp_timeouts(void **state)
 	(void)state;
 	assert_int_equal(dp_ct_init(&ct, 16, &TO), 0);
 	s = dp_ct_create(&ct, &o, &r, 100, &err);
-	dp_ct_touch(s, DP_DIR_ORIG, 60, 6, 0x02, 100);
+	seg(s, DP_DIR_ORIG, 1000, 0, 0x02);
+	dp_ct_touch(s, DP_DIR_ORIG, 60, 100);
 	assert_int_equal(dp_ct_timeout(&ct, s), TO.tcp_syn);
-	dp_ct_touch(s, DP_DIR_REPLY, 60, 6, 0x12, 100);
-	dp_ct_touch(s, DP_DIR_ORIG, 60, 6, 0x10, 100);
+	seg(s, DP_DIR_REPLY, 5000, 1001, 0x12);
+	dp_ct_touch(s, DP_DIR_REPLY, 60, 100);
+	seg(s, DP_DIR_ORIG, 1001, 5001, 0x10);
+	dp_ct_touch(s, DP_DIR_ORIG, 60, 100);
 	assert_int_equal(dp_ct_timeout(&ct, s), TO.tcp_established);
 	assert_int_equal(s->bytes[DP_DIR_ORIG], 120);
 	assert_int_equal(dp_ct_sweep(&ct, 100 + TO.tcp_syn + 5, 16), 0);  /* established lives on */
-	dp_ct_touch(s, DP_DIR_ORIG, 60, 6, 0x04, 200);
+	seg(s, DP_DIR_ORIG, 1001, 5001, 0x04);
+	dp_ct_touch(s, DP_DIR_ORIG, 60, 200);
 	assert_int_equal(dp_ct_timeout(&ct, s), TO.tcp_closed);
 	assert_int_equal(dp_ct_sweep(&ct, 200 + TO.tcp_closed, 16), 0);
 	assert_int_equal(dp_ct_sweep(&ct, 200 + TO.tcp_closed + 1, 16), 1);
 	dp_ct_free(&ct);
+}
+
+/* The floors of RFC 5382 / 7857 are what the defaults give. */
+static void
+test_default_timeouts_rfc(void **state)
+{
+	struct dpw_sysconf c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(dpw_sysconf_load(SRCDIR "/conf/lab.conf", &c, err, sizeof(err)), 0);
+	assert_true(c.timeouts.tcp_established >= 2 * 3600 + 4 * 60);
+	assert_true(c.timeouts.tcp_syn >= 240);
+	assert_true(c.timeouts.tcp_fin >= 240);
+	assert_true(c.timeouts.tcp_closed >= 240);
+	assert_true(c.timeouts.udp >= 120);
+	dpw_sysconf_free(&c);
 }
 
 struct taken {
@@ -191,7 +223,7 @@ test_nat_slices(void **state)
 
 	(void)state;
 	for (w = 0; w < 3; w++)
-		dp_nat_slice_init(&s[w], 41000, 65535, w, 3);
+		dp_nat_slice_init(&s[w], 41000, 65535, w, 3, 0xabcdef);
 	assert_int_equal(s[0].lo, 41000);
 	assert_int_equal(s[2].hi, 65535);
 	assert_int_equal(s[1].lo, s[0].hi + 1);
@@ -206,9 +238,44 @@ test_nat_slices(void **state)
 	assert_int_equal(dp_nat_owner(1024, 41000, 65535, 3), -1);
 	/* the client's port is kept when it is free and in the slice */
 	assert_int_equal(dp_nat_alloc(&s[0], 41005, is_taken, &t), 41005);
-	/* otherwise the next free one, skipping taken ports */
-	assert_int_equal(dp_nat_alloc(&s[0], 50000, is_taken, &t), 41002);
-	assert_int_equal(dp_nat_alloc(&s[0], 1234, is_taken, &t), 41003);
+	/* otherwise a free one of the slice, never a taken one */
+	for (w = 0; w < 1000; w++) {
+		p = dp_nat_alloc(&s[0], 1234, is_taken, &t);
+		assert_true(p >= s[0].lo && p <= s[0].hi);
+		assert_true(p != 41000 && p != 41001 && p != 50000);
+	}
+}
+
+/*
+ * RFC 6056 / RFC 5452: consecutive allocations must not be predictable. Whatever the
+ * client's port, the ports chosen spread over the whole slice, successive ones are not
+ * neighbours, and two workers seeded differently do not repeat each other.
+ */
+static void
+test_nat_random(void **state)
+{
+	struct dp_nat_slice a, b;
+	struct taken none = { .n = 0 };
+	unsigned int bins[16] = { 0 }, i, adjacent = 0, same = 0;
+	uint16_t prev = 0, pa, pb;
+
+	(void)state;
+	dp_nat_slice_init(&a, 41000, 65535, 0, 1, 0x1234);
+	dp_nat_slice_init(&b, 41000, 65535, 0, 1, 0x9876);
+	for (i = 0; i < 16000; i++) {
+		pa = dp_nat_alloc(&a, 53, is_taken, &none);
+		pb = dp_nat_alloc(&b, 53, is_taken, &none);
+		assert_true(pa >= 41000);
+		bins[(pa - 41000) * 16 / (65536 - 41000)]++;
+		adjacent += (unsigned int)(pa == prev + 1);
+		same += (unsigned int)(pa == pb);
+		prev = pa;
+	}
+	/* each sixteenth of the range gets 1000 on average: allow +-20 % */
+	for (i = 0; i < 16; i++)
+		assert_true(bins[i] > 800 && bins[i] < 1200);
+	assert_true(adjacent < 20);
+	assert_true(same < 20);
 }
 
 static int
@@ -225,7 +292,7 @@ test_nat_exhausted(void **state)
 	struct dp_nat_slice s;
 
 	(void)state;
-	dp_nat_slice_init(&s, 41000, 65535, 0, 1);
+	dp_nat_slice_init(&s, 41000, 65535, 0, 1, 7);
 	assert_int_equal(dp_nat_alloc(&s, 41000, all_taken, NULL), 0);
 }
 
@@ -261,7 +328,9 @@ main(void)
 		cmocka_unit_test(test_fill_and_drain),
 		cmocka_unit_test(test_tcp_states),
 		cmocka_unit_test(test_tcp_timeouts),
+		cmocka_unit_test(test_default_timeouts_rfc),
 		cmocka_unit_test(test_nat_slices),
+		cmocka_unit_test(test_nat_random),
 		cmocka_unit_test(test_nat_exhausted),
 		cmocka_unit_test(test_wrr),
 	};

@@ -2,6 +2,7 @@
  * Unit tests of the system configuration reader: the shipped examples load, and bad
  * files are rejected with the file and line of the problem.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -133,6 +134,39 @@ test_errors(void **state)
 	expect_error(buf, "must not set --file-pref=x");
 	snprintf(buf, sizeof(buf), "api = { listen = \"localhost\"; };\n%s", GOOD_PORTS);
 	expect_error(buf, "api listen 'localhost'");
+	/* below what RFC 5382 / 4787 allow a NAT */
+	snprintf(buf, sizeof(buf), "timeouts = { tcp_closed = 10; };\n%s", GOOD_PORTS);
+	expect_error(buf, ":1: 'tcp_closed' = 10 is out of range [240,");
+	snprintf(buf, sizeof(buf), "timeouts = { tcp_established = 3600; };\n%s", GOOD_PORTS);
+	expect_error(buf, "'tcp_established' = 3600 is out of range [7440,");
+	snprintf(buf, sizeof(buf), "timeouts = { udp = 30; };\n%s", GOOD_PORTS);
+	expect_error(buf, "'udp' = 30 is out of range [120,");
+}
+
+static void
+test_ephemeral_ports(void **state)
+{
+	char err[512];
+
+	(void)state;
+	/* Linux's default range overlaps the default NAT range */
+	assert_int_equal(dpw_ephemeral_check("32768\t60999\n", 41000, 65535, err, sizeof(err)),
+			 -EADDRINUSE);
+	assert_non_null(strstr(err, "32768-60999"));
+	assert_non_null(strstr(err, "41000-65535"));
+	assert_non_null(strstr(err, "net.ipv4.ip_local_port_range=\"16384 40999\""));
+	/* the lab's and the units' setting */
+	assert_int_equal(dpw_ephemeral_check("32768\t40999\n", 41000, 65535, err, sizeof(err)), 0);
+	/* touching at one end is an overlap, adjacent is not */
+	assert_int_equal(dpw_ephemeral_check("41000 50000", 41000, 65535, err, sizeof(err)),
+			 -EADDRINUSE);
+	assert_int_equal(dpw_ephemeral_check("20000 30000", 30001, 40000, err, sizeof(err)), 0);
+	assert_int_equal(dpw_ephemeral_check("20000 30001", 30001, 40000, err, sizeof(err)),
+			 -EADDRINUSE);
+	assert_int_equal(dpw_ephemeral_check("", 41000, 65535, err, sizeof(err)), -EINVAL);
+	assert_int_equal(dpw_ephemeral_check("5 x", 41000, 65535, err, sizeof(err)), -EINVAL);
+	assert_int_equal(dpw_ephemeral_check("9 5", 41000, 65535, err, sizeof(err)), -EINVAL);
+	assert_int_equal(dpw_ephemeral_check("1 70000", 41000, 65535, err, sizeof(err)), -EINVAL);
 }
 
 static void
@@ -169,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_ipv4_parse),
+		cmocka_unit_test(test_ephemeral_ports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
