@@ -197,6 +197,21 @@ cp_api_metrics_get(struct MHD_Connection *c)
 			U64(dpw_shm_sum(shm, offsetof(struct dpw_lcore_stats, drops) +
 					i * sizeof(uint64_t))));
 
+	family(f, "dpwan_punted_by_class_total", "counter",
+	       "Packets handed to the kernel TAPs, by exception-path class.");
+	for (i = 0; i < DPW_PUNT_MAX; i++)
+		fprintf(f, "dpwan_punted_by_class_total{class=\"%s\"} %llu\n",
+			dpw_punt_class_str(i),
+			U64(dpw_shm_sum(shm, offsetof(struct dpw_lcore_stats, punt_class) +
+					i * sizeof(uint64_t))));
+	family(f, "dpwan_punt_policed_total", "counter",
+	       "Packets over their exception-path class's rate, dropped.");
+	for (i = 0; i < DPW_PUNT_MAX; i++)
+		fprintf(f, "dpwan_punt_policed_total{class=\"%s\"} %llu\n",
+			dpw_punt_class_str(i),
+			U64(dpw_shm_sum(shm, offsetof(struct dpw_lcore_stats, punt_policed) +
+					i * sizeof(uint64_t))));
+
 	worker_metrics(f, shm);
 
 	if (fclose(f) != 0 || buf == NULL) {

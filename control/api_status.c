@@ -67,7 +67,7 @@ enum MHD_Result
 cp_api_status_get(struct MHD_Connection *c)
 {
 	const struct dpw_shm *shm = cp_dplink_shm();
-	json_t *root, *dp, *cp, *ports, *wans, *drops, *workers;
+	json_t *root, *dp, *cp, *ports, *wans, *drops, *punt, *workers;
 	uint64_t now = cp_now_ms();
 	unsigned int i;
 
@@ -98,6 +98,14 @@ cp_api_status_get(struct MHD_Connection *c)
 	drops = json_object();
 	for (i = 0; i < DPW_DROP_MAX; i++)
 		SET_U64(drops, dpw_drop_str(i), DPW_SHM_SUM(shm, drops[i]));
+	punt = json_object();
+	for (i = 0; i < DPW_PUNT_MAX; i++) {
+		json_t *pc = json_object();
+
+		SET_U64(pc, "punted", DPW_SHM_SUM(shm, punt_class[i]));
+		SET_U64(pc, "policed", DPW_SHM_SUM(shm, punt_policed[i]));
+		json_object_set_new(punt, dpw_punt_class_str(i), pc);
+	}
 
 	workers = json_array();
 	for (i = 0; i < shm->n_workers && i < DPW_MAX_WORKERS; i++) {
@@ -120,6 +128,7 @@ cp_api_status_get(struct MHD_Connection *c)
 	json_object_set_new(root, "wans", wans);
 	json_object_set_new(root, "counters", counters_json(shm));
 	json_object_set_new(root, "drops", drops);
+	json_object_set_new(root, "exception_path", punt);
 	json_object_set_new(root, "workers", workers);
 	return cp_api_send_json(c, MHD_HTTP_OK, root);
 }

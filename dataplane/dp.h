@@ -11,10 +11,12 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_meter.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dataplane/ct.h"
+#include "dataplane/hostflow.h"
 #include "dataplane/lb_weighted.h"
 #include "dataplane/nat.h"
 #include "lib/cfg/dpw_sysconf.h"
@@ -87,6 +89,7 @@ struct dp_worker {
 	struct rte_ring *relay;   /* LAN ICMP errors the previous worker had no session for */
 	int relaying;             /* the LAN stage is running on relayed packets */
 	struct dpw_lcore_stats *st;
+	struct rte_meter_srtcm punt_meter[DPW_PUNT_MAX];  /* exception path, per class */
 	struct dp_txq txq[DPW_MAX_PORTS];
 } __rte_cache_aligned;
 
@@ -117,6 +120,8 @@ struct dp_ctx {
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
 	struct dp_wan_state wst[DPW_MAX_WANS];
+	struct dp_hostflow *hostflow;          /* main lcore writes, workers read */
+	struct rte_meter_srtcm_profile punt_prof[DPW_PUNT_MAX];
 	volatile int quit;
 };
 
@@ -139,6 +144,13 @@ int dp_gen_publish(void);
 
 /* Free views whose grace period has ended. Main lcore only. */
 void dp_gen_reclaim(int wait);
+
+/*
+ * Set up the exception path's policers: the profiles (dp.punt_prof) once, then each
+ * worker's meters. 0 or -errno. Main lcore, before the workers start.
+ */
+int dp_punt_init(void);
+int dp_punt_worker_init(struct dp_worker *w);
 
 /* Exception path and neighbours, main lcore only (mgmt.c / nbr.c). */
 void dp_nbr_input(struct rte_mbuf *m);

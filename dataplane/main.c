@@ -161,6 +161,8 @@ create_workers(void)
 			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
 				    dp.conf.sessions, i);
 		dp.shm->sess_bytes = dp_ct_bytes_per_session(&w->ct);
+		if (dp_punt_worker_init(w) != 0)
+			return fail("cannot set up the exception path's policers for worker %u", i);
 		if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 			seed = rte_rdtsc() ^ ((uint64_t)getpid() << 32);
 		dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, i,
@@ -341,6 +343,10 @@ main(int argc, char **argv)
 	fill_shared();
 	for (p = 0; p < dp.n_wans; p++)
 		dp.wst[p].admin = (uint8_t)dp.conf.ports[dp.wan_port[p]].enabled;
+	if (dp_punt_init() != 0) {
+		rc = fail("cannot set up the exception path (WAN input policy, policers)");
+		goto out_ports;
+	}
 	if ((rc = create_workers()) != 0)
 		goto out_ports;
 	if (dp_gen_publish() != 0) {

@@ -15,8 +15,10 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/wan_input.h"
 #include "lib/msg/dpw_msg.h"
 #include "lib/pkt/dpw_pkt.h"
 
@@ -83,11 +85,88 @@ serve_messages(void)
 	return n;
 }
 
+int
+dp_punt_init(void)
+{
+	unsigned int c;
+
+	dp.hostflow = rte_zmalloc("dp_hostflow", sizeof(*dp.hostflow), RTE_CACHE_LINE_SIZE);
+	if (dp.hostflow == NULL)
+		return -ENOMEM;
+	for (c = 0; c < DPW_PUNT_MAX; c++) {
+		const struct dp_punt_rate *r = dp_punt_rate(c);
+		struct rte_meter_srtcm_params p = {
+			.cir = r->pps, .cbs = r->burst, .ebs = r->burst,
+		};
+
+		if (rte_meter_srtcm_profile_config(&dp.punt_prof[c], &p) != 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int
+dp_punt_worker_init(struct dp_worker *w)
+{
+	unsigned int c;
+
+	for (c = 0; c < DPW_PUNT_MAX; c++)
+		if (rte_meter_srtcm_config(&w->punt_meter[c], &dp.punt_prof[c]) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+/*
+ * The host sends a frame out of WAN port p: remember its flow, so that the WAN input
+ * policy lets the answers in. The key is the one its answers will arrive with.
+ */
+static void
+note_host_flow(const struct rte_mbuf *m, unsigned int p, uint32_t now)
+{
+	const struct dp_port *port = &dp.port[p];
+	struct dpw_pkt_info pi;
+	struct dp_flow_key k;
+	unsigned int drop;
+	uint32_t ttl;
+
+	if (port->wan < 0 ||
+	    dpw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi,
+			  &drop) != 0 ||
+	    pi.l3 != DPW_L3_IPV4 || pi.src != port->addr || (pi.frag & 0x1fff))
+		return;
+	switch (pi.proto) {
+	case DPW_IPPROTO_TCP:
+		ttl = (pi.tcp_flags & (DPW_TCP_FIN | DPW_TCP_RST)) ? dp.conf.timeouts.tcp_closed :
+								      dp.conf.timeouts.tcp_established;
+		break;
+	case DPW_IPPROTO_UDP:
+		ttl = dp.conf.timeouts.udp;
+		break;
+	case DPW_IPPROTO_ICMP:
+		if (pi.icmp_type != DPW_ICMP_ECHO)
+			return;
+		ttl = dp.conf.timeouts.icmp;
+		break;
+	default:
+		return;
+	}
+	memset(&k, 0, sizeof(k));
+	k.src = pi.dst;
+	k.dst = pi.src;
+	k.sport = pi.dport;
+	k.dport = pi.sport;
+	k.proto = pi.proto;
+	k.zone = (uint8_t)p;
+	k.family = 4;
+	dp_hostflow_note(dp.hostflow, &k, now + ttl, now);
+}
+
 static unsigned int
 serve_slow_path(uint64_t now)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int n, i, total = 0, p;
+	uint32_t secs;
 
 	/* ARP first: it keeps the gateways resolved whatever else is queued */
 	n = rte_ring_dequeue_burst(dp.arp, (void **)pkts, DP_BURST, NULL);
@@ -106,6 +185,7 @@ serve_slow_path(uint64_t now)
 	total += n;
 
 	/* what the kernel sends on a TAP goes out of that port */
+	secs = (uint32_t)((now - dp.start_tsc) / dp.tsc_hz);
 	for (p = 0; p < dp.n_ports; p++) {
 		n = rte_eth_rx_burst(dp.port[p].tap_id, 0, pkts, DP_BURST);
 		for (i = 0; i < n; i++) {
@@ -117,6 +197,7 @@ serve_slow_path(uint64_t now)
 				rte_pktmbuf_free(pkts[i]);
 				continue;
 			}
+			note_host_flow(pkts[i], p, secs);
 			dp_inject(pkts[i], dp.port[p].port_id);
 		}
 		total += n;

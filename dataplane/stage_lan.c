@@ -263,7 +263,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			continue;
 		d = rte_pktmbuf_mtod(m, uint8_t *);
 		if (for_router(lan, pi->dst)) {
-			dp_punt(w, m, dp.lan);
+			dp_punt(w, m, dp.lan, DPW_PUNT_LAN);
 			continue;
 		}
 		if ((pi->dst & lan->mask) == (lan->addr & lan->mask)) {

@@ -8,7 +8,34 @@
 
 #include <rte_byteorder.h>
 
+#include "dataplane/wan_input.h"
 #include "dataplane/worker.h"
+
+/*
+ * No NAT session takes this packet: the WAN input policy decides whether the kernel
+ * sees it (and under which class's rate). keyed: c->key holds the packet's flow (for
+ * an ICMP error, the quoted flow reversed), so it can be matched to a host flow.
+ */
+static void
+to_host(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx, const struct dp_pkt_ctx *c,
+	int to_addr, int keyed)
+{
+	struct dp_wan_input in = {
+		.pi = &c->pi,
+		.to_addr = to_addr,
+		.icmp_err_about_us = keyed && c->icmp_err,
+	};
+	int cls;
+
+	if (to_addr && keyed)
+		in.host_flow = dp_hostflow_has(dp.hostflow, &c->key, w->now);
+	cls = dp_wan_input_class(&in, &dp.conf.ports[pidx], &dp.conf);
+	if (cls < 0) {
+		dp_drop(w, m, DPW_DROP_WAN_INPUT_DENIED);
+		return;
+	}
+	dp_punt(w, m, pidx, (unsigned int)cls);
+}
 
 static void
 deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
@@ -22,8 +49,8 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 
 	s = dp_ct_lookup_hinted(&w->ct, &c->key, c->hash, c->cand, &dir);
 	if (s == NULL || dir != DP_DIR_REPLY) {
-		/* not ours: the appliance's own traffic (health checks, DHCP...) */
-		dp_punt(w, m, pidx);
+		/* no NAT session: the appliance's own traffic (health checks, DHCP...)? */
+		to_host(w, m, pidx, c, 1, 1);
 		return;
 	}
 	if (pi->ttl <= 1) {
@@ -75,22 +102,22 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		if (dp_rx_prologue(w, m, pidx, pi) != 0)
 			continue;
 		d = rte_pktmbuf_mtod(m, uint8_t *);
+		c->icmp_err = 0;
 		if (pi->dst != p->addr) {
 			if (pi->dst == 0xffffffffu || pi->dst == (p->addr | ~p->mask) ||
 			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe)
-				dp_punt(w, m, pidx);
+				to_host(w, m, pidx, c, 0, 0);
 			else
 				dp_drop(w, m, DPW_DROP_NOT_FOR_US);
 			continue;
 		}
 		if (pi->frag) {
-			dp_punt(w, m, pidx);   /* only the kernel reassembles */
+			to_host(w, m, pidx, c, 1, 0);   /* only the kernel reassembles */
 			continue;
 		}
 		memset(&c->key, 0, sizeof(c->key));
 		c->key.family = 4;
 		c->key.zone = (uint8_t)pidx;
-		c->icmp_err = 0;
 		if (pi->proto == DPW_IPPROTO_TCP || pi->proto == DPW_IPPROTO_UDP ||
 		    (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_type == DPW_ICMP_ECHOREPLY)) {
 			c->key.src = pi->src;
@@ -107,13 +134,13 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			dp_key_from_quoted(c);
 			natport = c->in.sport;
 		} else {
-			dp_punt(w, m, pidx);
+			to_host(w, m, pidx, c, 1, 0);
 			continue;
 		}
 		owner = dp_nat_owner(rte_be_to_cpu_16(natport), dp.conf.nat_port_min,
 				     dp.conf.nat_port_max, dp.n_workers);
 		if (owner < 0) {
-			dp_punt(w, m, pidx);   /* the kernel's own ports */
+			to_host(w, m, pidx, c, 1, 1);   /* the kernel's own ports */
 			continue;
 		}
 		if ((unsigned int)owner != w->idx) {

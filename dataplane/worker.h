@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -64,28 +65,53 @@ dp_drop(struct dp_worker *w, struct rte_mbuf *m, unsigned int reason)
 	rte_pktmbuf_free(m);
 }
 
-/* Hand a frame received on port index pidx to the main lcore (ARP, the kernel TAP). */
-static inline void
-dp_punt(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx)
+/* Does the class's policer let one more packet through now? */
+static inline int
+dp_punt_allowed(struct dp_worker *w, unsigned int cls)
 {
+	/* packets, not bytes: a length of 1 makes the meter count them */
+	if (rte_meter_srtcm_color_blind_check(&w->punt_meter[cls], &dp.punt_prof[cls],
+					      rte_rdtsc(), 1) == RTE_COLOR_GREEN)
+		return 1;
+	w->st->punt_policed[cls]++;
+	return 0;
+}
+
+/*
+ * Hand a frame received on port index pidx to the main lcore for the kernel TAP, as
+ * punt class cls (enum dpw_punt_class), within that class's rate.
+ */
+static inline void
+dp_punt(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx, unsigned int cls)
+{
+	if (!dp_punt_allowed(w, cls)) {
+		dp_drop(w, m, DPW_DROP_PUNT_POLICED);
+		return;
+	}
 	m->port = (uint16_t)pidx;
 	if (rte_ring_enqueue(dp.slow, m) != 0) {
 		dp_drop(w, m, DPW_DROP_PUNT_FULL);
 		return;
 	}
 	w->st->punted++;
+	w->st->punt_class[cls]++;
 }
 
-/* ARP has a ring of its own, so a flood of other punted traffic cannot starve it. */
+/* ARP has a ring (and a policer) of its own, so other punted traffic cannot starve it. */
 static inline void
 dp_punt_arp(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx)
 {
+	if (!dp_punt_allowed(w, DPW_PUNT_ARP)) {
+		dp_drop(w, m, DPW_DROP_PUNT_POLICED);
+		return;
+	}
 	m->port = (uint16_t)pidx;
 	if (rte_ring_enqueue(dp.arp, m) != 0) {
 		dp_drop(w, m, DPW_DROP_PUNT_FULL);
 		return;
 	}
 	w->st->punted++;
+	w->st->punt_class[DPW_PUNT_ARP]++;
 }
 
 /*

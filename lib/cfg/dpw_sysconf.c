@@ -233,9 +233,86 @@ static const char *const system_keys[] = { "file_prefix", "eal_args", "idle_slee
 static const char *const nat_keys[] = { "port_min", "port_max", NULL };
 static const char *const timeout_keys[] = { "tcp_syn", "tcp_established", "tcp_fin",
 	"tcp_closed", "udp", "icmp", NULL };
-static const char *const api_keys[] = { "listen", "port", NULL };
+static const char *const api_keys[] = { "listen", "port", "allow_wan", NULL };
 static const char *const port_keys[] = { "name", "role", "device", "address", "gateway",
-	"weight", "mtu", "enabled", NULL };
+	"weight", "mtu", "enabled", "reply_to_ping", "allow_input", NULL };
+
+static int
+get_bool(config_setting_t *grp, const char *name, int *out, const char *path, char *err,
+	 size_t errlen)
+{
+	config_setting_t *s;
+	int rc = 0;
+
+	if (grp == NULL || (s = config_setting_get_member(grp, name)) == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		FAIL(s, "'%s' must be true or false", name);
+	*out = config_setting_get_bool(s);
+out:
+	return rc;
+}
+
+/* "tcp/22", "udp/500-501": a service of the host a WAN may reach. 0 or -EINVAL. */
+static int
+parse_allow(const char *text, struct dpw_input_allow *a)
+{
+	unsigned long lo, hi;
+	const char *p;
+	char *end;
+
+	if (strncmp(text, "tcp/", 4) == 0)
+		a->proto = 6;
+	else if (strncmp(text, "udp/", 4) == 0)
+		a->proto = 17;
+	else
+		return -EINVAL;
+	p = text + 4;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	lo = strtoul(p, &end, 10);
+	hi = lo;
+	if (*end == '-') {
+		p = end + 1;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		hi = strtoul(p, &end, 10);
+	}
+	if (*end != '\0' || lo == 0 || lo > hi || hi > 65535)
+		return -EINVAL;
+	a->port_lo = (uint16_t)lo;
+	a->port_hi = (uint16_t)hi;
+	return 0;
+}
+
+static int
+load_allow(config_setting_t *ps, struct dpw_port_conf *p, const char *path, char *err,
+	   size_t errlen)
+{
+	config_setting_t *l = config_setting_get_member(ps, "allow_input");
+	int i, n, rc = 0;
+
+	if (l == NULL)
+		return 0;
+	if (config_setting_type(l) != CONFIG_TYPE_ARRAY && config_setting_type(l) != CONFIG_TYPE_LIST)
+		FAIL(l, "'allow_input' must be a list of \"tcp/PORT\" or \"udp/LOW-HIGH\" strings");
+	n = config_setting_length(l);
+	if (n > DPW_MAX_INPUT_ALLOW)
+		FAIL(l, "%d allow_input entries for port '%s', at most %d", n, p->name,
+		     DPW_MAX_INPUT_ALLOW);
+	for (i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(l, (unsigned int)i);
+		const char *t = config_setting_get_string(e);
+
+		if (t == NULL || parse_allow(t, &p->allow[i]) != 0)
+			FAIL(e, "allow_input entry %d of port '%s' ('%s') must be \"tcp/PORT\", "
+			     "\"udp/PORT\" or a range such as \"udp/500-501\"", i + 1, p->name,
+			     t ? t : "not a string");
+	}
+	p->n_allow = (unsigned int)n;
+out:
+	return rc;
+}
 static const char *const top_keys[] = { "system", "nat", "timeouts", "api", "ports", NULL };
 
 static int
@@ -281,6 +358,7 @@ load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
 	p->mtu = p->role == DPW_ROLE_WAN ? 1440 : 1500;
 	p->weight = 1;
 	p->enabled = 1;
+	p->reply_to_ping = 1;
 	v = p->mtu;
 	if ((rc = get_uint(ps, "mtu", 576, 9000, &v, path, err, errlen)))
 		goto out;
@@ -306,9 +384,18 @@ load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
 				FAIL(en, "'enabled' must be true or false");
 			p->enabled = config_setting_get_bool(en);
 		}
-	} else if (gw[0] != '\0') {
-		FAIL(config_setting_get_member(ps, "gateway"),
-		     "LAN port '%s' takes no gateway", p->name);
+		if ((rc = get_bool(ps, "reply_to_ping", &p->reply_to_ping, path, err, errlen)) ||
+		    (rc = load_allow(ps, p, path, err, errlen)))
+			goto out;
+	} else {
+		/* the LAN reaches the router's services; the WAN input policy is for WANs */
+		if (gw[0] != '\0')
+			FAIL(config_setting_get_member(ps, "gateway"),
+			     "LAN port '%s' takes no gateway", p->name);
+		if (config_setting_get_member(ps, "reply_to_ping") != NULL ||
+		    config_setting_get_member(ps, "allow_input") != NULL)
+			FAIL(ps, "reply_to_ping and allow_input are WAN settings; LAN port '%s' "
+			     "takes neither", p->name);
 	}
 	rc = 0;
 out:
@@ -432,7 +519,8 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 	v = conf.api_port;
 	if ((rc = get_string(api, "listen", conf.api_listen, sizeof(conf.api_listen), 0,
 			     path, err, errlen)) ||
-	    (rc = get_uint(api, "port", 1, 65535, &v, path, err, errlen)))
+	    (rc = get_uint(api, "port", 1, 65535, &v, path, err, errlen)) ||
+	    (rc = get_bool(api, "allow_wan", &conf.api_allow_wan, path, err, errlen)))
 		goto out;
 	conf.api_port = (uint16_t)v;
 	{
@@ -478,6 +566,24 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 		FAIL(ports, "exactly one lan port is supported, %u configured", n_lan);
 	if (n_wan == 0 || n_wan > DPW_MAX_WANS)
 		FAIL(ports, "1 to %d wan ports are needed, %u configured", DPW_MAX_WANS, n_wan);
+	/* nothing management-facing listens on a WAN unless the file says so */
+	if (!conf.api_allow_wan) {
+		const char *wan = NULL;
+
+		if (dpw_listen_covers_all(conf.api_listen))
+			wan = "every WAN";
+		for (i = 0; i < conf.n_ports && wan == NULL; i++) {
+			uint32_t a;
+
+			if (conf.ports[i].role == DPW_ROLE_WAN &&
+			    dpw_parse_ipv4(conf.api_listen, &a, NULL) == 0 && a == conf.ports[i].addr)
+				wan = conf.ports[i].name;
+		}
+		if (wan != NULL)
+			FAIL(api != NULL ? config_setting_get_member(api, "listen") : NULL,
+			     "api listen '%s' would expose the API on %s: listen on 127.0.0.1 or "
+			     "the LAN address, or set api.allow_wan = true", conf.api_listen, wan);
+	}
 
 	*out = conf;
 	config_destroy(&cfg);
@@ -486,6 +592,19 @@ out:
 	dpw_sysconf_free(&conf);
 	config_destroy(&cfg);
 	return rc ? rc : -EINVAL;
+}
+
+int
+dpw_listen_covers_all(const char *listen)
+{
+	struct in6_addr a6;
+	uint32_t a4;
+
+	if (inet_pton(AF_INET, listen, &a4) == 1)
+		return a4 == 0;
+	if (inet_pton(AF_INET6, listen, &a6) == 1)
+		return memcmp(&a6, &in6addr_any, sizeof(a6)) == 0;
+	return 0;
 }
 
 int

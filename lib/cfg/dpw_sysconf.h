@@ -16,6 +16,15 @@
 #define DPW_DEVICE_LEN 256
 #define DPW_PATH_LEN 256
 
+#define DPW_MAX_INPUT_ALLOW 8
+
+/* A service of the appliance's own host that a WAN may reach (allow_input). */
+struct dpw_input_allow {
+	uint8_t proto;              /* 6 TCP, 17 UDP */
+	uint16_t port_lo;           /* host order, inclusive */
+	uint16_t port_hi;
+};
+
 struct dpw_port_conf {
 	char name[DPW_NAME_LEN];
 	uint8_t role;               /* enum dpw_port_role */
@@ -27,6 +36,10 @@ struct dpw_port_conf {
 	uint32_t weight;            /* WAN only: share of new sessions, 1..1000 */
 	uint16_t mtu;               /* WAN: 1440 unless set (Peplink default); LAN: 1500 */
 	int enabled;                /* WAN only: admin state at start */
+	/* WAN input policy (what may reach the host through this WAN; default deny) */
+	int reply_to_ping;          /* answer echo requests to the WAN address (Peplink: on) */
+	struct dpw_input_allow allow[DPW_MAX_INPUT_ALLOW];   /* "tcp/22", "udp/500-501" */
+	unsigned int n_allow;
 };
 
 struct dpw_timeouts {
@@ -54,6 +67,7 @@ struct dpw_sysconf {
 	char state_dir[DPW_PATH_LEN];
 	char api_listen[64];
 	uint16_t api_port;
+	int api_allow_wan;          /* api.allow_wan: the listener may cover a WAN address */
 	char log_level[16];
 };
 
@@ -84,6 +98,9 @@ char *dpw_ipv4_str(uint32_t addr, char *buf, size_t len);
  */
 int dpw_ephemeral_check(const char *range_text, uint16_t nat_min, uint16_t nat_max, char *err,
 			size_t errlen);
+
+/* Is this listen address the wildcard (0.0.0.0 or ::), which covers every WAN? Pure. */
+int dpw_listen_covers_all(const char *listen);
 
 /* Index of the port named name, or -1. */
 int dpw_sysconf_port_by_name(const struct dpw_sysconf *conf, const char *name);

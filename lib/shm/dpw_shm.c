@@ -18,6 +18,18 @@ dpw_drop_str(unsigned int reason)
 	return reason < DPW_DROP_MAX ? drop_names[reason] : "unknown";
 }
 
+static const char *const punt_names[DPW_PUNT_MAX] = {
+#define DPW_X_NAME(e, s) [DPW_PUNT_##e] = s,
+	DPW_PUNT_CLASSES(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+const char *
+dpw_punt_class_str(unsigned int c)
+{
+	return c < DPW_PUNT_MAX ? punt_names[c] : "unknown";
+}
+
 uint64_t
 dpw_shm_sum(const struct dpw_shm *shm, unsigned long offset)
 {

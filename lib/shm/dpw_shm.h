@@ -50,6 +50,8 @@
 	X(NOT_FOR_US, "wan_not_for_us") \
 	X(ICMP_ERR_NO_SESSION, "icmp_error_no_session") \
 	X(BAD_ICMP_CSUM, "bad_icmp_checksum") \
+	X(WAN_INPUT_DENIED, "wan_input_denied") \
+	X(PUNT_POLICED, "exception_path_policed") \
 	X(PUNT_FULL, "exception_path_full") \
 	X(HANDOFF_FULL, "handoff_ring_full") \
 	X(TX_FULL, "tx_queue_full") \
@@ -64,6 +66,29 @@ enum dpw_drop {
 
 /* Name of a drop reason, "unknown" outside the enum. Any thread. */
 const char *dpw_drop_str(unsigned int reason);
+
+/*
+ * What the exception path carries to the kernel, by class: each class has its own
+ * policer (rte_meter, per worker), so a flood of one cannot crowd out another.
+ */
+#define DPW_PUNT_CLASSES(X) \
+	X(LAN, "lan") \
+	X(HOST_REPLY, "wan_host_reply") \
+	X(ECHO, "wan_echo_request") \
+	X(ICMP_ERROR, "wan_icmp_error") \
+	X(DHCP, "wan_dhcp_client") \
+	X(SERVICE, "wan_service") \
+	X(ARP, "arp")
+
+enum dpw_punt_class {
+#define DPW_X_ENUM(e, s) DPW_PUNT_##e,
+	DPW_PUNT_CLASSES(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_PUNT_MAX
+};
+
+/* Name of a punt class, "unknown" outside the enum. Any thread. */
+const char *dpw_punt_class_str(unsigned int c);
 
 enum dpw_port_role {
 	DPW_ROLE_LAN = 0,
@@ -91,6 +116,8 @@ struct dpw_lcore_stats {
 	uint64_t busy_cycles;     /* cycles spent in iterations that moved packets */
 	uint64_t busy_pkts;       /* packets moved in those iterations */
 	uint64_t drops[DPW_DROP_MAX];
+	uint64_t punt_class[DPW_PUNT_MAX];     /* handed to the kernel, by class */
+	uint64_t punt_policed[DPW_PUNT_MAX];   /* over the class's rate: dropped */
 	uint64_t wan_tx_pkts[DPW_MAX_WANS];
 	uint64_t wan_tx_bytes[DPW_MAX_WANS];
 	uint64_t wan_rx_pkts[DPW_MAX_WANS];

@@ -147,6 +147,7 @@ main(int argc, char **argv)
 	CHECK(dp_ct_init(&w->ct, N_SESSIONS, &dp.conf.timeouts) == 0, "ct");
 	dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, 0, 1, 42);
 	w->handoff = rte_ring_create("handoff0", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	CHECK(dp_punt_init() == 0 && dp_punt_worker_init(w) == 0, "exception path policers");
 	dp.workers[0] = w;
 
 	/* a million new flows from the LAN */

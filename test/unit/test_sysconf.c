@@ -143,6 +143,74 @@ test_errors(void **state)
 	expect_error(buf, "'udp' = 30 is out of range [120,");
 }
 
+/* The WAN input policy's settings, and the API kept off the WANs unless asked. */
+static void
+test_wan_input_settings(void **state)
+{
+	static const char *WAN_INPUT =
+		"ports = (\n"
+		"  { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
+		"  { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\";\n"
+		"    gateway = \"198.18.1.1\"; reply_to_ping = false; allow_input = [ \"tcp/22\", \"udp/500-501\" ]; }\n"
+		");\n";
+	struct dpw_sysconf c;
+	char err[512], buf[2048], *p;
+
+	(void)state;
+	p = write_tmp(GOOD_PORTS);
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.ports[1].reply_to_ping, 1);     /* Peplink's default */
+	assert_int_equal(c.ports[1].n_allow, 0);           /* default deny */
+	assert_int_equal(c.api_allow_wan, 0);
+	dpw_sysconf_free(&c);
+	unlink(p);
+	p = write_tmp(WAN_INPUT);
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.ports[1].reply_to_ping, 0);
+	assert_int_equal(c.ports[1].n_allow, 2);
+	assert_int_equal(c.ports[1].allow[0].proto, 6);
+	assert_int_equal(c.ports[1].allow[0].port_lo, 22);
+	assert_int_equal(c.ports[1].allow[0].port_hi, 22);
+	assert_int_equal(c.ports[1].allow[1].proto, 17);
+	assert_int_equal(c.ports[1].allow[1].port_lo, 500);
+	assert_int_equal(c.ports[1].allow[1].port_hi, 501);
+	dpw_sysconf_free(&c);
+	unlink(p);
+	/* the API on every address, or on a WAN's, only when the file says so */
+	snprintf(buf, sizeof(buf), "api = { listen = \"0.0.0.0\"; };\n%s", GOOD_PORTS);
+	expect_error(buf, ":1: api listen '0.0.0.0' would expose the API on every WAN");
+	snprintf(buf, sizeof(buf), "api = { listen = \"::\"; };\n%s", GOOD_PORTS);
+	expect_error(buf, "would expose the API on every WAN");
+	snprintf(buf, sizeof(buf), "api = { listen = \"198.18.1.2\"; };\n%s", GOOD_PORTS);
+	expect_error(buf, "would expose the API on wan1");
+	snprintf(buf, sizeof(buf), "api = { listen = \"0.0.0.0\"; allow_wan = true; };\n%s",
+		 GOOD_PORTS);
+	p = write_tmp(buf);
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.api_allow_wan, 1);
+	dpw_sysconf_free(&c);
+	unlink(p);
+	snprintf(buf, sizeof(buf), "api = { listen = \"198.18.0.1\"; };\n%s", GOOD_PORTS);
+	p = write_tmp(buf);
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);   /* the LAN address */
+	dpw_sysconf_free(&c);
+	unlink(p);
+	/* malformed entries, and WAN settings on the LAN */
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\";\n"
+		     "   allow_input = [ \"tcp/22\", \"sctp/9\" ]; }\n);\n",
+		     ":4: allow_input entry 2 of port 'wan1' ('sctp/9')");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\";\n"
+		     "   allow_input = [ \"udp/9-3\" ]; }\n);\n", "('udp/9-3')");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\";\n"
+		     "   reply_to_ping = 1; }\n);\n", "'reply_to_ping' must be true or false");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; allow_input = [ \"tcp/22\" ]; },\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\"; }\n);\n",
+		     "are WAN settings");
+}
+
 static void
 test_ephemeral_ports(void **state)
 {
@@ -204,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_ipv4_parse),
 		cmocka_unit_test(test_ephemeral_ports),
+		cmocka_unit_test(test_wan_input_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
