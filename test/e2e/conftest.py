@@ -10,6 +10,7 @@ State is observed by polling with a bound (wait_for), never by sleep-then-assert
 Every DPDK process runs on vdevs with --no-pci (the lab configs carry it).
 """
 import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -32,6 +33,11 @@ HTTP_PORT = 8080
 UDP_PORT = 9000
 WAN_ADDRS = {"198.18.1.2", "198.18.2.2"}
 BIG_SIZE = 200 * 1024 * 1024
+STATE_DIR = "/run/dpwan-lab/state"
+# Drops that mean the fast path could not keep up (a full TX queue, no mbuf, a full
+# handoff ring): a transfer can still arrive intact through TCP's retransmissions, so
+# the sha256 alone would not show them.
+OVERLOAD_DROPS = ("tx_queue_full", "no_mbuf", "handoff_ring_full")
 
 
 def pytest_addoption(parser):
@@ -144,6 +150,26 @@ class Lab:
             self.status_error = e
             return None
 
+    def overload_drops(self):
+        """The OVERLOAD_DROPS counters now (a mark for check_overload_drops)."""
+        drops = self.status()["drops"]
+        missing = [k for k in OVERLOAD_DROPS if k not in drops]
+        assert not missing, "status has no drop counter %s: %s" % (missing, sorted(drops))
+        return {k: drops[k] for k in OVERLOAD_DROPS}
+
+    def check_overload_drops(self, mark, what):
+        """None of the OVERLOAD_DROPS counters grew since MARK."""
+        now = self.overload_drops()
+        grown = {k: "%d -> %d" % (mark[k], now[k]) for k in OVERLOAD_DROPS if now[k] != mark[k]}
+        assert not grown, "%s: the dataplane dropped packets meanwhile: %s" % (what, grown)
+
+    @contextlib.contextmanager
+    def no_overload_drops(self, what):
+        """Around a transfer: check_overload_drops when the body succeeded."""
+        mark = self.overload_drops()
+        yield
+        self.check_overload_drops(mark, what)
+
     def wait_for(self, pred, timeout, what, interval=0.1):
         """Poll PRED() until it returns something true; that value is returned. Fails
         after TIMEOUT seconds, naming WHAT and the last value seen."""
@@ -218,6 +244,28 @@ class Lab:
                 continue
             out.append("----- tail of %s\n%s" % (path, "".join(lines)))
         return "\n".join(out)
+
+    def admin_token(self):
+        with open(os.path.join(STATE_DIR, "initial-admin-token")) as f:
+            return f.read().strip()
+
+    def api(self, method, path, body=None, token=None):
+        """One request to the REST API from inside the appliance namespace, with TOKEN
+        (default: the initial admin token; "" for none). Returns (HTTP status,
+        Content-Type, body text)."""
+        if token is None:
+            token = self.admin_token()
+        args = ["curl", "-sS", "--max-time", "10", "-o", "/dev/stdout", "-w",
+                "\n%{http_code} %{content_type}", "-X", method, "http://127.0.0.1:8080" + path]
+        if token:
+            args += ["-H", "Authorization: Bearer " + token]
+        if body is not None:
+            args += ["-H", "Content-Type: application/json", "--data", body]
+        r = self.run("appliance", args, timeout=15)
+        text, _, tail = r.stdout.rpartition("\n")
+        code, _, ctype = tail.partition(" ")
+        assert code.isdigit(), "curl %s %s: %r %r" % (method, path, r.stdout, r.stderr)
+        return int(code), ctype, text
 
     def curl(self, url, timeout=10, extra=()):
         return self.run("lan", ["curl", "-sS", "--max-time", str(timeout), *extra, url],

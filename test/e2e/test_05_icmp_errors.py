@@ -2,7 +2,7 @@
 """ICMP errors: traceroute through the NAT, path MTU discovery, TCP MSS clamping."""
 import re
 
-from conftest import SERVER, HTTP_PORT
+from conftest import SERVER, HTTP_PORT, WAN_ADDRS, clients_cmd
 
 WAN_GWS = {"198.18.1.1", "198.18.2.1"}
 
@@ -68,23 +68,78 @@ def test_fragmented_when_df_clear(lab):
                  "counters.fragments_sent to rise by 2 per echo request")
 
 
-def test_mss_clamp(lab, http_server):
+SYN_FILTER = "tcp[tcpflags] & tcp-syn != 0 and tcp port %d" % HTTP_PORT
+
+
+def syn_options(out):
+    """tcpdump -v lines of SYNs -> [(flags, mss)] in capture order, flags 'S' or 'S.'."""
+    got = []
+    for line in out.splitlines():
+        m = re.search(r"Flags \[(S\.?)\].*options \[mss (\d+)", line)
+        if m:
+            got.append((m.group(1), int(m.group(2))))
+        assert "incorrect" not in line, "a bad checksum on the wire:\n" + out
+    return got
+
+
+def mss_handshake(lab, connect):
+    """Capture the SYN and SYN-ACK of one connection made by CONNECT() on the LAN wire
+    (lan: app0) and at the server (inet); returns ({ns: [(flags, mss)]}, clamped delta)."""
     before = lab.status()["counters"]["mss_clamped"]
-    # capture the first SYN to the HTTP port as it arrives in inet
-    cap = lab.start_bg("inet", ["timeout", "20", "tcpdump", "-i", "any", "-n", "-v", "-l", "-c", "1",
-                                "tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0"
-                                " and dst port %d" % HTTP_PORT], "tcpdump-syn")
+    caps = {}
     try:
-        lab.wait_for(lambda: "listening on" in cap.output(), 10, "tcpdump to listen")
+        for ns, dev in (("lan", "app0"), ("inet", "any")):
+            caps[ns] = lab.start_bg(ns, ["timeout", "20", "tcpdump", "-i", dev, "-n", "-v", "-l",
+                                         "-c", "2", SYN_FILTER], "tcpdump-syn-" + ns)
+        for ns, cap in caps.items():
+            lab.wait_for(lambda: "listening on" in cap.output(), 10, "tcpdump in %s" % ns)
+        connect()
+        for cap in caps.values():
+            cap.wait(15)
+        seen = {ns: syn_options(cap.output()) for ns, cap in caps.items()}
+        outs = "\n".join(cap.output() for cap in caps.values())
+    finally:
+        for cap in caps.values():
+            lab.stop_bg(cap)
+    # both directions of a SYN exchange rewrite the option: SYN out, SYN-ACK back
+    after = lab.wait_for(lambda: (lambda c: c if c > before else None)(
+        lab.status()["counters"]["mss_clamped"]), 5, "counters.mss_clamped to rise")
+    return seen, after - before, outs
+
+
+def wan_mss(lab):
+    mtus = {w["mtu"] for w in lab.status()["wans"]}
+    assert mtus == {1440}, mtus
+    return 1440 - 40   # IPv4 and TCP headers: 1400, exactly
+
+
+def test_mss_clamp(lab, http_server):
+    """The LAN host offers 1460 (MTU 1500), the server 1460: both SYNs leave the
+    appliance with exactly the WAN's 1400 (not merely at most 1400)."""
+    clamp = wan_mss(lab)
+
+    def connect():
         p = lab.curl(http_server.url("/whoami?tag=mss"), timeout=5)
         assert p.returncode == 0, p.stderr
-        cap.wait(15)
-        out = cap.output()
-    finally:
-        lab.stop_bg(cap)
-    m = re.search(r"mss (\d+)", out)
-    assert m, "no SYN with an MSS option captured:\n" + out
-    assert int(m.group(1)) <= 1400, out
-    # the lan host offered 1460 (MTU 1500): the appliance rewrote it
-    lab.wait_for(lambda: lab.status()["counters"]["mss_clamped"] >= before + 1, 5,
-                 "counters.mss_clamped to rise")
+
+    seen, clamped, outs = mss_handshake(lab, connect)
+    assert seen["lan"] == [("S", 1460), ("S.", clamp)], outs
+    assert seen["inet"] == [("S", clamp), ("S.", 1460)], outs
+    assert clamped == 2, "mss_clamped rose by %d for one handshake\n%s" % (clamped, outs)
+
+
+def test_mss_below_clamp_left_alone(lab, http_server):
+    """A SYN that offers less than the clamp (1200) reaches the server unchanged; only
+    the server's SYN-ACK (1460) is clamped on the way back."""
+    clamp = wan_mss(lab)
+
+    def connect():
+        r = lab.run_json("lan", clients_cmd("http-mss", SERVER, HTTP_PORT, 1200, "mss1200"),
+                         timeout=20)
+        assert r["status"].endswith("200 OK") and r["body"].split()[0] in WAN_ADDRS, r
+
+    seen, clamped, outs = mss_handshake(lab, connect)
+    assert seen["lan"] == [("S", 1200), ("S.", clamp)], outs
+    assert seen["inet"] == [("S", 1200), ("S.", 1460)], outs
+    assert clamped == 1, "mss_clamped rose by %d, expected 1 (the SYN-ACK)\n%s" % (clamped,
+                                                                                 outs)

@@ -1,6 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Malformed frames from the LAN are counted under their drop reason, and the appliance
-keeps forwarding.
+"""Malformed frames from the LAN are counted under their drop reason, go nowhere (not
+out of a WAN, not to the kernel's TAP), and the appliance keeps forwarding.
+
+Where they would show if they went somewhere: tcpdump on the wire of each WAN (dl0 in
+isp1 and isp2, before the link emulator and the ISP router's IP stack, which would
+drop a malformed packet itself) and on the LAN TAP inside the appliance (dpw-lan,
+direction in: what the dataplane hands to the kernel). ARP and IPv6 are not watched
+(the appliance resolves its gateways meanwhile); nothing else may appear there while
+the frames are sent.
 
 truncated_ethernet cannot be provoked through a veth: the kernel refuses to send a frame
 shorter than 14 bytes from a packet socket, and it drops a frame whose VLAN header is cut
@@ -8,10 +15,12 @@ short (skb_vlan_untag) before any packet socket, so the dataplane's af_packet po
 sees one. Such frames are still sent below (they must not harm anything), but their
 counter is covered by the unit tests of dpw_pkt_parse, not here.
 """
+import os
+import re
+
 import pytest
 
 from conftest import PY, HERE, SERVER
-import os
 
 COUNT = 7
 KINDS = [
@@ -30,6 +39,46 @@ KINDS = [
 ]
 
 
+WATCH = [("appliance", "dpw-lan"), ("isp1", "dl0"), ("isp2", "dl0")]
+PACKET_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d+ ")
+
+
+class Sniffers:
+    """tcpdump, direction in, of everything but ARP and IPv6 at each place in WATCH."""
+
+    def __init__(self, lab):
+        self.lab, self.caps = lab, {}
+        for ns, dev in WATCH:
+            self.caps[(ns, dev)] = lab.start_bg(
+                ns, ["timeout", "600", "tcpdump", "-i", dev, "-Q", "in", "-n", "-e", "-l",
+                     "-xx", "not arp and not ip6"], "sniff-%s-%s" % (ns, dev))
+        for (ns, dev), cap in self.caps.items():
+            lab.wait_for(lambda: "listening on" in cap.output() or not cap.alive(), 10,
+                         "tcpdump on %s in %s" % (dev, ns))
+            assert cap.alive(), cap.output()
+
+    def packets(self):
+        """{(ns, dev): [summary line of each captured packet]}"""
+        return {k: [ln for ln in cap.output().splitlines() if PACKET_LINE.match(ln)]
+                for k, cap in self.caps.items()}
+
+    def stop(self):
+        for cap in self.caps.values():
+            self.lab.stop_bg(cap)
+
+
+@pytest.fixture(scope="module")
+def sniffers(lab):
+    s = Sniffers(lab)
+    yield s
+    s.stop()
+
+
+def wan_tx(lab):
+    """Packets the dataplane sent on each WAN (its own counters, not the NIC's)."""
+    return {w["name"]: w["tx_packets"] for w in lab.status()["wans"]}
+
+
 @pytest.fixture(scope="module")
 def lan_mac(lab):
     macs = [p["mac"] for p in lab.status()["ports"] if p["name"] == "lan"]
@@ -43,13 +92,37 @@ def send(lab, mac, kind, count):
 
 
 @pytest.mark.parametrize("kind,reason", KINDS, ids=[k for k, _ in KINDS])
-def test_malformed_counted(lab, lan_mac, kind, reason):
+def test_malformed_counted(lab, lan_mac, sniffers, kind, reason):
     before = lab.status()["drops"]
     assert reason in before, sorted(before)
+    tx0 = wan_tx(lab)
+    seen0 = sniffers.packets()
     r = send(lab, lan_mac, kind, COUNT)
     assert r["sent"] == COUNT, r
-    lab.wait_for(lambda: lab.status()["drops"][reason] >= before[reason] + COUNT, 5,
-                 "drops.%s to rise by %d (from %d)" % (reason, COUNT, before[reason]))
+    st = lab.wait_for(
+        lambda: (lambda s: s if s["drops"][reason] >= before[reason] + COUNT else None)(
+            lab.status()),
+        5, "drops.%s to rise by %d (from %d)" % (reason, COUNT, before[reason]))
+    # every frame was seen and dropped: the counter rose by exactly COUNT
+    assert st["drops"][reason] == before[reason] + COUNT, (before[reason], st["drops"])
+    assert wan_tx(lab) == tx0, "the dataplane sent something on a WAN"
+    got = {k: v[len(seen0[k]):] for k, v in sniffers.packets().items() if v[len(seen0[k]):]}
+    assert not got, "%s frames went somewhere: %s" % (kind, got)
+
+
+def test_malformed_went_nowhere(lab, sniffers):
+    """After all kinds were sent: still nothing captured (tcpdump flushed), and the
+    sniffers do see a packet that belongs there (the check can fail)."""
+    got = {k: v for k, v in sniffers.packets().items() if v}
+    assert not got, "malformed frames went somewhere: %s" % got
+    # positive control: a ping to the router's LAN address reaches the TAP, one to the
+    # server leaves on a WAN
+    for addr in ("198.18.0.1", SERVER):
+        p = lab.run("lan", ["ping", "-n", "-c", "1", "-W", "2", addr], timeout=10)
+        assert " 0% packet loss" in p.stdout, p.stdout + p.stderr
+    lab.wait_for(lambda: (lambda p: p[("appliance", "dpw-lan")] and
+                          (p[("isp1", "dl0")] or p[("isp2", "dl0")]))(sniffers.packets()),
+                 5, "the sniffers to see the control pings")
 
 
 def test_still_forwarding_after_malformed(lab, lan_mac):
