@@ -294,9 +294,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 65535 + 18)
 		return 0;   /* beyond any frame the ports deliver */
 	len = (uint32_t)size;
-	/* the last byte picks the bounded buffer size and the MSS: corpus-reachable */
+	/* the last byte picks the bounded buffer size (also below the builder's minimum of
+	 * 56) and the MSS: corpus-reachable, no extra input format */
 	knob = len ? data[len - 1] : 0;
-	outlen = 56 + (uint32_t)knob * 3;
+	outlen = 20 + (uint32_t)knob * 3;
 
 	/* the builder on whatever follows the Ethernet header, parsed or not */
 	if (len > DPW_ETH_HLEN)

@@ -91,6 +91,17 @@ def pkt_seeds():
                               raw(UDP(sport=5000, dport=5001, len=1208) / (b"x" * 64)))
     s["udp-frag-later"] = raw(eth() / IP(src=CLIENT, dst=SERVER, frag=9, id=7, proto=17) /
                               (b"y" * 64))
+    # sources never valid on the wire, destinations never answered with an ICMP error
+    for name, src, dst in [("src-bcast", "255.255.255.255", SERVER),
+                           ("src-loopback", "127.0.0.1", SERVER),
+                           ("dst-bcast", CLIENT, "255.255.255.255"),
+                           ("dst-mcast", CLIENT, "224.0.0.251"),
+                           ("src-zero", "0.0.0.0", "255.255.255.255")]:
+        s["udp-" + name] = raw(eth() / IP(src=src, dst=dst, ttl=1) /
+                               UDP(sport=68, dport=67) / b"addr")
+    # big enough that the ICMP error quotes only the first 548 bytes (RFC 1812 4.3.2.3)
+    s["udp-big"] = raw(eth() / IP(src=CLIENT, dst=SERVER, flags="DF") /
+                       UDP(sport=5000, dport=5001) / (b"\x5a" * 1400))
     s["gre"] = raw(eth() / IP(src=CLIENT, dst=SERVER, proto=47) / (b"\0" * 8))
     # test_pkt.c: an ARP request; a reply, one behind a tag, one from a multicast MAC
     s["arp-request"] = raw(Ether(dst="ff:ff:ff:ff:ff:ff", src="02:00:00:00:00:09") /
@@ -121,6 +132,14 @@ def sysconf_seeds():
         if name.endswith(".conf"):
             with open(os.path.join(conf, name), "rb") as f:
                 s[name[:-5]] = f.read()
+    # a WAN disabled at start, and one EAL argument more than allowed
+    ports = ('ports = (\n { name = "lan"; role = "lan"; device = "net_tap0"; '
+             'address = "198.18.0.1/24"; },\n { name = "wan1"; role = "wan"; '
+             'device = "net_tap1"; address = "198.18.1.2/24"; gateway = "198.18.1.1"; '
+             'enabled = false; }\n);\n')
+    s["wan-disabled"] = ports.encode()
+    s["eal-args-33"] = ("system = { eal_args = [ %s ]; };\n" % ", ".join(['"-v"'] * 33) +
+                        ports).encode()
     return s
 
 
@@ -135,6 +154,9 @@ def api_seeds():
               '{"enabled": null}', '{"enabled": tru']
     for i, b in enumerate(bodies):
         s["body-%d" % i] = b.encode()
+    s["empty"] = b""
+    # one byte over CP_API_BODY_MAX (4096): refused before jansson sees it
+    s["body-too-big"] = b'{"enabled": true' + b" " * (4097 - 17) + b"}"
     return s
 
 

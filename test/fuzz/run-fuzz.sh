@@ -3,7 +3,7 @@
 #
 # test/fuzz/run-fuzz.sh: one time-boxed libFuzzer run, as the `fuzz` meson suite runs it.
 #
-#   run-fuzz.sh FUZZER CORPUS_DIR MAX_LEN ARTIFACT_DIR
+#   run-fuzz.sh FUZZER CORPUS_DIR MAX_LEN ARTIFACT_DIR [DICT]
 #   run-fuzz.sh --skip REASON          (exit 77: meson reports the test as skipped)
 #
 # Fuzzes a copy of CORPUS_DIR in a temp dir (the committed corpus is never modified) for
@@ -16,13 +16,15 @@ if [ "${1:-}" = --skip ]; then
 	echo "SKIP: ${2:-libFuzzer is not available}"
 	exit 77
 fi
-[ $# -eq 4 ] || { echo "usage: $0 FUZZER CORPUS_DIR MAX_LEN ARTIFACT_DIR" >&2; exit 2; }
-fuzzer=$1 corpus=$2 max_len=$3 artifacts=$4
+[ $# -eq 4 ] || [ $# -eq 5 ] ||
+	{ echo "usage: $0 FUZZER CORPUS_DIR MAX_LEN ARTIFACT_DIR [DICT]" >&2; exit 2; }
+fuzzer=$1 corpus=$2 max_len=$3 artifacts=$4 dict=${5:-}
 secs=${DPWAN_FUZZ_SECONDS:-20}
 # meson passes build-relative paths; the run happens in the temp dir
 case $fuzzer in /*) ;; *) fuzzer=$PWD/$fuzzer ;; esac
 case $corpus in /*) ;; *) corpus=$PWD/$corpus ;; esac
 case $artifacts in /*) ;; *) artifacts=$PWD/$artifacts ;; esac
+case $dict in /* | "") ;; *) dict=$PWD/$dict ;; esac
 
 [ -x "$fuzzer" ] || { echo "run-fuzz: $fuzzer: not executable" >&2; exit 1; }
 [ -d "$corpus" ] || { echo "run-fuzz: $corpus: no corpus" >&2; exit 1; }
@@ -38,7 +40,7 @@ echo "run-fuzz: $fuzzer for ${secs}s on a copy of $corpus ($(ls "$tmp/corpus" | 
 # a hang past secs + 60 is a libFuzzer bug: bound it anyway
 timeout -k 10 $((secs + 60)) "$fuzzer" -max_total_time="$secs" -max_len="$max_len" \
 	-timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
-	-artifact_prefix="$tmp/out/" "$tmp/corpus" </dev/null
+	-artifact_prefix="$tmp/out/" ${dict:+-dict="$dict"} "$tmp/corpus" </dev/null
 rc=$?
 if [ $rc -ne 0 ]; then
 	mkdir -p "$artifacts"
