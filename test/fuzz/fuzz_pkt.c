@@ -310,7 +310,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_info(data, len, &pi);
 	/* pure: a second parse finds the same */
-	FUZZ_CHECK(dpw_pkt_parse(data, len, &pi2, &drop) == 0 && memcmp(&pi, &pi2, sizeof(pi)) == 0);
+	FUZZ_CHECK(dpw_pkt_parse(data, len, &pi2, &drop) == 0 &&
+		   memcmp(&pi, &pi2, sizeof(pi)) == 0);
 	if (pi.l3 == DPW_L3_ARP) {
 		fuzz_arp(data, len, &pi);
 		return 0;

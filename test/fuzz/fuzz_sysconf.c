@@ -60,7 +60,8 @@ check_conf(const struct dpw_sysconf *c)
 
 			n_wan++;
 			FUZZ_CHECK(p->weight >= 1 && p->weight <= 1000);
-			FUZZ_CHECK((p->gateway & mask) == (p->addr & mask) && p->gateway != p->addr);
+			FUZZ_CHECK((p->gateway & mask) == (p->addr & mask) &&
+				   p->gateway != p->addr);
 		} else {
 			FUZZ_CHECK(p->role == DPW_ROLE_LAN && p->gateway == 0);
 			n_lan++;
@@ -97,7 +98,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t i;
 
 		FUZZ_CHECK(rc == -EINVAL || rc == -ENOMEM);
-		FUZZ_CHECK(strncmp(err, NAME ":", sizeof(NAME)) == 0 && terminated(err, sizeof(err)));
+		FUZZ_CHECK(strncmp(err, NAME ":", sizeof(NAME)) == 0 &&
+			   terminated(err, sizeof(err)));
 		for (i = 0; i < sizeof(*c); i++)
 			FUZZ_CHECK(b[i] == 0x5a);   /* untouched on failure */
 	}

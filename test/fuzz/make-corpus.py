@@ -149,7 +149,8 @@ def api_seeds():
              "/metrics", "/api/v1/wans/WAN1", "/api/v1/wans/wan1/admin/x", "/api/v1/wans/"]
     for i, p in enumerate(paths):
         s["path-%d" % i] = p.encode()
-    bodies = ['{"enabled": true}', '{"enabled":false}', '{"enabled": 1}', '{"enabled": true, "x": 1}',
+    bodies = ['{"enabled": true}', '{"enabled":false}', '{"enabled": 1}',
+              '{"enabled": true, "x": 1}',
               '{"enabled": true, "enabled": false}', '[true]', '{"\\u0065nabled": true}',
               '{"enabled": null}', '{"enabled": tru']
     for i, b in enumerate(bodies):

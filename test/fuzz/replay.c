@@ -98,7 +98,8 @@ replay_path(const char *path)
 	}
 	closedir(d);
 	d = NULL;
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		snprintf(full, sizeof(full), "%s/%s", path, names[i]);
 		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))

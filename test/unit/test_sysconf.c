@@ -173,7 +173,8 @@ test_load_string(void **state)
 		char *text = slurp(files[i]);
 
 		assert_int_equal(dpw_sysconf_load(files[i], &a, err, sizeof(err)), 0);
-		assert_int_equal(dpw_sysconf_load_string(text, "mem.conf", &b, err, sizeof(err)), 0);
+		assert_int_equal(dpw_sysconf_load_string(text, "mem.conf", &b, err, sizeof(err)),
+				 0);
 		assert_string_equal(b.path, "mem.conf");
 		assert_int_equal(a.n_eal_args, b.n_eal_args);
 		for (k = 0; k < a.n_eal_args; k++)
