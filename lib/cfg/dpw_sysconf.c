@@ -402,11 +402,25 @@ out:
 	return rc;
 }
 
-int
-dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t errlen)
+/* libconfig could not parse: say where, then release what it holds. Returns -EINVAL. */
+static int
+read_failed(config_t *cfg, const char *path, char *err, size_t errlen)
+{
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+		snprintf(err, errlen, "%s: cannot read the file: %s", path, strerror(errno));
+	else
+		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(cfg),
+			 config_error_text(cfg));
+	config_destroy(cfg);
+	return -EINVAL;
+}
+
+/* Validate a parsed configuration into *out; destroys cfg in every case. */
+static int
+load_parsed(config_t *cfg, const char *path, struct dpw_sysconf *out, char *err,
+	    size_t errlen)
 {
 	struct dpw_sysconf conf;
-	config_t cfg;
 	config_setting_t *sys, *nat, *to, *ports, *api, *eal;
 	uint32_t v;
 	unsigned int i, j, n_wan = 0, n_lan = 0;
@@ -414,25 +428,14 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 
 	dpw_sysconf_defaults(&conf);
 	snprintf(conf.path, sizeof(conf.path), "%s", path);
-	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			snprintf(err, errlen, "%s: cannot read the file: %s", path, strerror(errno));
-		else
-			snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cfg),
-				 config_error_text(&cfg));
-		config_destroy(&cfg);
-		return -EINVAL;
-	}
-
-	if ((rc = check_group(config_root_setting(&cfg), "the file", top_keys, path, err, errlen)))
+	if ((rc = check_group(config_root_setting(cfg), "the file", top_keys, path, err, errlen)))
 		goto out;
-	sys = config_lookup(&cfg, "system");
+	sys = config_lookup(cfg, "system");
 	if ((rc = check_group(sys, "system", system_keys, path, err, errlen)) ||
-	    (rc = check_group(config_lookup(&cfg, "nat"), "nat", nat_keys, path, err, errlen)) ||
-	    (rc = check_group(config_lookup(&cfg, "timeouts"), "timeouts", timeout_keys, path,
+	    (rc = check_group(config_lookup(cfg, "nat"), "nat", nat_keys, path, err, errlen)) ||
+	    (rc = check_group(config_lookup(cfg, "timeouts"), "timeouts", timeout_keys, path,
 			      err, errlen)) ||
-	    (rc = check_group(config_lookup(&cfg, "api"), "api", api_keys, path, err, errlen)))
+	    (rc = check_group(config_lookup(cfg, "api"), "api", api_keys, path, err, errlen)))
 		goto out;
 	if ((rc = get_string(sys, "file_prefix", conf.file_prefix, sizeof(conf.file_prefix), 0,
 			     path, err, errlen)) ||
@@ -484,7 +487,7 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 		}
 	}
 
-	nat = config_lookup(&cfg, "nat");
+	nat = config_lookup(cfg, "nat");
 	v = conf.nat_port_min;
 	if ((rc = get_uint(nat, "port_min", 1024, 65535, &v, path, err, errlen)))
 		goto out;
@@ -502,7 +505,7 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 	 * least 2 h 4 min, transitory states at least 4 min, so a port is never reused
 	 * while the server still holds TIME_WAIT), RFC 4787 REQ-5 (UDP at least 2 min).
 	 */
-	to = config_lookup(&cfg, "timeouts");
+	to = config_lookup(cfg, "timeouts");
 	if ((rc = get_uint(to, "tcp_syn", 240, 86400, &conf.timeouts.tcp_syn, path, err,
 			   errlen)) ||
 	    (rc = get_uint(to, "tcp_established", 7440, 864000, &conf.timeouts.tcp_established,
@@ -515,7 +518,7 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 	    (rc = get_uint(to, "icmp", 1, 86400, &conf.timeouts.icmp, path, err, errlen)))
 		goto out;
 
-	api = config_lookup(&cfg, "api");
+	api = config_lookup(cfg, "api");
 	v = conf.api_port;
 	if ((rc = get_string(api, "listen", conf.api_listen, sizeof(conf.api_listen), 0,
 			     path, err, errlen)) ||
@@ -532,7 +535,7 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 			     "api listen '%s' must be an IPv4 or IPv6 address", conf.api_listen);
 	}
 
-	ports = config_lookup(&cfg, "ports");
+	ports = config_lookup(cfg, "ports");
 	if (ports == NULL)
 		FAIL(NULL, "no 'ports' list: at least one lan and one wan port are needed");
 	if (config_setting_type(ports) != CONFIG_TYPE_LIST)
@@ -586,12 +589,35 @@ dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t er
 	}
 
 	*out = conf;
-	config_destroy(&cfg);
+	config_destroy(cfg);
 	return 0;
 out:
 	dpw_sysconf_free(&conf);
-	config_destroy(&cfg);
+	config_destroy(cfg);
 	return rc ? rc : -EINVAL;
+}
+
+int
+dpw_sysconf_load(const char *path, struct dpw_sysconf *out, char *err, size_t errlen)
+{
+	config_t cfg;
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE)
+		return read_failed(&cfg, path, err, errlen);
+	return load_parsed(&cfg, path, out, err, errlen);
+}
+
+int
+dpw_sysconf_load_string(const char *text, const char *name, struct dpw_sysconf *out,
+			char *err, size_t errlen)
+{
+	config_t cfg;
+
+	config_init(&cfg);
+	if (config_read_string(&cfg, text) != CONFIG_TRUE)
+		return read_failed(&cfg, name, err, errlen);
+	return load_parsed(&cfg, name, out, err, errlen);
 }
 
 int

@@ -80,7 +80,15 @@ void dpw_sysconf_defaults(struct dpw_sysconf *conf);
  */
 int dpw_sysconf_load(const char *path, struct dpw_sysconf *conf, char *err, size_t errlen);
 
-/* Release what dpw_sysconf_load allocated. */
+/*
+ * The same over a NUL-terminated text already in memory (tests, the fuzz target);
+ * name stands for the file in conf->path and in the "NAME:LINE: ..." errors. @include
+ * directives in text are read like in a file. Any thread.
+ */
+int dpw_sysconf_load_string(const char *text, const char *name, struct dpw_sysconf *conf,
+			    char *err, size_t errlen);
+
+/* Release what dpw_sysconf_load or dpw_sysconf_load_string allocated. */
 void dpw_sysconf_free(struct dpw_sysconf *conf);
 
 /* Parse "a.b.c.d" or "a.b.c.d/len" (host byte order). 0 or -EINVAL. */

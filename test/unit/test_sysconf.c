@@ -237,6 +237,72 @@ test_ephemeral_ports(void **state)
 	assert_int_equal(dpw_ephemeral_check("1 70000", 41000, 65535, err, sizeof(err)), -EINVAL);
 }
 
+/* Read a whole file into a NUL-terminated heap string. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	text = malloc((size_t)n + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* The in-memory loader gives what the file loader gives, and names `name` in errors. */
+static void
+test_load_string(void **state)
+{
+	static const char *const files[] = { SRCDIR "/conf/dpwan.conf", SRCDIR "/conf/lab.conf",
+		SRCDIR "/conf/lab-2workers.conf" };
+	struct dpw_sysconf a, b;
+	char err[512], buf[2048];
+	unsigned int i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *text = slurp(files[i]);
+
+		assert_int_equal(dpw_sysconf_load(files[i], &a, err, sizeof(err)), 0);
+		assert_int_equal(dpw_sysconf_load_string(text, "mem.conf", &b, err, sizeof(err)),
+				 0);
+		assert_string_equal(b.path, "mem.conf");
+		assert_int_equal(a.n_eal_args, b.n_eal_args);
+		for (k = 0; k < a.n_eal_args; k++)
+			assert_string_equal(a.eal_args[k], b.eal_args[k]);
+		assert_int_equal(a.n_ports, b.n_ports);
+		assert_memory_equal(a.ports, b.ports, sizeof(a.ports));
+		assert_memory_equal(&a.timeouts, &b.timeouts, sizeof(a.timeouts));
+		assert_string_equal(a.file_prefix, b.file_prefix);
+		assert_int_equal(a.mbufs, b.mbufs);
+		assert_int_equal(a.nat_port_min, b.nat_port_min);
+		dpw_sysconf_free(&a);
+		dpw_sysconf_free(&b);
+		free(text);
+	}
+	/* a syntax error and a validation error both name the stand-in and the line */
+	memset(&b, 0x5a, sizeof(b));
+	assert_int_equal(dpw_sysconf_load_string("\nsystem = { mbufs = ; };\n", "mem.conf", &b,
+						 err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "mem.conf:2:"));
+	assert_int_equal(((unsigned char *)&b)[0], 0x5a);
+	snprintf(buf, sizeof(buf), "system = { eal_args = [ \"-l\", \"0\" ]; mbufs = 5; };\n%s",
+		 GOOD_PORTS);
+	assert_int_equal(dpw_sysconf_load_string(buf, "mem.conf", &b, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "mem.conf:1: 'mbufs' = 5 is out of range"));
+	assert_int_equal(((unsigned char *)&b)[0], 0x5a);
+}
+
 static void
 test_ipv4_parse(void **state)
 {
@@ -270,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_examples_load),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_load_string),
 		cmocka_unit_test(test_ipv4_parse),
 		cmocka_unit_test(test_ephemeral_ports),
 		cmocka_unit_test(test_wan_input_settings),
