@@ -27,6 +27,7 @@ struct dpw_port_conf {
 	uint32_t weight;            /* WAN only: share of new sessions, 1..1000 */
 	uint16_t mtu;               /* WAN: 1440 unless set (Peplink default); LAN: 1500 */
 	int enabled;                /* WAN only: admin state at start */
+	int line;                   /* of the port's group in the file, for start-up errors */
 };
 
 struct dpw_timeouts {
@@ -44,7 +45,8 @@ struct dpw_sysconf {
 	char *eal_args[DPW_MAX_EAL_ARGS];  /* extra EAL arguments, owned */
 	int n_eal_args;
 	uint32_t idle_sleep_us;     /* 0: pure polling (production); >0: sleep when idle */
-	uint32_t mbufs;
+	uint32_t mbufs;             /* 0: sized from ports and workers (dpw_mbufs.h) */
+	int mbufs_line;             /* of system.mbufs in the file, 0 if not set */
 	uint32_t sessions;          /* per worker */
 	uint16_t nat_port_min;
 	uint16_t nat_port_max;
