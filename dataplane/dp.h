@@ -132,6 +132,7 @@ struct dp_ctx {
 	uint64_t start_tsc;
 	struct dp_wan_state wst[DPW_MAX_WANS];
 	volatile int quit;
+	volatile int dump;                     /* SIGUSR1: print the counters (main lcore) */
 };
 
 extern struct dp_ctx dp;

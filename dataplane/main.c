@@ -38,6 +38,14 @@ on_signal(int sig)
 	__atomic_store_n(&dp.quit, 1, __ATOMIC_RELAXED);
 }
 
+/* SIGUSR1: the main lcore prints the workers' counters (mgmt.c) */
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&dp.dump, 1, __ATOMIC_RELAXED);
+}
+
 static void
 usage(FILE *f)
 {
@@ -348,6 +356,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_usr1);
 
 	dp.n_workers = rte_lcore_count() - 1;
 	if (dp.n_workers == 0 || dp.n_workers > DPW_MAX_WORKERS) {
