@@ -19,6 +19,7 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_log.h>
 
 #include "dataplane/port.h"
 
@@ -108,9 +109,14 @@ setup_queues(uint16_t port_id, uint16_t nq, uint16_t mtu, struct rte_mempool *po
 	}
 	if (rc == 0)
 		rc = rte_eth_dev_start(port_id);
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot configure or start: %s", what, strerror(-rc));
-	return rc;
+		return rc;
+	}
+	if (mtu != 0)
+		RTE_LOG(NOTICE, USER1, "%s: mtu %u, %u queue pair(s) of %u rx / %u tx descriptors\n",
+			what, got, nq, rxd, txd);
+	return 0;
 }
 
 static int

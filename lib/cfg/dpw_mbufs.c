@@ -63,7 +63,7 @@ dpw_mbuf_pool_size(const struct dpw_mbuf_need *n, uint32_t configured, const cha
 uint32_t
 dpw_mbuf_data_room(uint32_t max_mtu, uint32_t headroom, uint32_t default_room)
 {
-	uint32_t room = headroom + max_mtu + DPW_FRAME_OVERHEAD;
+	uint32_t room = headroom + max_mtu + DPW_FRAME_OVERHEAD + DPW_RX_SLACK;
 
 	if (room <= default_room)
 		return default_room;

@@ -15,6 +15,12 @@
 
 /* Ethernet header and one 802.1Q tag: what a frame adds to its MTU in the data room. */
 #define DPW_FRAME_OVERHEAD (14 + 4)
+/*
+ * Room some PMDs keep in the receive buffer besides the frame: virtio's 12-byte net
+ * header comes out of it and virtio refuses an RX queue (without scatter) whose buffer
+ * is smaller than MTU + 18 + that header. 64 keeps a cache line of slack for others.
+ */
+#define DPW_RX_SLACK 64
 
 /* What holds mbufs, as the dataplane builds it. */
 struct dpw_mbuf_shape {
@@ -56,8 +62,8 @@ int dpw_mbuf_pool_size(const struct dpw_mbuf_need *need, uint32_t configured,
 
 /*
  * Data room of one mbuf (headroom included) so that a frame of the largest MTU plus
- * DPW_FRAME_OVERHEAD fits one segment: the default room (default_room, headroom
- * included) or more, rounded up to 64 bytes. The stages never see chained mbufs.
+ * DPW_FRAME_OVERHEAD and DPW_RX_SLACK fits one segment: the default room (default_room,
+ * headroom included) or more, rounded up to 64 bytes. The stages never see chained mbufs.
  */
 uint32_t dpw_mbuf_data_room(uint32_t max_mtu, uint32_t headroom, uint32_t default_room);
 

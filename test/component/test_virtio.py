@@ -39,6 +39,7 @@ FLOWS = 64
 RATE = 2000          # LAN frames per second: far below what either side can do
 DURATION = 3
 SESSIONS = 4096
+JUMBO = 9000
 
 started = []
 
@@ -78,13 +79,14 @@ def write_conf(path):
         dev = f"net_virtio_user{i},path={RUN}/{name}.sock,queues=1,queue_size=1024"
         s = f'  {{ name = "{name}"; role = "{role}"; device = "{dev}"; address = "{addr}";'
         if gw:
-            s += f' gateway = "{gw}"; mtu = 1500;'
+            # wan2 takes a jumbo MTU: virtio can, and the dataplane must apply it
+            s += f' gateway = "{gw}"; mtu = {JUMBO if name == "wan2" else 1500};'
         items.append(s + " }")
     port_list = ",\n".join(items)
     text = f"""system = {{
   file_prefix = "{PREFIX_DP}";
   eal_args = [ "--no-pci", "--no-huge", "-m", "512", "--lcores=0@0,1@1",
-               "--log-level=*:notice" ];
+               "--log-level=*:notice", "--log-level=user1:info" ];
   idle_sleep_us = 50;
   sessions = {SESSIONS};
   state_dir = "{RUN}/state";
@@ -212,6 +214,13 @@ def main():
         fail(f"dataplane rx {w['rx']} tx {w['tx']} for {sent} round trips")
     if drops:
         fail(f"dataplane dropped: {drops}")
+    log = open(dp_log).read()
+    for name, mtu in (("lan", 1500), ("wan1", 1500), ("wan2", JUMBO)):
+        if not re.search(rf"port '{name}' \(net_virtio_user.*\): mtu {mtu},", log):
+            fail(f"port {name}: mtu {mtu} not applied: {log[-2000:]}")
+    if not re.search(r"mbuf pool: \d+ mbufs of (\d+) bytes", log) or \
+            int(re.search(r"mbuf pool: \d+ mbufs of (\d+) bytes", log).group(1)) < JUMBO + 18:
+        fail("the mbufs' data room does not hold a jumbo frame")
     print("1 passed, 0 failed")
     return 0
 
