@@ -369,7 +369,11 @@ main(int argc, char **argv)
 	dp.start_tsc = rte_rdtsc();
 	if ((rc = create_shared()) != 0)
 		goto out_eal;
-	/* the devices first: what they cannot do is said before memory is spent on them */
+	if (size_pool(&dp.conf, dp.n_workers, &n_mbufs, &room, err, sizeof(err)) != 0) {
+		rc = fail("%s", err);
+		goto out_eal;
+	}
+	/* the devices next: what they cannot do is said before memory is spent on them */
 	for (p = 0; p < dp.conf.n_ports; p++) {
 		if (dp_port_probe(&dp.port[p], &dp.conf.ports[p], (uint16_t)dp.n_workers, err,
 				  sizeof(err)) != 0) {
@@ -377,10 +381,6 @@ main(int argc, char **argv)
 			goto out_probed;
 		}
 		n_probed++;
-	}
-	if (size_pool(&dp.conf, dp.n_workers, &n_mbufs, &room, err, sizeof(err)) != 0) {
-		rc = fail("%s", err);
-		goto out_probed;
 	}
 	dp.pool = rte_pktmbuf_pool_create("dp_mbufs", n_mbufs, DP_POOL_CACHE, 0, (uint16_t)room,
 					  rte_socket_id());
