@@ -114,8 +114,8 @@ setup_queues(uint16_t port_id, uint16_t nq, uint16_t mtu, struct rte_mempool *po
 		return rc;
 	}
 	if (mtu != 0)
-		RTE_LOG(NOTICE, USER1, "%s: mtu %u, %u queue pair(s) of %u rx / %u tx descriptors\n",
-			what, got, nq, rxd, txd);
+		RTE_LOG(NOTICE, USER1, "%s: mtu %u, %u queue pair(s) of %u rx / %u tx "
+			"descriptors\n", what, got, nq, rxd, txd);
 	return 0;
 }
 

@@ -49,11 +49,11 @@ dpw_mbuf_pool_size(const struct dpw_mbuf_need *n, uint32_t configured, const cha
 	}
 	if (configured < n->total) {
 		snprintf(err, errlen, "%s: system.mbufs = %u is too small: %" PRIu64 " are needed "
-			 "for %u ports and %u workers (wire queues %" PRIu64 " + TAPs %" PRIu64 " + rings %" PRIu64
-			 " + lcore caches %" PRIu64 " + bursts in flight %" PRIu64 "); "
-			 "raise it or leave it out to size it from the ports and workers",
-			 where, configured, n->total, n->n_ports, n->n_workers, n->wire, n->taps, n->rings, n->caches,
-			 n->in_flight);
+			 "for %u ports and %u workers (wire queues %" PRIu64 " + TAPs %" PRIu64
+			 " + rings %" PRIu64 " + lcore caches %" PRIu64 " + bursts in flight %"
+			 PRIu64 "); raise it or leave it out to size it from the ports and workers",
+			 where, configured, n->total, n->n_ports, n->n_workers, n->wire, n->taps,
+			 n->rings, n->caches, n->in_flight);
 		return -ENOSPC;
 	}
 	*size = configured;

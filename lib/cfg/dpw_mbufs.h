@@ -44,7 +44,7 @@ struct dpw_mbuf_need {
 	uint64_t taps;              /* n_ports x tap_rx_desc */
 	uint64_t rings;             /* shared + n_workers x per-worker rings, + held */
 	uint64_t caches;            /* (n_workers + 1) x 1.5 x cache: a cache fills to 1.5x */
-	uint64_t in_flight;         /* per worker: RX burst, made frames, TX buffers; main: 2 bursts */
+	uint64_t in_flight;         /* workers: RX burst, made frames, TX buffers; main: 2 bursts */
 	uint64_t total;             /* the sum of the above: the least system.mbufs accepted */
 	uint64_t with_margin;       /* total + 1/8: the default when system.mbufs is not set */
 };
