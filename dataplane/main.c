@@ -6,8 +6,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,7 +273,10 @@ check_pool(const struct dpw_sysconf *c, char *err, size_t errlen)
 	return size_pool(c, (unsigned int)lcores - 1, &n, &room, err, errlen);
 }
 
-/* One line per worker at exit: what the benchmark reads for cycles per packet. */
+/*
+ * One line per worker at exit, counted over the whole life (warm-up included); tools/bench
+ * takes cycles per packet over its measured window from the SIGUSR1 lines instead.
+ */
 static void
 print_summary(void)
 {
