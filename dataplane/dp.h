@@ -23,6 +23,19 @@
 #include "lib/shm/dpw_shm.h"
 
 #define DP_BURST 32
+#define DP_TXQ_LEN (DP_BURST * 2) /* per worker and port: frames buffered before a TX burst */
+/* What can hold mbufs: sized together here because the pool is sized from them (main.c) */
+#define DP_RX_DESC 1024           /* per wire RX queue (a NIC fills them all at start) */
+#define DP_TX_DESC 1024           /* per wire TX queue (sent mbufs wait to be cleaned) */
+#define DP_TAP_DESC 1024          /* per TAP queue; net_tap fills its RX ring at setup */
+#define DP_POOL_CACHE 256         /* per-lcore mempool cache */
+#define DP_HOLD_MAX 256           /* frames held for a gateway MAC (nbr.c) */
+#define DP_RING_ARP_SLOTS 1024
+#define DP_RING_SLOW_SLOTS 4096
+#define DP_RING_HOLD_SLOTS 1024
+#define DP_RING_INJECT_SLOTS 4096
+#define DP_RING_HANDOFF_SLOTS 4096
+#define DP_RING_RELAY_SLOTS 512
 #define DP_RING_ARP "dp_arp"       /* workers -> main lcore: ARP */
 #define DP_RING_SLOW "dp_slow"     /* workers -> main lcore: packets for the kernel */
 #define DP_RING_HOLD "dp_hold"     /* workers -> main lcore: waiting for a gateway MAC */
@@ -37,6 +50,7 @@ struct dp_port {
 	int wan;                  /* WAN id, -1 for the LAN port */
 	uint16_t port_id;         /* DPDK port of the wire */
 	uint16_t tap_id;          /* DPDK port of the kernel TAP (exception path) */
+	uint8_t tap_open;         /* tap_id is valid */
 	char kif[DPW_NAME_LEN];   /* kernel interface under an af_packet/af_xdp port, or "" */
 	struct rte_ether_addr mac;
 	uint32_t addr;            /* network order */
@@ -73,7 +87,7 @@ struct dp_wan_view {
 
 struct dp_txq {
 	uint16_t n;
-	struct rte_mbuf *m[DP_BURST * 2];
+	struct rte_mbuf *m[DP_TXQ_LEN];
 };
 
 /* Per-worker state: written only by its worker lcore. */
@@ -123,6 +137,7 @@ struct dp_ctx {
 	struct dp_hostflow *hostflow;          /* main lcore writes, workers read */
 	struct rte_meter_srtcm_profile punt_prof[DPW_PUNT_MAX];
 	volatile int quit;
+	volatile int dump;                     /* SIGUSR1: print the counters (main lcore) */
 };
 
 extern struct dp_ctx dp;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 
 #include "dataplane/dp.h"
 #include "dataplane/port.h"
+#include "lib/cfg/dpw_mbufs.h"
 #include "lib/msg/dpw_msg.h"
 #include "lib/util/dpw_hugepages.h"
 
@@ -55,6 +57,14 @@ check_ephemeral_ports(char *err, size_t errlen)
 	fclose(f);
 	buf[n] = '\0';
 	return dpw_ephemeral_check(buf, dp.conf.nat_port_min, dp.conf.nat_port_max, err, errlen);
+}
+
+/* SIGUSR1: the main lcore prints the workers' counters (mgmt.c) */
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&dp.dump, 1, __ATOMIC_RELAXED);
 }
 
 static void
@@ -126,10 +136,10 @@ create_shared(void)
 				      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	dp.d2c = rte_ring_create_elem(DPW_RING_D2C, sizeof(struct dpw_msg), DPW_RING_SLOTS,
 				      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	dp.arp = rte_ring_create(DP_RING_ARP, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	dp.slow = rte_ring_create(DP_RING_SLOW, 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	dp.hold = rte_ring_create(DP_RING_HOLD, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	dp.inject = rte_ring_create(DP_RING_INJECT, 4096, SOCKET_ID_ANY,
+	dp.arp = rte_ring_create(DP_RING_ARP, DP_RING_ARP_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	dp.slow = rte_ring_create(DP_RING_SLOW, DP_RING_SLOW_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	dp.hold = rte_ring_create(DP_RING_HOLD, DP_RING_HOLD_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	dp.inject = rte_ring_create(DP_RING_INJECT, DP_RING_INJECT_SLOTS, SOCKET_ID_ANY,
 				    RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!dp.c2d || !dp.d2c || !dp.arp || !dp.slow || !dp.hold || !dp.inject)
 		return fail("cannot create rings: %s", rte_strerror(rte_errno));
@@ -168,12 +178,13 @@ create_workers(void)
 		dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, i,
 				  dp.n_workers, seed);
 		snprintf(name, sizeof(name), DP_RING_HANDOFF, i);
-		w->handoff = rte_ring_create(name, 4096, rte_lcore_to_socket_id(lcore),
-					     RING_F_SC_DEQ);
+		w->handoff = rte_ring_create(name, DP_RING_HANDOFF_SLOTS,
+					     rte_lcore_to_socket_id(lcore), RING_F_SC_DEQ);
 		if (w->handoff == NULL)
 			return fail("cannot create ring %s: %s", name, rte_strerror(rte_errno));
 		snprintf(name, sizeof(name), DP_RING_RELAY, i);
-		w->relay = rte_ring_create(name, 512, rte_lcore_to_socket_id(lcore), RING_F_SC_DEQ);
+		w->relay = rte_ring_create(name, DP_RING_RELAY_SLOTS, rte_lcore_to_socket_id(lcore),
+					   RING_F_SC_DEQ);
 		if (w->relay == NULL)
 			return fail("cannot create ring %s: %s", name, rte_strerror(rte_errno));
 		dp.workers[i++] = w;
@@ -223,7 +234,75 @@ fill_shared(void)
 	}
 }
 
-/* One line per worker at exit: what the benchmark reads for cycles per packet. */
+/*
+ * The pool's size and its mbufs' data room for n_workers: every queue, ring, cache and
+ * buffer that can hold an mbuf (dp.h), and room for a frame of the largest port MTU.
+ * Refuses a configured system.mbufs below the sum, naming its line. 0 or -errno + err.
+ */
+static int
+size_pool(const struct dpw_sysconf *c, unsigned int n_workers, uint32_t *n_mbufs,
+	  uint32_t *room, char *err, size_t errlen)
+{
+	struct dpw_mbuf_shape shape = {
+		.n_ports = c->n_ports,
+		.n_workers = n_workers,
+		.rx_desc = DP_RX_DESC,
+		.tx_desc = DP_TX_DESC,
+		.tap_rx_desc = DP_TAP_DESC,
+		.shared_ring_slots = DP_RING_ARP_SLOTS + DP_RING_SLOW_SLOTS + DP_RING_HOLD_SLOTS +
+				     DP_RING_INJECT_SLOTS,
+		.worker_ring_slots = DP_RING_HANDOFF_SLOTS + DP_RING_RELAY_SLOTS,
+		.held = DP_HOLD_MAX,
+		.cache = DP_POOL_CACHE,
+		.burst = DP_BURST,
+		.txq_len = DP_TXQ_LEN,
+	};
+	struct dpw_mbuf_need need;
+	char where[DPW_PATH_LEN + 16];
+	uint32_t max_mtu = 0;
+	unsigned int p;
+
+	for (p = 0; p < c->n_ports; p++)
+		max_mtu = RTE_MAX(max_mtu, (uint32_t)c->ports[p].mtu);
+	*room = dpw_mbuf_data_room(max_mtu, RTE_PKTMBUF_HEADROOM, RTE_MBUF_DEFAULT_BUF_SIZE);
+	dpw_mbuf_need(&shape, &need);
+	if (c->mbufs_line)
+		snprintf(where, sizeof(where), "%s:%d", c->path, c->mbufs_line);
+	else
+		snprintf(where, sizeof(where), "%s", c->path);
+	return dpw_mbuf_pool_size(&need, c->mbufs, where, n_mbufs, err, errlen);
+}
+
+/* --check: the workers EAL would start, from system.eal_args, then the pool's sum. */
+static int
+check_pool(const struct dpw_sysconf *c, char *err, size_t errlen)
+{
+	cpu_set_t cpus;
+	unsigned int n_cpus = 1;
+	uint32_t n, room;
+	int lcores;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+		n_cpus = (unsigned int)CPU_COUNT(&cpus);
+	lcores = dpw_eal_lcore_count(c->eal_args, c->n_eal_args, n_cpus);
+	if (lcores < 0) {
+		snprintf(err, errlen, "%s: cannot read the lcore list (--lcores, -l or -c) in "
+			 "system.eal_args", c->path);
+		return lcores;
+	}
+	if (lcores < 2 || lcores - 1 > DPW_MAX_WORKERS) {
+		snprintf(err, errlen, "%s: system.eal_args give %d worker lcores: 1 to %d are "
+			 "supported (the first lcore is the main lcore)", c->path, lcores - 1,
+			 DPW_MAX_WORKERS);
+		return -EINVAL;
+	}
+	return size_pool(c, (unsigned int)lcores - 1, &n, &room, err, errlen);
+}
+
+/*
+ * One line per worker at exit, counted over the whole life (warm-up included); tools/bench
+ * takes cycles per packet over its measured window from the SIGUSR1 lines instead.
+ */
 static void
 print_summary(void)
 {
@@ -260,7 +339,8 @@ main(int argc, char **argv)
 	const char *conf_path = "/etc/dpwan/dpwan.conf";
 	char *eal_argv[DPW_MAX_EAL_ARGS + 2 * DPW_MAX_PORTS + 8];
 	char err[512];
-	unsigned int p;
+	unsigned int p, n_probed = 0;
+	uint32_t n_mbufs, room;
 	int opt, check = 0, eal_argc, rc;
 
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -286,6 +366,11 @@ main(int argc, char **argv)
 	if (dpw_sysconf_load(conf_path, &dp.conf, err, sizeof(err)) != 0)
 		return fail("%s", err);
 	if (check) {
+		if (check_pool(&dp.conf, err, sizeof(err)) != 0) {
+			rc = fail("%s", err);
+			dpw_sysconf_free(&dp.conf);
+			return rc;
+		}
 		printf("%s: OK (%u ports)\n", conf_path, dp.conf.n_ports);
 		return 0;
 	}
@@ -302,6 +387,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_usr1);
 
 	dp.n_workers = rte_lcore_count() - 1;
 	if (dp.n_workers == 0 || dp.n_workers > DPW_MAX_WORKERS) {
@@ -314,13 +400,30 @@ main(int argc, char **argv)
 	dp.start_tsc = rte_rdtsc();
 	if ((rc = create_shared()) != 0)
 		goto out_eal;
-	dp.pool = rte_pktmbuf_pool_create("dp_mbufs", dp.conf.mbufs, 256, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (dp.pool == NULL) {
-		rc = fail("cannot create %u mbufs (system.mbufs): %s", dp.conf.mbufs,
-			  rte_strerror(rte_errno));
+	if (size_pool(&dp.conf, dp.n_workers, &n_mbufs, &room, err, sizeof(err)) != 0) {
+		rc = fail("%s", err);
 		goto out_eal;
 	}
+	/* the devices next: what they cannot do is said before memory is spent on them */
+	for (p = 0; p < dp.conf.n_ports; p++) {
+		if (dp_port_probe(&dp.port[p], &dp.conf.ports[p], (uint16_t)dp.n_workers, err,
+				  sizeof(err)) != 0) {
+			rc = fail("%s", err);
+			goto out_probed;
+		}
+		n_probed++;
+	}
+	dp.pool = rte_pktmbuf_pool_create("dp_mbufs", n_mbufs, DP_POOL_CACHE, 0, (uint16_t)room,
+					  rte_socket_id());
+	if (dp.pool == NULL) {
+		rc = fail("cannot create %u mbufs of %u bytes (system.mbufs, the largest mtu), "
+			  "about %" PRIu64 " MB: %s; give EAL more memory (--socket-mem in "
+			  "system.eal_args)", n_mbufs, room,
+			  (uint64_t)n_mbufs * (room + 192) >> 20, rte_strerror(rte_errno));
+		goto out_probed;
+	}
+	RTE_LOG(INFO, USER1, "mbuf pool: %u mbufs of %u bytes for %u ports and %u workers\n",
+		n_mbufs, room, dp.conf.n_ports, dp.n_workers);
 
 	for (p = 0; p < dp.conf.n_ports; p++) {
 		const struct dpw_port_conf *pc = &dp.conf.ports[p];
@@ -333,12 +436,12 @@ main(int argc, char **argv)
 		} else {
 			dp.lan = p;
 		}
+		dp.n_ports++;   /* closed on failure from here on, TAP or not */
 		if (dp_port_open(dpp, pc, p, (uint16_t)dp.n_workers, dp.pool, err, sizeof(err))
 		    != 0) {
 			rc = fail("%s", err);
 			goto out_ports;
 		}
-		dp.n_ports++;
 	}
 	fill_shared();
 	for (p = 0; p < dp.n_wans; p++)
@@ -371,6 +474,9 @@ main(int argc, char **argv)
 	rc = 0;
 out_ports:
 	for (p = 0; p < dp.n_ports; p++)
+		dp_port_close(&dp.port[p]);
+out_probed:
+	for (p = dp.n_ports; p < n_probed; p++)
 		dp_port_close(&dp.port[p]);
 out_eal:
 	rte_eal_cleanup();

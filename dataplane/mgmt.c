@@ -2,9 +2,12 @@
  * The main lcore's loop: serve control messages (one dispatch switch, every request
  * answered), move exception-path traffic between the workers, the kernel TAPs and the
  * wire, run ARP and hold timers, watch link state, copy port counters into shared
- * memory, bump the heartbeat, and reclaim old WAN views after their grace period.
+ * memory, bump the heartbeat, reclaim old WAN views after their grace period, and on
+ * SIGUSR1 print the workers' counters (what tools/bench takes over its window).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,6 +287,32 @@ copy_port_stats(void)
 	}
 }
 
+/*
+ * One line per worker with its counters now, so that a benchmark can take the
+ * difference over its measured window (the exit summary counts the whole life,
+ * warm-up and session creation included). Main lcore.
+ */
+static void
+print_counters(void)
+{
+	uint64_t now = rte_rdtsc();
+	unsigned int i;
+
+	for (i = 0; i < dp.n_workers; i++) {
+		const struct dpw_lcore_stats *st = &dp.shm->lcore[i];
+
+		printf("dpwan-dataplane: counters: worker %u: tsc %" PRIu64 " rx %" PRIu64
+		       " tx %" PRIu64 " busy_pkts %" PRIu64 " busy_cycles %" PRIu64
+		       " sessions_created %" PRIu64 "\n", i, now,
+		       __atomic_load_n(&st->rx_pkts, __ATOMIC_RELAXED),
+		       __atomic_load_n(&st->tx_pkts, __ATOMIC_RELAXED),
+		       __atomic_load_n(&st->busy_pkts, __ATOMIC_RELAXED),
+		       __atomic_load_n(&st->busy_cycles, __ATOMIC_RELAXED),
+		       __atomic_load_n(&st->sess_created, __ATOMIC_RELAXED));
+	}
+	fflush(stdout);
+}
+
 void
 dp_mgmt_loop(void)
 {
@@ -308,6 +337,8 @@ dp_mgmt_loop(void)
 			copy_port_stats();
 			next_sec = now + dp.tsc_hz;
 		}
+		if (__atomic_exchange_n(&dp.dump, 0, __ATOMIC_RELAXED))
+			print_counters();
 		st->iterations++;
 		if (work == 0)
 			usleep(200);

@@ -14,7 +14,7 @@
 #include "dataplane/dp.h"
 #include "lib/pkt/dpw_pkt.h"
 
-#define HOLD_MAX 256
+#define HOLD_MAX DP_HOLD_MAX
 #define HOLD_MS 1000
 #define ARP_RETRY_MS 1000
 #define ARP_REFRESH_MS 30000

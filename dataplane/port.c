@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Port bring-up at start (main thread, before the lcores run): probe the wire device
- * (vdev or PCI), give it one RX and one TX queue per worker, and create the port's
+ * (vdev or PCI) and check its queues and MTU limits, then give it one RX and one TX queue
+ * per worker and the port's MTU, and create the port's
  * kernel TAP ("dpw-<name>") with the same MAC, the port's address and MTU — the
  * exception path through which the kernel sees the router's own traffic.
  */
@@ -18,11 +19,9 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_log.h>
 
 #include "dataplane/port.h"
-
-#define RX_DESC 1024
-#define TX_DESC 1024
 
 static int
 find_port(const char *name, uint16_t *port_id)
@@ -30,16 +29,19 @@ find_port(const char *name, uint16_t *port_id)
 	return rte_eth_dev_get_port_by_name(name, port_id) == 0 ? 0 : -ENODEV;
 }
 
+/*
+ * What the device can do, checked before any memory is committed to it: enough queue
+ * pairs, and the port's MTU within its limits (ethdev's own rule: the frame is the MTU
+ * plus the device's overhead, at most max_rx_pktlen). mtu 0: leave the MTU alone.
+ */
 static int
-setup_queues(uint16_t port_id, uint16_t nq, struct rte_mempool *pool, char *err, size_t errlen,
+check_device(uint16_t port_id, uint16_t nq, uint16_t mtu, char *err, size_t errlen,
 	     const char *what)
 {
-	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
-	uint16_t q, rxd = RX_DESC, txd = TX_DESC;
+	uint32_t overhead;
 	int rc;
 
-	memset(&conf, 0, sizeof(conf));
 	rc = rte_eth_dev_info_get(port_id, &info);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot read device info: %s", what, strerror(-rc));
@@ -50,6 +52,39 @@ setup_queues(uint16_t port_id, uint16_t nq, struct rte_mempool *pool, char *err,
 			 what, nq, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
+	if (mtu == 0)
+		return 0;
+	overhead = info.max_mtu != UINT16_MAX && info.max_rx_pktlen > info.max_mtu ?
+		   info.max_rx_pktlen - info.max_mtu : RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	if (mtu < info.min_mtu || mtu > info.max_mtu || mtu + overhead > info.max_rx_pktlen) {
+		snprintf(err, errlen, "%s: mtu %u is outside what the device takes (%u to %u)",
+			 what, mtu, info.min_mtu,
+			 RTE_MIN((uint32_t)info.max_mtu, info.max_rx_pktlen - overhead));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+setup_queues(uint16_t port_id, uint16_t nq, uint16_t mtu, struct rte_mempool *pool, char *err,
+	     size_t errlen, const char *what)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t q, rxd = DP_RX_DESC, txd = DP_TX_DESC, got = 0;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = check_device(port_id, nq, mtu, err, errlen, what);
+	if (rc != 0)
+		return rc;
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot read device info: %s", what, strerror(-rc));
+		return rc;
+	}
+	/* the MTU goes in at configure time: a NIC programs its frame limit from it */
+	conf.rxmode.mtu = mtu;
 	if (nq > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
@@ -58,6 +93,11 @@ setup_queues(uint16_t port_id, uint16_t nq, struct rte_mempool *pool, char *err,
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	rc = rte_eth_dev_configure(port_id, nq, nq, &conf);
+	if (rc == 0 && mtu != 0 && (rte_eth_dev_get_mtu(port_id, &got) != 0 || got != mtu)) {
+		snprintf(err, errlen, "%s: mtu %u was not applied (the device has %u)", what, mtu,
+			 got);
+		return -EIO;
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rxd, &txd);
 	for (q = 0; rc == 0 && q < nq; q++) {
@@ -69,9 +109,14 @@ setup_queues(uint16_t port_id, uint16_t nq, struct rte_mempool *pool, char *err,
 	}
 	if (rc == 0)
 		rc = rte_eth_dev_start(port_id);
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot configure or start: %s", what, strerror(-rc));
-	return rc;
+		return rc;
+	}
+	if (mtu != 0)
+		RTE_LOG(NOTICE, USER1, "%s: mtu %u, %u queue pair(s) of %u rx / %u tx "
+			"descriptors\n", what, got, nq, rxd, txd);
+	return 0;
 }
 
 static int
@@ -124,14 +169,13 @@ configure_tap_kernel(const char *ifname, uint32_t addr_be, uint32_t mask_be, uin
 }
 
 int
-dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx,
-	     uint16_t n_workers, struct rte_mempool *pool, char *err, size_t errlen)
+dp_port_probe(struct dp_port *p, const struct dpw_port_conf *pc, uint16_t n_workers,
+	      char *err, size_t errlen)
 {
 	char devargs[DPW_DEVICE_LEN + 32], name[DPW_DEVICE_LEN], what[DPW_DEVICE_LEN + 32];
-	char tapname[IFNAMSIZ];
-	uint32_t mask;
 	int rc;
 
+	p->tap_open = 0;
 	snprintf(what, sizeof(what), "port '%s' (%s)", pc->name, pc->device);
 	snprintf(name, sizeof(name), "%s", pc->device);
 	name[strcspn(name, ",")] = '\0';
@@ -153,7 +197,22 @@ dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx
 			 what);
 		return -ENODEV;
 	}
-	rc = setup_queues(p->port_id, n_workers, pool, err, errlen, what);
+	return check_device(p->port_id, n_workers, pc->mtu, err, errlen, what);
+}
+
+int
+dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx,
+	     uint16_t n_workers, struct rte_mempool *pool, char *err, size_t errlen)
+{
+	char devargs[DPW_DEVICE_LEN + 32], name[DPW_DEVICE_LEN], what[DPW_DEVICE_LEN + 32];
+	char tapname[IFNAMSIZ];
+	uint32_t mask;
+	int rc;
+
+	snprintf(what, sizeof(what), "port '%s' (%s)", pc->name, pc->device);
+	snprintf(name, sizeof(name), "%s", pc->device);
+	name[strcspn(name, ",")] = '\0';
+	rc = setup_queues(p->port_id, n_workers, pc->mtu, pool, err, errlen, what);
 	if (rc != 0)
 		return rc;
 	rte_eth_macaddr_get(p->port_id, &p->mac);
@@ -188,8 +247,10 @@ dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx
 			 tapname, strerror(rc ? -rc : ENODEV));
 		return rc ? rc : -ENODEV;
 	}
+	p->tap_open = 1;
 	snprintf(what, sizeof(what), "TAP %s", tapname);
-	rc = setup_queues(p->tap_id, 1, pool, err, errlen, what);
+	/* the TAP's MTU is the kernel interface's (set below): net_tap caps its own at 1500 */
+	rc = setup_queues(p->tap_id, 1, 0, pool, err, errlen, what);
 	if (rc != 0)
 		return rc;
 	return configure_tap_kernel(tapname, p->addr, p->mask, p->mtu, err, errlen);
@@ -198,8 +259,10 @@ dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx
 void
 dp_port_close(struct dp_port *p)
 {
-	rte_eth_dev_stop(p->tap_id);
-	rte_eth_dev_close(p->tap_id);
+	if (p->tap_open) {
+		rte_eth_dev_stop(p->tap_id);
+		rte_eth_dev_close(p->tap_id);
+	}
 	rte_eth_dev_stop(p->port_id);
 	rte_eth_dev_close(p->port_id);
 }

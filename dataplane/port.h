@@ -9,13 +9,21 @@
 #include "dataplane/dp.h"
 
 /*
- * Open port idx per its configuration: the wire device with n_workers queue pairs and
- * its kernel TAP. 0, or -errno with a one-line reason in err.
+ * Create (vdev) or find (PCI) the wire device of a port and check that it takes
+ * n_workers queue pairs and the port's MTU; nothing is allocated for it yet. 0, or
+ * -errno with a one-line reason in err.
+ */
+int dp_port_probe(struct dp_port *p, const struct dpw_port_conf *pc, uint16_t n_workers,
+		  char *err, size_t errlen);
+
+/*
+ * Open a probed port idx per its configuration: the wire device with n_workers queue
+ * pairs and the port's MTU, and its kernel TAP. 0, or -errno with a one-line reason in err.
  */
 int dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx,
 		 uint16_t n_workers, struct rte_mempool *pool, char *err, size_t errlen);
 
-/* Stop and close the TAP and the wire device. */
+/* Stop and close the TAP (if it was made) and the wire device. */
 void dp_port_close(struct dp_port *p);
 
 #endif

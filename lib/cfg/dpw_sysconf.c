@@ -17,7 +17,7 @@ dpw_sysconf_defaults(struct dpw_sysconf *conf)
 	memset(conf, 0, sizeof(*conf));
 	snprintf(conf->file_prefix, sizeof(conf->file_prefix), "dpwan");
 	conf->idle_sleep_us = 0;
-	conf->mbufs = 16383;
+	conf->mbufs = 0;
 	conf->sessions = 262144;
 	/* Linux's ephemeral range is moved below this one on the appliance (DESIGN.md). */
 	conf->nat_port_min = 41000;
@@ -329,6 +329,7 @@ load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
 	}
 	if ((rc = check_group(ps, "a port", port_keys, path, err, errlen)))
 		goto out;
+	p->line = line_of(ps);
 	if ((rc = get_string(ps, "name", p->name, sizeof(p->name), 1, path, err, errlen)) ||
 	    (rc = get_string(ps, "role", role, sizeof(role), 1, path, err, errlen)) ||
 	    (rc = get_string(ps, "device", p->device, sizeof(p->device), 1, path, err, errlen)) ||
@@ -448,6 +449,8 @@ load_parsed(config_t *cfg, const char *path, struct dpw_sysconf *out, char *err,
 	    (rc = get_uint(sys, "mbufs", 1023, 16777215, &conf.mbufs, path, err, errlen)) ||
 	    (rc = get_uint(sys, "sessions", 1024, 1 << 24, &conf.sessions, path, err, errlen)))
 		goto out;
+	conf.mbufs_line = sys && config_setting_get_member(sys, "mbufs") ?
+			  line_of(config_setting_get_member(sys, "mbufs")) : 0;
 	if (conf.file_prefix[0] == '\0' || strchr(conf.file_prefix, '/') != NULL)
 		FAIL(config_setting_get_member(sys, "file_prefix"),
 		     "file_prefix must be a non-empty name without '/'");

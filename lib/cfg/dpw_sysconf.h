@@ -40,6 +40,7 @@ struct dpw_port_conf {
 	int reply_to_ping;          /* answer echo requests to the WAN address (Peplink: on) */
 	struct dpw_input_allow allow[DPW_MAX_INPUT_ALLOW];   /* "tcp/22", "udp/500-501" */
 	unsigned int n_allow;
+	int line;                   /* of the port's group in the file, for start-up errors */
 };
 
 struct dpw_timeouts {
@@ -57,7 +58,8 @@ struct dpw_sysconf {
 	char *eal_args[DPW_MAX_EAL_ARGS];  /* extra EAL arguments, owned */
 	int n_eal_args;
 	uint32_t idle_sleep_us;     /* 0: pure polling (production); >0: sleep when idle */
-	uint32_t mbufs;
+	uint32_t mbufs;             /* 0: sized from ports and workers (dpw_mbufs.h) */
+	int mbufs_line;             /* of system.mbufs in the file, 0 if not set */
 	uint32_t sessions;          /* per worker */
 	uint16_t nat_port_min;
 	uint16_t nat_port_max;

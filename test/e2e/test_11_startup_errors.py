@@ -113,6 +113,55 @@ def test_check_bad_config(lab, scratch):
     assert len(mine) == 1 and path in mine[0], p.stderr
 
 
+def with_mbufs(conf, n):
+    """The configuration with system.mbufs = n, on a line of its own (returned)."""
+    lines = conf.splitlines()
+    at = next(i for i, ln in enumerate(lines) if re.match(r"\s*idle_sleep_us\s*=", ln))
+    lines.insert(at + 1, "  mbufs = %d;" % n)
+    return "\n".join(lines) + "\n", at + 2
+
+
+def test_mbufs_below_the_sum_refused(lab, scratch):
+    """A pool smaller than ports x workers x descriptors + rings + caches + bursts would
+    run dry under load; it is refused by --check and at start, with the sum it needs."""
+    conf, line = with_mbufs(scratch, 2047)
+    for args in (("--check",), ()):
+        path, p = run_dp(lab, conf, *args, name="mbufs.conf")
+        assert p.returncode == 1, p.stdout + p.stderr
+        assert "ready" not in p.stdout, p.stdout
+        mine = our_lines(p.stderr)
+        assert len(mine) == 1, p.stderr
+        m = re.search(r"%s:%d: system.mbufs = 2047 is too small: (\d+) are needed for 3 ports"
+                      r" and \d+ workers \(wire queues (\d+) \+ TAPs (\d+) \+ rings (\d+) \+ "
+                      r"lcore caches (\d+) \+ bursts in flight (\d+)\)" % (re.escape(path), line),
+                      mine[0])
+        assert m, mine[0]
+        need = [int(x) for x in m.groups()]
+        assert need[0] == sum(need[1:]) and need[0] > 2047, mine[0]
+    # the sum itself is enough: --check passes with exactly that many
+    conf, _ = with_mbufs(scratch, need[0])
+    path, p = run_dp(lab, conf, "--check", name="mbufs-ok.conf")
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_jumbo_mtu_beyond_the_device_refused(lab, scratch):
+    """mtu 9000 is a valid setting (the mbufs' data room grows to hold it), but
+    net_af_packet takes frames of 1518 bytes at most: the start is refused, naming the
+    port, the MTU and what the device takes, before any memory is spent."""
+    conf, n = re.subn(r"(name = \"wan1\";.*?)mtu = 1440;", r"\1mtu = 9000;", scratch,
+                      count=1, flags=re.S)
+    assert n == 1, "expected wan1 with mtu = 1440 in the configuration"
+    path, p = run_dp(lab, conf, "--check", name="jumbo.conf")
+    assert p.returncode == 0, p.stdout + p.stderr
+    path, p = run_dp(lab, conf, name="jumbo.conf")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "ready" not in p.stdout, p.stdout
+    mine = our_lines(p.stderr)
+    assert len(mine) == 1, p.stderr
+    assert "port 'wan1'" in mine[0] and "mtu 9000 is outside what the device takes" in mine[0] \
+        and "to 1500)" in mine[0], mine[0]
+
+
 def test_ephemeral_ports_overlapping_nat_refused(lab, scratch):
     """Linux's default ephemeral range (32768-60999) overlaps the NAT range: a reply
     could then belong to a host socket and a NAT session at once. Refused at start,
