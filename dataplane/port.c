@@ -183,6 +183,9 @@ dp_port_probe(struct dp_port *p, const struct dpw_port_conf *pc, uint16_t n_work
 		snprintf(devargs, sizeof(devargs), "%s", pc->device);
 		if (strncmp(name, "net_af_packet", 13) == 0 && strstr(pc->device, "qpairs=") == NULL)
 			snprintf(devargs, sizeof(devargs), "%s,qpairs=%u", pc->device, n_workers);
+		if (strncmp(name, "net_af_xdp", 10) == 0 && strstr(pc->device, "queue_count=") == NULL)
+			snprintf(devargs, sizeof(devargs), "%s,queue_count=%u", pc->device,
+				 n_workers);
 		rc = rte_dev_probe(devargs);
 		if (rc != 0) {
 			/* drivers often return -1, not an errno: the EAL line above says why */

@@ -145,6 +145,9 @@ def main():
     cleanup()
     os.makedirs(RUN)
     subprocess.run(["ip", "netns", "add", NS], check=True, timeout=10)
+    # the appliance's kernel keeps its ephemeral ports below the NAT range (99-dpwan.conf)
+    subprocess.run(["ip", "netns", "exec", NS, "sysctl", "-qw",
+                    "net.ipv4.ip_local_port_range=32768 40999"], check=True, timeout=10)
     subprocess.run(["ip", "-n", NS, "link", "set", "lo", "up"], check=True, timeout=10)
     conf = f"{RUN}/dp.conf"
     write_conf(conf)

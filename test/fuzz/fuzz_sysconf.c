@@ -41,7 +41,7 @@ check_conf(const struct dpw_sysconf *c)
 			   strncmp(c->eal_args[k], "--pr", 4) != 0);
 	}
 	FUZZ_CHECK(c->nat_port_min >= 1024 && c->nat_port_max >= c->nat_port_min + 1023);
-	FUZZ_CHECK(c->mbufs >= 1023 && c->sessions >= 1024 && c->api_port >= 1);
+	FUZZ_CHECK((c->mbufs == 0 || c->mbufs >= 1023) && c->sessions >= 1024 && c->api_port >= 1);
 	FUZZ_CHECK(c->n_ports >= 2 && c->n_ports <= DPW_MAX_PORTS);
 	for (i = 0; i < c->n_ports; i++) {
 		const struct dpw_port_conf *p = &c->ports[i];
