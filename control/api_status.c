@@ -60,6 +60,8 @@ counters_json(const struct dpw_shm *shm)
 	SET_U64(j, "icmp_errors_sent", DPW_SHM_SUM(shm, icmp_errors_sent));
 	SET_U64(j, "mss_clamped", DPW_SHM_SUM(shm, mss_clamped));
 	SET_U64(j, "fragments_sent", DPW_SHM_SUM(shm, fragments_sent));
+	SET_U64(j, "fragments_translated", DPW_SHM_SUM(shm, fragments_translated));
+	SET_U64(j, "fragments_held", DPW_SHM_SUM(shm, fragments_held));
 	return j;
 }
 

@@ -16,6 +16,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/ct.h"
+#include "dataplane/frag.h"
 #include "dataplane/hostflow.h"
 #include "dataplane/lb_weighted.h"
 #include "dataplane/nat.h"
@@ -23,6 +24,9 @@
 #include "lib/shm/dpw_shm.h"
 
 #define DP_BURST 32
+/* Fragments a worker holds while their datagrams' first fragments are awaited; the
+ * mbuf pool's size counts them (lib/cfg/dpw_mbufs). */
+#define DP_FRAG_HELD_PER_WORKER 512
 #define DP_TXQ_LEN (DP_BURST * 2) /* per worker and port: frames buffered before a TX burst */
 /* What can hold mbufs: sized together here because the pool is sized from them (main.c) */
 #define DP_RX_DESC 1024           /* per wire RX queue (a NIC fills them all at start) */
@@ -102,6 +106,9 @@ struct dp_worker {
 	struct rte_ring *handoff; /* packets other workers found for my sessions */
 	struct rte_ring *relay;   /* LAN ICMP errors the previous worker had no session for */
 	int relaying;             /* the LAN stage is running on relayed packets */
+	int handed;               /* the LAN stage is running on packets handed to us */
+	struct dp_frag_table *frag;  /* datagrams in shallow reassembly */
+	uint32_t frag_held;       /* fragments held in it, at most DP_FRAG_HELD_PER_WORKER */
 	struct dpw_lcore_stats *st;
 	struct rte_meter_srtcm punt_meter[DPW_PUNT_MAX];  /* exception path, per class */
 	struct dp_txq txq[DPW_MAX_PORTS];

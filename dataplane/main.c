@@ -171,6 +171,10 @@ create_workers(void)
 			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
 				    dp.conf.sessions, i);
 		dp.shm->sess_bytes = dp_ct_bytes_per_session(&w->ct);
+		w->frag = rte_zmalloc_socket("dp_frag", sizeof(*w->frag), RTE_CACHE_LINE_SIZE,
+					     rte_lcore_to_socket_id(lcore));
+		if (w->frag == NULL)
+			return fail("out of memory for worker %u's fragment table", i);
 		if (dp_punt_worker_init(w) != 0)
 			return fail("cannot set up the exception path's policers for worker %u", i);
 		if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
@@ -251,7 +255,9 @@ size_pool(const struct dpw_sysconf *c, unsigned int n_workers, uint32_t *n_mbufs
 		.tap_rx_desc = DP_TAP_DESC,
 		.shared_ring_slots = DP_RING_ARP_SLOTS + DP_RING_SLOW_SLOTS + DP_RING_HOLD_SLOTS +
 				     DP_RING_INJECT_SLOTS,
-		.worker_ring_slots = DP_RING_HANDOFF_SLOTS + DP_RING_RELAY_SLOTS,
+		/* and the fragments a worker holds for their datagrams' first (stage_frag.c) */
+		.worker_ring_slots = DP_RING_HANDOFF_SLOTS + DP_RING_RELAY_SLOTS +
+				     DP_FRAG_HELD_PER_WORKER,
 		.held = DP_HOLD_MAX,
 		.cache = DP_POOL_CACHE,
 		.burst = DP_BURST,

@@ -12,7 +12,6 @@
 
 #include "dataplane/worker.h"
 
-#define DP_MAX_FRAGS 8
 
 struct taken_arg {
 	struct dp_ct *ct;
@@ -41,43 +40,6 @@ for_router(const struct dp_port *p, uint32_t dst)
 		if (dp.port[i].addr == dst)
 			return 1;
 	return 0;
-}
-
-/* Split a translated packet without DF into fragments that fit the WAN's MTU. */
-static void
-fragment(struct dp_worker *w, struct rte_mbuf *m, const struct dp_wan_entry *we)
-{
-	struct rte_mbuf *frags[DP_MAX_FRAGS];
-	uint8_t eth[DPW_ETH_HLEN];
-	int n, i;
-
-	memcpy(eth, rte_pktmbuf_mtod(m, uint8_t *), DPW_ETH_HLEN);
-	rte_pktmbuf_adj(m, DPW_ETH_HLEN);
-	/* copies into direct single-segment mbufs: what TX fast free (port.c) requires;
-	 * experimental in DPDK 22.11, hence ALLOW_EXPERIMENTAL_API for the dataplane */
-	m->l2_len = 0;
-	m->l3_len = (uint8_t)((rte_pktmbuf_mtod(m, uint8_t *)[0] & 0xf) * 4);
-	n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, DP_MAX_FRAGS, we->mtu, dp.pool);
-	rte_pktmbuf_free(m);
-	if (n < 0) {
-		w->st->drops[DPW_DROP_FRAG_NEEDED]++;
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
-		uint8_t *d;
-
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		d = (uint8_t *)rte_pktmbuf_prepend(frags[i], DPW_ETH_HLEN);
-		if (d == NULL) {
-			dp_drop(w, frags[i], DPW_DROP_NO_MBUF);
-			continue;
-		}
-		memcpy(d, eth, DPW_ETH_HLEN);
-		w->st->fragments_sent++;
-		dp_tx(w, we->port, frags[i]);
-	}
 }
 
 static struct dp_sess *
@@ -236,8 +198,11 @@ send:
 	dp_set_eth(d, &we->gw_mac, &we->src_mac);
 	w->st->wan_tx_pkts[s->wan]++;
 	w->st->wan_tx_bytes[s->wan] += rte_pktmbuf_pkt_len(m);
+	if (c->fctx != NULL)
+		dp_frag_note_forward(c->fctx, 1, we->addr, we->port, we->mtu, &we->gw_mac,
+				     &we->src_mac, s->wan);
 	if (unlikely(pi->ip_len > we->mtu)) {
-		fragment(w, m, we);
+		dp_fragment_tx(w, m, we->mtu, we->port);
 		return;
 	}
 	dp_tx(w, we->port, m);
@@ -275,10 +240,9 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			dp_drop(w, m, DPW_DROP_SRC_NOT_LAN);
 			continue;
 		}
-		if (pi->frag) {
-			dp_drop(w, m, DPW_DROP_FRAGMENT);
+		c->fctx = NULL;
+		if (pi->frag && dp_frag_input(w, m, dp.lan, pi, w->handed, &c->fctx) == 0)
 			continue;
-		}
 		memset(&c->key, 0, sizeof(c->key));
 		c->icmp_err = 0;
 		c->key.family = 4;
@@ -294,6 +258,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			    dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0) {
 				/* translation rewrites the checksum: never bless a corrupt one */
 				if (dpw_csum_partial(d + pi->l4_off, pi->l4_len, 0) != 0xffff) {
+					dp_frag_abandon(w, c->fctx, dp.lan);
 					dp_drop(w, m, DPW_DROP_BAD_ICMP_CSUM);
 					continue;
 				}
@@ -304,6 +269,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			}
 			/* fall through */
 		default:
+			dp_frag_abandon(w, c->fctx, dp.lan);
 			dp_drop(w, m, DPW_DROP_UNSUPPORTED_PROTO);
 			continue;
 		}
@@ -320,6 +286,20 @@ keyed:
 	for (i = 0; i < nf; i++)
 		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash,
 					  ctx[i].key.proto == DPW_IPPROTO_TCP);
-	for (i = 0; i < nf; i++)
+	for (i = 0; i < nf; i++) {
+		struct dp_frag_ctx *fc = ctx[i].fctx;
+
+		if (fc != NULL) {
+			if (fc->x.verdict != DP_FRAG_PENDING) {
+				/* poisoned since pass 1 (an overlapping fragment) */
+				dp_drop(w, fwd[i], DPW_DROP_FRAG_DATAGRAM_DROPPED);
+				dp_frag_first_done(w, fc, dp.lan);
+				continue;
+			}
+			fc->x.verdict = DP_FRAG_DROP;   /* unless forward() sends it */
+		}
 		forward(w, v, fwd[i], &ctx[i]);
+		if (fc != NULL)
+			dp_frag_first_done(w, fc, dp.lan);
+	}
 }

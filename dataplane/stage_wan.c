@@ -30,6 +30,11 @@ to_host(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx, const struct
 	if (to_addr && keyed)
 		in.host_flow = dp_hostflow_has(dp.hostflow, &c->key, w->now);
 	cls = dp_wan_input_class(&in, &dp.conf.ports[pidx], &dp.conf);
+	if (c->fctx != NULL) {
+		/* the rest of the datagram goes the same way; the kernel reassembles */
+		c->fctx->x.verdict = cls < 0 ? DP_FRAG_DROP : DP_FRAG_PUNT;
+		c->fctx->x.arg = (uint8_t)(cls < 0 ? 0 : cls);
+	}
 	if (cls < 0) {
 		dp_drop(w, m, DPW_DROP_WAN_INPUT_DENIED);
 		return;
@@ -74,6 +79,13 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	}
 	dpw_ipv4_dec_ttl(d + pi->l3_off);
 	dp_set_eth(d, (const struct rte_ether_addr *)s->client_mac, &lan->mac);
+	if (c->fctx != NULL)
+		dp_frag_note_forward(c->fctx, 0, s->key[DP_DIR_ORIG].src, dp.lan, lan->mtu,
+				     (const struct rte_ether_addr *)s->client_mac, &lan->mac, 0xff);
+	if (unlikely(pi->ip_len > lan->mtu) && !(d[pi->l3_off + 6] & 0x40)) {
+		dp_fragment_tx(w, m, lan->mtu, dp.lan);
+		return;
+	}
 	dp_tx(w, dp.lan, m);
 }
 
@@ -103,6 +115,7 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			continue;
 		d = rte_pktmbuf_mtod(m, uint8_t *);
 		c->icmp_err = 0;
+		c->fctx = NULL;
 		if (pi->dst != p->addr) {
 			if (pi->dst == 0xffffffffu || pi->dst == (p->addr | ~p->mask) ||
 			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe)
@@ -111,10 +124,8 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 				dp_drop(w, m, DPW_DROP_NOT_FOR_US);
 			continue;
 		}
-		if (pi->frag) {
-			to_host(w, m, pidx, c, 1, 0);   /* only the kernel reassembles */
+		if (pi->frag && dp_frag_input(w, m, pidx, pi, owned, &c->fctx) == 0)
 			continue;
-		}
 		memset(&c->key, 0, sizeof(c->key));
 		c->key.family = 4;
 		c->key.zone = (uint8_t)pidx;
@@ -135,24 +146,47 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			natport = c->in.sport;
 		} else {
 			to_host(w, m, pidx, c, 1, 0);
-			continue;
+			goto consumed;
 		}
 		owner = dp_nat_owner(rte_be_to_cpu_16(natport), dp.conf.nat_port_min,
 				     dp.conf.nat_port_max, dp.n_workers);
 		if (owner < 0) {
 			to_host(w, m, pidx, c, 1, 1);   /* the kernel's own ports */
-			continue;
+			goto consumed;
 		}
 		if ((unsigned int)owner != w->idx) {
+			if (c->fctx != NULL) {
+				/* the session is the owner's: so is the rest of the datagram */
+				c->fctx->x.verdict = DP_FRAG_HANDOFF;
+				c->fctx->x.arg = (uint8_t)owner;
+			}
 			dp_handoff(w, m, pidx, (unsigned int)owner);
-			continue;
+			goto consumed;
 		}
 		dp_key_hash(w, c);
 		fwd[nf++] = m;
+		continue;
+consumed:
+		if (c->fctx != NULL)
+			dp_frag_first_done(w, c->fctx, pidx);
 	}
 	for (i = 0; i < nf; i++)
 		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash,
 					  ctx[i].key.proto == DPW_IPPROTO_TCP);
-	for (i = 0; i < nf; i++)
+	for (i = 0; i < nf; i++) {
+		struct dp_frag_ctx *fc = ctx[i].fctx;
+
+		if (fc != NULL) {
+			if (fc->x.verdict != DP_FRAG_PENDING) {
+				/* poisoned since pass 1 (an overlapping fragment) */
+				dp_drop(w, fwd[i], DPW_DROP_FRAG_DATAGRAM_DROPPED);
+				dp_frag_first_done(w, fc, pidx);
+				continue;
+			}
+			fc->x.verdict = DP_FRAG_DROP;   /* unless deliver() sends or punts it */
+		}
 		deliver(w, v, pidx, fwd[i], &ctx[i]);
+		if (fc != NULL)
+			dp_frag_first_done(w, fc, pidx);
+	}
 }

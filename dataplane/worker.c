@@ -72,8 +72,12 @@ drain_handoff(struct dp_worker *w, const struct dp_wan_view *v)
 	for (i = 0; i < n; i++)
 		if (pkts[i]->port == dp.lan)
 			lan[nl++] = pkts[i];
-	if (nl)
+	if (nl) {
+		/* LAN packets are handed over only as fragments, to their datagram's worker */
+		w->handed = 1;
 		dp_stage_lan(w, v, lan, (uint16_t)nl);
+		w->handed = 0;
+	}
 	/* WAN packets come one port at a time: group by port */
 	for (unsigned int p = 0; p < dp.n_ports; p++) {
 		unsigned int nw = 0;
@@ -156,6 +160,7 @@ dp_worker_main(void *arg)
 			uint32_t gone = dp_ct_sweep(&w->ct, w->now, budget);
 
 			last_sweep = t0;
+			dp_frag_tick(w);
 			w->st->sess_closed += gone;
 			w->st->sess_active = dp_ct_count(&w->ct);
 		}

@@ -25,6 +25,7 @@ struct dp_pkt_ctx {
 	uint64_t hash;
 	uint32_t cand;            /* peeked flow-table entry */
 	int icmp_err;             /* key is the flow of the packet an ICMP error quotes */
+	struct dp_frag_ctx *fctx; /* a datagram's first fragment: its verdict goes here */
 	struct dpw_pkt_inner in;
 };
 
@@ -239,6 +240,34 @@ dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32
 		break;
 	}
 }
+
+/*
+ * IP fragments (stage_frag.c). dp_frag_input takes a fragment received on port pidx
+ * (owned: handed over by another worker, already at its datagram's worker): returns 1
+ * for the first fragment, which the stage then classifies, setting (*first)->x - by
+ * dp_frag_note_forward when it sends it, else the verdict it chose - and calls
+ * dp_frag_first_done; 0 when the fragment was consumed (held, sent, handed, dropped).
+ */
+int dp_frag_input(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx,
+		  const struct dpw_pkt_info *pi, int owned, struct dp_frag_ctx **first);
+void dp_frag_first_done(struct dp_worker *w, struct dp_frag_ctx *c, unsigned int pidx);
+void dp_frag_note_forward(struct dp_frag_ctx *c, int change_src, uint32_t addr,
+			  unsigned int out_port, uint16_t mtu, const struct rte_ether_addr *dst,
+			  const struct rte_ether_addr *src, unsigned int wan);
+/* The stage dropped a datagram's first fragment (c may be NULL: not a fragment). */
+static inline void
+dp_frag_abandon(struct dp_worker *w, struct dp_frag_ctx *c, unsigned int pidx)
+{
+	if (c == NULL)
+		return;
+	c->x.verdict = DP_FRAG_DROP;
+	dp_frag_first_done(w, c, pidx);
+}
+
+/* Expire datagrams whose fragments did not all come in time. Every few iterations. */
+void dp_frag_tick(struct dp_worker *w);
+/* Send m (Ethernet + IPv4, DF clear) out of port pidx in pieces that fit mtu. */
+void dp_fragment_tx(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu, unsigned int pidx);
 
 /* Stages (one file each). */
 void dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,

@@ -32,7 +32,6 @@
 	X(BAD_IP_CSUM, "bad_ip_checksum") \
 	X(BAD_SRC_ADDR, "bad_source_address") \
 	X(SRC_NOT_LAN, "source_not_on_lan") \
-	X(FRAGMENT, "ip_fragment") \
 	X(TRUNC_L4, "truncated_l4") \
 	X(BAD_TCP_OFF, "bad_tcp_data_offset") \
 	X(TCP_BAD_FLAGS, "tcp_invalid_flags") \
@@ -41,6 +40,14 @@
 	X(UNSUPPORTED_PROTO, "unsupported_protocol") \
 	X(TTL_EXCEEDED, "ttl_exceeded") \
 	X(FRAG_NEEDED, "fragmentation_needed") \
+	X(FRAG_BAD, "fragment_bad_length") \
+	X(FRAG_TINY, "fragment_tiny_offset") \
+	X(FRAG_OVERLAP, "fragment_overlap") \
+	X(FRAG_DUPLICATE, "fragment_duplicate") \
+	X(FRAG_TABLE_FULL, "fragment_table_full") \
+	X(FRAG_HELD_FULL, "fragments_held_full") \
+	X(FRAG_TIMEOUT, "fragment_timeout") \
+	X(FRAG_DATAGRAM_DROPPED, "fragment_of_dropped_datagram") \
 	X(NO_WAN, "no_usable_wan") \
 	X(NO_GATEWAY_MAC, "gateway_unresolved") \
 	X(NO_SESSION, "no_session") \
@@ -112,6 +119,8 @@ struct dpw_lcore_stats {
 	uint64_t icmp_errors_sent;
 	uint64_t mss_clamped;
 	uint64_t fragments_sent;   /* fragments made for packets larger than a WAN MTU */
+	uint64_t fragments_translated; /* non-first fragments sent by their datagram's verdict */
+	uint64_t fragments_held;   /* fragments that waited for their datagram's first */
 	uint64_t iterations;
 	uint64_t busy_cycles;     /* cycles spent in iterations that moved packets */
 	uint64_t busy_pkts;       /* packets moved in those iterations */
