@@ -183,6 +183,12 @@ dp_port_probe(struct dp_port *p, const struct dpw_port_conf *pc, uint16_t n_work
 		snprintf(devargs, sizeof(devargs), "%s", pc->device);
 		if (strncmp(name, "net_af_packet", 13) == 0 && strstr(pc->device, "qpairs=") == NULL)
 			snprintf(devargs, sizeof(devargs), "%s,qpairs=%u", pc->device, n_workers);
+		if (strncmp(name, "net_af_packet", 13) == 0)
+			RTE_LOG(WARNING, USER1, "port %s: on af_packet the kernel reassembles IP "
+				"fragments before dpwan sees them (DPDK 22.11 joins a fanout group "
+				"with PACKET_FANOUT_FLAG_DEFRAG), and cuts datagrams larger than a "
+				"ring frame: use af_xdp or a PCI port for fragmented traffic\n",
+				pc->name);
 		if (strncmp(name, "net_af_xdp", 10) == 0 && strstr(pc->device, "queue_count=") == NULL)
 			snprintf(devargs, sizeof(devargs), "%s,queue_count=%u", pc->device,
 				 n_workers);
