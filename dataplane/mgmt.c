@@ -135,7 +135,7 @@ note_host_flow(const struct rte_mbuf *m, unsigned int p, uint32_t now)
 	if (port->wan < 0 ||
 	    dpw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi,
 			  &drop) != 0 ||
-	    pi.l3 != DPW_L3_IPV4 || pi.src != port->addr || (pi.frag & 0x1fff))
+	    pi.l3 != DPW_L3_IPV4 || pi.src != port->addr || (pi.frag & DPW_IP_OFFMASK))
 		return;
 	switch (pi.proto) {
 	case DPW_IPPROTO_TCP:

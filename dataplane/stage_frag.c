@@ -165,8 +165,8 @@ dp_frag_input(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx,
 	      const struct dpw_pkt_info *pi, int owned, struct dp_frag_ctx **first)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *) + pi->l3_off;
-	uint32_t off8 = pi->frag & 0x1fff, bytes = pi->l4_len;
-	int mf = (pi->frag & 0x2000) != 0, rc;
+	uint32_t off8 = pi->frag & DPW_IP_OFFMASK, bytes = pi->l4_len;
+	int mf = (pi->frag & DPW_IP_MF) != 0, rc;
 	struct dp_flow_key k;
 	struct dp_frag_ctx *c;
 	uint16_t id;

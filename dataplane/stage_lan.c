@@ -181,7 +181,7 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 			return;
 	}
 	we = &v->wan[s->wan];
-	if (unlikely(pi->ip_len > we->mtu) && (d[pi->l3_off + 6] & 0x40)) {
+	if (unlikely(pi->ip_len > we->mtu) && (dpw_get16(d + pi->l3_off + 6) & DPW_IP_DF)) {
 		dp_icmp_reply_error(w, m, pi, dp.lan, DPW_ICMP_UNREACH, DPW_ICMP_UNREACH_NEEDFRAG,
 				    we->mtu, lan->addr, DPW_DROP_FRAG_NEEDED);
 		return;

@@ -82,7 +82,7 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	if (c->fctx != NULL)
 		dp_frag_note_forward(c->fctx, 0, s->key[DP_DIR_ORIG].src, dp.lan, lan->mtu,
 				     (const struct rte_ether_addr *)s->client_mac, &lan->mac, 0xff);
-	if (unlikely(pi->ip_len > lan->mtu) && !(d[pi->l3_off + 6] & 0x40)) {
+	if (unlikely(pi->ip_len > lan->mtu) && !(dpw_get16(d + pi->l3_off + 6) & DPW_IP_DF)) {
 		dp_fragment_tx(w, m, lan->mtu, dp.lan);
 		return;
 	}

@@ -119,11 +119,11 @@ dpw_pkt_parse(const uint8_t *frame, uint32_t len, struct dpw_pkt_info *pi, unsig
 		*drop = DPW_DROP_BAD_SRC_ADDR;
 		return -1;
 	}
-	pi->frag = dpw_get16(ip + 6) & 0x3fff;   /* MF + offset; DF is not a fragment */
+	pi->frag = dpw_get16(ip + 6) & (DPW_IP_MF | DPW_IP_OFFMASK);   /* MF + offset; DF is not a fragment */
 	pi->l4_off = (uint16_t)(off + ihl);
 	l4len = pi->ip_len - ihl;
 	pi->l4_len = (uint16_t)l4len;
-	if (pi->frag & 0x1fff)
+	if (pi->frag & DPW_IP_OFFMASK)
 		return 0;   /* non-first fragment: no L4 header to look at */
 	l4 = ip + ihl;
 	switch (pi->proto) {
@@ -162,7 +162,7 @@ dpw_pkt_parse(const uint8_t *frame, uint32_t len, struct dpw_pkt_info *pi, unsig
 			return -1;
 		}
 		ulen = dpw_get16(l4 + 4);
-		if ((ulen < 8 || ulen > l4len) && !(pi->frag & 0x2000)) {
+		if ((ulen < 8 || ulen > l4len) && !(pi->frag & DPW_IP_MF)) {
 			*drop = DPW_DROP_TRUNC_L4;
 			return -1;
 		}
@@ -208,7 +208,7 @@ dpw_pkt_parse_inner(const uint8_t *frame, uint32_t len, const struct dpw_pkt_inf
 	ihl = (uint32_t)(ip[0] & 0xf) * 4;
 	if (ihl < 20 || off + ihl + 8 > end)
 		return -1;
-	if (dpw_get16(ip + 6) & 0x1fff)
+	if (dpw_get16(ip + 6) & DPW_IP_OFFMASK)
 		return -1;  /* the quoted packet is a non-first fragment: no ports */
 	in->l3_off = (uint16_t)off;
 	in->l4_off = (uint16_t)(off + ihl);
@@ -295,7 +295,7 @@ dpw_icmp_error_build(uint8_t *out, uint32_t outlen, const uint8_t *orig, uint32_
 		return 0;
 	memcpy(&osrc, orig + 12, 4);
 	memcpy(&odst, orig + 16, 4);
-	if (dpw_get16(orig + 6) & 0x1fff)
+	if (dpw_get16(orig + 6) & DPW_IP_OFFMASK)
 		return 0;
 	if (orig[9] == DPW_IPPROTO_ICMP && orig_len >= ihl + 1 &&
 	    icmp_kind(orig[ihl]) != DPW_ICMP_KIND_QUERY)

@@ -16,6 +16,9 @@
 #define DPW_ETHERTYPE_IPV4 0x0800
 #define DPW_ETHERTYPE_ARP 0x0806
 #define DPW_ETHERTYPE_VLAN 0x8100
+#define DPW_IP_DF 0x4000           /* in the IPv4 flags + fragment offset field */
+#define DPW_IP_MF 0x2000
+#define DPW_IP_OFFMASK 0x1fff      /* fragment offset, in 8-byte units */
 #define DPW_IPPROTO_ICMP 1
 #define DPW_IPPROTO_TCP 6
 #define DPW_IPPROTO_UDP 17
