@@ -93,6 +93,19 @@ wan_metrics(FILE *f, const struct dpw_shm *shm)
 	}
 }
 
+/* One counter per exception-path class (DPW_PUNT_CLASSES), from the array at offset. */
+static void
+punt_metrics(FILE *f, const struct dpw_shm *shm, const char *name, const char *help,
+	     unsigned long offset)
+{
+	unsigned int i;
+
+	family(f, name, "counter", help);
+	for (i = 0; i < DPW_PUNT_MAX; i++)
+		fprintf(f, "%s{class=\"%s\"} %llu\n", name, dpw_punt_class_str(i),
+			U64(dpw_shm_sum(shm, offset + i * sizeof(uint64_t))));
+}
+
 static void
 worker_metrics(FILE *f, const struct dpw_shm *shm)
 {
@@ -201,20 +214,12 @@ cp_api_metrics_get(struct MHD_Connection *c)
 			U64(dpw_shm_sum(shm, offsetof(struct dpw_lcore_stats, drops) +
 					i * sizeof(uint64_t))));
 
-	family(f, "dpwan_punted_by_class_total", "counter",
-	       "Packets handed to the kernel TAPs, by exception-path class.");
-	for (i = 0; i < DPW_PUNT_MAX; i++)
-		fprintf(f, "dpwan_punted_by_class_total{class=\"%s\"} %llu\n",
-			dpw_punt_class_str(i),
-			U64(dpw_shm_sum(shm, offsetof(struct dpw_lcore_stats, punt_class) +
-					i * sizeof(uint64_t))));
-	family(f, "dpwan_punt_policed_total", "counter",
-	       "Packets over their exception-path class's rate, dropped.");
-	for (i = 0; i < DPW_PUNT_MAX; i++)
-		fprintf(f, "dpwan_punt_policed_total{class=\"%s\"} %llu\n",
-			dpw_punt_class_str(i),
-			U64(dpw_shm_sum(shm, offsetof(struct dpw_lcore_stats, punt_policed) +
-					i * sizeof(uint64_t))));
+	punt_metrics(f, shm, "dpwan_punted_by_class_total",
+		     "Packets handed to the kernel TAPs, by exception-path class.",
+		     offsetof(struct dpw_lcore_stats, punt_class));
+	punt_metrics(f, shm, "dpwan_punt_policed_total",
+		     "Packets over their exception-path class's rate, dropped.",
+		     offsetof(struct dpw_lcore_stats, punt_policed));
 
 	worker_metrics(f, shm);
 

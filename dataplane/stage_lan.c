@@ -289,15 +289,8 @@ keyed:
 	for (i = 0; i < nf; i++) {
 		struct dp_frag_ctx *fc = ctx[i].fctx;
 
-		if (fc != NULL) {
-			if (fc->x.verdict != DP_FRAG_PENDING) {
-				/* poisoned since pass 1 (an overlapping fragment) */
-				dp_drop(w, fwd[i], DPW_DROP_FRAG_DATAGRAM_DROPPED);
-				dp_frag_first_done(w, fc, dp.lan);
-				continue;
-			}
-			fc->x.verdict = DP_FRAG_DROP;   /* unless forward() sends it */
-		}
+		if (dp_frag_first_begin(w, fc, fwd[i], dp.lan))
+			continue;
 		forward(w, v, fwd[i], &ctx[i]);
 		if (fc != NULL)
 			dp_frag_first_done(w, fc, dp.lan);

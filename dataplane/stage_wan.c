@@ -176,15 +176,8 @@ consumed:
 	for (i = 0; i < nf; i++) {
 		struct dp_frag_ctx *fc = ctx[i].fctx;
 
-		if (fc != NULL) {
-			if (fc->x.verdict != DP_FRAG_PENDING) {
-				/* poisoned since pass 1 (an overlapping fragment) */
-				dp_drop(w, fwd[i], DPW_DROP_FRAG_DATAGRAM_DROPPED);
-				dp_frag_first_done(w, fc, pidx);
-				continue;
-			}
-			fc->x.verdict = DP_FRAG_DROP;   /* unless deliver() sends or punts it */
-		}
+		if (dp_frag_first_begin(w, fc, fwd[i], pidx))
+			continue;
 		deliver(w, v, pidx, fwd[i], &ctx[i]);
 		if (fc != NULL)
 			dp_frag_first_done(w, fc, pidx);

@@ -264,6 +264,27 @@ dp_frag_abandon(struct dp_worker *w, struct dp_frag_ctx *c, unsigned int pidx)
 	dp_frag_first_done(w, c, pidx);
 }
 
+/*
+ * Before the last pass classifies a datagram's first fragment m (c may be NULL: not a
+ * fragment): returns 1 when the datagram was poisoned meanwhile (an overlapping
+ * fragment in the same burst) and m was dropped; else the verdict is DROP until the
+ * stage sets another.
+ */
+static inline int
+dp_frag_first_begin(struct dp_worker *w, struct dp_frag_ctx *c, struct rte_mbuf *m,
+		    unsigned int pidx)
+{
+	if (c == NULL)
+		return 0;
+	if (c->x.verdict != DP_FRAG_PENDING) {
+		dp_drop(w, m, DPW_DROP_FRAG_DATAGRAM_DROPPED);
+		dp_frag_first_done(w, c, pidx);
+		return 1;
+	}
+	c->x.verdict = DP_FRAG_DROP;
+	return 0;
+}
+
 /* Expire datagrams whose fragments did not all come in time. Every few iterations. */
 void dp_frag_tick(struct dp_worker *w);
 /* Send m (Ethernet + IPv4, DF clear) out of port pidx in pieces that fit mtu. */

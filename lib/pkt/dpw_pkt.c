@@ -333,8 +333,12 @@ dpw_icmp_error_build(uint8_t *out, uint32_t outlen, const uint8_t *orig, uint32_
 	return total;
 }
 
-uint8_t
-dpw_tcp_wscale(const uint8_t *tcp, uint32_t hdr_len)
+/*
+ * The offset of the first TCP option of this kind and exact length in a header of
+ * hdr_len bytes, or 0. Stops at the end-of-options and at any option that does not fit.
+ */
+static uint32_t
+tcp_option(const uint8_t *tcp, uint32_t hdr_len, uint8_t want, uint8_t want_len)
 {
 	uint32_t i = 20;
 
@@ -352,52 +356,45 @@ dpw_tcp_wscale(const uint8_t *tcp, uint32_t hdr_len)
 		olen = tcp[i + 1];
 		if (olen < 2 || i + olen > hdr_len)
 			break;
-		if (kind == 3 && olen == 3)
-			return tcp[i + 2] > DPW_TCP_WSCALE_MAX ? DPW_TCP_WSCALE_MAX : tcp[i + 2];
+		if (kind == want && olen == want_len)
+			return i;
 		i += olen;
 	}
-	return DPW_TCP_WSCALE_NONE;
+	return 0;
+}
+
+uint8_t
+dpw_tcp_wscale(const uint8_t *tcp, uint32_t hdr_len)
+{
+	uint32_t i = tcp_option(tcp, hdr_len, 3, 3);
+
+	if (i == 0)
+		return DPW_TCP_WSCALE_NONE;
+	return tcp[i + 2] > DPW_TCP_WSCALE_MAX ? DPW_TCP_WSCALE_MAX : tcp[i + 2];
 }
 
 int
 dpw_tcp_clamp_mss(uint8_t *tcp, uint32_t hdr_len, uint16_t mss)
 {
-	uint32_t i = 20;
+	uint32_t i = tcp_option(tcp, hdr_len, 2, 4);
+	uint16_t old, csum;
 
-	while (i < hdr_len) {
-		uint8_t kind = tcp[i], olen;
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= hdr_len)
-			break;
-		olen = tcp[i + 1];
-		if (olen < 2 || i + olen > hdr_len)
-			break;
-		if (kind == 2 && olen == 4) {
-			uint16_t old = dpw_get16(tcp + i + 2), csum;
-
-			if (old <= mss)
-				return 0;
-			dpw_put16(tcp + i + 2, mss);
-			csum = dpw_get16(tcp + 16);
-			/* the option word is 16-bit aligned within the header when i is even;
-			 * when odd, the sum sees the bytes swapped: update in that order */
-			if ((i & 1) == 0)
-				csum = dpw_csum_update16(csum, old, mss);
-			else
-				csum = dpw_csum_update16(csum, (uint16_t)((old >> 8) | (old << 8)),
-							 (uint16_t)((mss >> 8) | (mss << 8)));
-			dpw_put16(tcp + 16, csum);
-			return 1;
-		}
-		i += olen;
-	}
-	return 0;
+	if (i == 0)
+		return 0;
+	old = dpw_get16(tcp + i + 2);
+	if (old <= mss)
+		return 0;
+	dpw_put16(tcp + i + 2, mss);
+	csum = dpw_get16(tcp + 16);
+	/* the option word is 16-bit aligned within the header when i is even; when odd,
+	 * the sum sees the bytes swapped: update in that order */
+	if ((i & 1) == 0)
+		csum = dpw_csum_update16(csum, old, mss);
+	else
+		csum = dpw_csum_update16(csum, (uint16_t)((old >> 8) | (old << 8)),
+					 (uint16_t)((mss >> 8) | (mss << 8)));
+	dpw_put16(tcp + 16, csum);
+	return 1;
 }
 
 void
