@@ -28,8 +28,8 @@ dp_hostflow_note(struct dp_hostflow *t, const struct dp_flow_key *k, uint32_t ex
 
 	for (i = 0; i < DP_HOSTFLOW_WAYS; i++)
 		if (s[i].fp == fp) {
-			if ((int32_t)(expiry - s[i].expiry) > 0)
-				__atomic_store_n(&s[i].expiry, expiry, __ATOMIC_RELEASE);
+			/* the latest packet decides: a FIN or RST shortens what data extended */
+			__atomic_store_n(&s[i].expiry, expiry, __ATOMIC_RELEASE);
 			return;
 		}
 	for (i = 0; i < DP_HOSTFLOW_WAYS; i++) {

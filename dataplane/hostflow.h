@@ -30,7 +30,8 @@ struct dp_hostflow {
 
 /*
  * The host sent a packet of the flow whose answers arrive with key k: keep it until
- * `expiry` (later of the old and the new). Main lcore only.
+ * `expiry`, which the caller chose for that packet (the latest packet decides, so a
+ * FIN or RST brings a TCP flow's end closer). Main lcore only.
  */
 void dp_hostflow_note(struct dp_hostflow *t, const struct dp_flow_key *k, uint32_t expiry,
 		      uint32_t now);

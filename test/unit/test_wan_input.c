@@ -148,10 +148,12 @@ test_hostflow(void **state)
 	assert_true(dp_hostflow_has(&table, &a, 100));
 	assert_false(dp_hostflow_has(&table, &a, 101));     /* expired */
 	assert_false(dp_hostflow_has(&table, &b, 10));      /* another port */
-	/* a later packet extends it, an earlier expiry never shortens it */
+	/* a later packet extends it; the latest packet decides (a FIN shortens it) */
 	dp_hostflow_note(&table, &a, 200, 50);
-	dp_hostflow_note(&table, &a, 120, 60);
 	assert_true(dp_hostflow_has(&table, &a, 199));
+	dp_hostflow_note(&table, &a, 120, 60);
+	assert_true(dp_hostflow_has(&table, &a, 120));
+	assert_false(dp_hostflow_has(&table, &a, 121));
 	/* the table holds as many live flows as it has slots, give or take a bucket's skew;
 	 * when a bucket is full, the flow closest to expiry gives way, counted */
 	memset(&table, 0, sizeof(table));
