@@ -43,9 +43,16 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 # podman's own options: runc, cgroupfs (no systemd as PID 1 here) and a file event log
 # (no journald), so that it runs on a plain Debian host or VM as well as under systemd.
 PODMAN=(podman --runtime runc --cgroup-manager cgroupfs --events-backend file)
-# podman asks for its default RLIMIT_NOFILE (1048576); a container cannot exceed the hard
-# limits of the user that runs podman, so ask for those.
-ULIMITS=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit "nproc=$(ulimit -Hu):$(ulimit -Hu)")
+# Without --ulimit podman asks runc for RLIMIT_NOFILE 1048576 and RLIMIT_NPROC 4194304,
+# which fail ("error setting rlimit type 7: operation not permitted") where root lacks
+# CAP_SYS_RESOURCE and the hard limits are lower. Ask for the hard limits instead; for
+# NPROC no more than kernel.pid_max, the limit podman itself runs with (seen: 32768
+# with a hard limit of 96363; a container asking for more fails with "rlimit type 6").
+NOFILE=$(ulimit -Hn)
+NPROC=$(ulimit -Hu)
+PID_MAX=$(cat /proc/sys/kernel/pid_max)
+[ "$NPROC" = unlimited ] || ((NPROC > PID_MAX)) && NPROC=$PID_MAX
+ULIMITS=(--ulimit "nofile=$NOFILE:$NOFILE" --ulimit "nproc=$NPROC:$NPROC")
 
 cleanup() {
 	local rc=$?
@@ -134,6 +141,11 @@ LAB_UP=1
 timeout -k 10 120 "$LAB" up --no-appliance --conf "$CONF" || fail "tools/lab up --no-appliance"
 [ -e /run/netns/appliance ] || fail "no appliance namespace"
 
+# The lab sets the appliance's ephemeral port range apart from the NAT range; undo that,
+# so the entrypoint's sysctl (docker/entrypoint.sh) is what lets the dataplane start.
+timeout 10 ip netns exec appliance sysctl -qw net.ipv4.ip_local_port_range="32768 60999" ||
+	fail "cannot reset the appliance's ip_local_port_range"
+
 step "podman run $NAME in the appliance namespace"
 timeout 120 "${PODMAN[@]}" run -d --name "$NAME" "${ULIMITS[@]}" \
 	--network ns:/run/netns/appliance --privileged \
@@ -158,7 +170,9 @@ logs=$(timeout 20 "${PODMAN[@]}" logs "$NAME" 2>&1)
 grep -q '^dpwan-dataplane: ready' <<<"$logs" || fail "no ready line in the container's log"
 grep -q 'dpwan-entrypoint: dataplane ready' <<<"$logs" ||
 	fail "the entrypoint did not wait for the ready line"
-step "the appliance is up in the container"
+range=$(timeout 10 ip netns exec appliance sysctl -n net.ipv4.ip_local_port_range | tr -s ' \t' ' ')
+[ "$range" = "32768 40999" ] || fail "the entrypoint left ip_local_port_range at '$range'"
+step "the appliance is up in the container (ip_local_port_range $range)"
 
 # ---- smoke checks -------------------------------------------------------------------
 ok=0
