@@ -38,6 +38,7 @@ stop() {
 	fi
 }
 
+# shellcheck disable=SC2317 # run by the trap
 shutdown() {
 	STOPPING=1
 	log "stopping"
@@ -83,7 +84,9 @@ while [ $STOPPING = 0 ] && kill -0 "$DP" 2>/dev/null; do
 	CP=$!
 	wait "$CP"
 	CP=
-	[ $STOPPING = 0 ] && kill -0 "$DP" 2>/dev/null || break
+	if [ $STOPPING = 1 ] || ! kill -0 "$DP" 2>/dev/null; then
+		break
+	fi
 	log "dpwan-control exited: restarting it"
 	sleep 0.5
 done
