@@ -20,6 +20,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+/* (EAL runs with --no-pci unless the config names PCI ports: see main.c.) */
 #include "dataplane/dp.h"
 #include "dataplane/wan_input.h"
 #include "lib/msg/dpw_msg.h"

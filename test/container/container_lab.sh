@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# The container runs conf/lab.conf, whose eal_args carry --no-pci (vdevs only).
 #
 # test/container/container_lab.sh: the container image (docker/) built and run the way a
 # user would, with podman from Debian (runc as its runtime: crun refuses hybrid cgroup
