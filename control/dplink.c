@@ -168,9 +168,9 @@ cp_dplink_alive(char *why, unsigned int whylen)
 			snprintf(why, whylen, "not attached");
 		return 0;
 	}
-	now = cp_now_ms();
+	/* Both sides use CLOCK_MONOTONIC: a step of the wall clock is no dead dataplane. */
+	now = dpw_mono_ms();
 	hb = shm->heartbeat_ms;
-	/* A heartbeat in the future (clock stepped back) is not a dead dataplane. */
 	if (hb + CP_DPLINK_HEARTBEAT_MS < now) {
 		if (why != NULL)
 			snprintf(why, whylen, "heartbeat is %llu ms old",
@@ -247,6 +247,7 @@ cp_dplink_attach(void)
 
 	memset(&hello, 0, sizeof(hello));
 	hello.pid = getpid();
+	hello.abi = DPW_MSG_ABI;
 	rc = cp_dplink_request(DPW_MSG_HELLO, &hello, sizeof(hello), &m,
 			       CP_DPLINK_TIMEOUT_MS);
 	if (rc < 0) {

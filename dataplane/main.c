@@ -209,7 +209,7 @@ fill_shared(void)
 	s->n_wans = dp.n_wans;
 	s->n_workers = dp.n_workers;
 	s->start_time_ms = dpw_now_ms();
-	s->heartbeat_ms = s->start_time_ms;
+	s->heartbeat_ms = dpw_mono_ms();
 	s->sess_capacity = dp.conf.sessions;
 	s->tsc_hz = dp.tsc_hz;
 	for (p = 0; p < dp.n_ports; p++) {

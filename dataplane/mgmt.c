@@ -331,7 +331,7 @@ dp_mgmt_loop(void)
 			dp_nbr_tick(now);
 			dp_hold_tick(now);
 			dp_gen_reclaim(0);
-			dp.shm->heartbeat_ms = dpw_now_ms();
+			dp.shm->heartbeat_ms = dpw_mono_ms();
 			next_tick = now + ms_100;
 		}
 		if (now >= next_sec) {

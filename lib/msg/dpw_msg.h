@@ -15,13 +15,25 @@
 #define DPW_RING_C2D "dpw_c2d"
 #define DPW_RING_D2C "dpw_d2c"
 #define DPW_RING_SLOTS 256
+/* A document generation travels in its own memzone: "dpw_doc_<gen>" (control reserves
+ * it, the dataplane reads it, control frees it after the reply). */
+#define DPW_DOC_ZONE_FMT "dpw_doc_%llu"
+#define DPW_DOC_ZONE_MAGIC 0x44505744u /* "DPWD" */
+
+/*
+ * Version of this message ABI: HELLO carries it and the dataplane refuses another one
+ * (-EPROTO). Bump it on any change of a payload; op numbers never move: a new op is
+ * appended before REPLY's successors' end, never inserted.
+ */
+#define DPW_MSG_ABI 3
 
 #define DPW_MSG_OPS(X) \
 	X(NOP, "nop")               /* liveness check, replies with the WAN view gen */ \
 	X(HELLO, "hello")           /* a (re)attached control process announces itself */ \
 	X(WAN_ADMIN, "wan_admin")   /* enable / disable a WAN */ \
 	X(REPLY, "reply")           /* dataplane -> control answer to a request */ \
-	X(EVENT, "event")           /* dataplane -> control unsolicited event */
+	X(EVENT, "event")           /* dataplane -> control unsolicited event */ \
+	X(CONFIG_APPLY, "config_apply") /* apply the document generation in a memzone */
 
 enum dpw_msg_op {
 #define DPW_X_ENUM(e, s) DPW_MSG_##e,
@@ -54,10 +66,32 @@ struct dpw_msg_wan_admin {
 
 struct dpw_msg_reply {
 	uint64_t wan_view_gen; /* generation in force after the request was applied */
+	uint64_t config_gen;   /* document generation in force after the request */
+	uint32_t abi;          /* the dataplane's DPW_MSG_ABI */
+	uint32_t n_problems;   /* CONFIG_APPLY rejected: how many problems */
+	char text[80];         /* CONFIG_APPLY rejected: the first "path: message" */
 };
 
 struct dpw_msg_hello {
 	int32_t pid;
+	uint32_t abi;          /* the sender's DPW_MSG_ABI */
+};
+
+/* Header of a document memzone; the canonical JSON follows it. */
+struct dpw_doc_zone {
+	uint32_t magic;        /* DPW_DOC_ZONE_MAGIC */
+	uint32_t len;          /* bytes of JSON after the header */
+	uint64_t gen;
+	uint8_t hash[32];      /* SHA-256 of the JSON */
+	char json[];
+};
+
+struct dpw_msg_config_apply {
+	uint64_t gen;          /* generation number the control process gave it */
+	uint32_t len;          /* bytes of JSON in the zone */
+	uint32_t reserved;
+	uint8_t hash[32];      /* SHA-256 of the JSON, checked by the dataplane */
+	char zone[32];         /* memzone name (DPW_DOC_ZONE_FMT) */
 };
 
 struct dpw_msg_event {
@@ -78,10 +112,13 @@ struct dpw_msg {
 		struct dpw_msg_reply reply;
 		struct dpw_msg_hello hello;
 		struct dpw_msg_event event;
+		struct dpw_msg_config_apply config_apply;
 		uint8_t raw[112];
 	} u;
 };
 
 _Static_assert(sizeof(struct dpw_msg) == 128, "message ABI size");
+_Static_assert(sizeof(struct dpw_msg_reply) <= 112, "reply payload");
+_Static_assert(sizeof(struct dpw_msg_config_apply) <= 112, "apply payload");
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define DPW_SHM_MAGIC 0x4450574eu /* "DPWN" */
-#define DPW_SHM_ABI 2
+#define DPW_SHM_ABI 3
 
 #define DPW_MAX_PORTS 8
 #define DPW_MAX_WANS 8
@@ -164,7 +164,9 @@ struct dpw_wan_shm {
 	uint8_t port;             /* index into dpw_shm.ports */
 	uint8_t admin;            /* enum dpw_wan_admin */
 	uint8_t gw_resolved;
-	uint8_t usable;           /* admin up, link up, gateway resolved */
+	uint8_t usable;           /* configured, admin up, not forced down, link up, gateway */
+	uint8_t configured;       /* the running document has this WAN */
+	uint8_t forced_down;      /* the document marks it down (pfSense) */
 	uint8_t gw_mac[6];
 	uint16_t mtu;
 	uint32_t addr;            /* host byte order */
@@ -182,8 +184,14 @@ struct dpw_shm {
 	uint32_t n_wans;
 	uint32_t n_workers;
 	uint64_t start_time_ms;   /* CLOCK_REALTIME */
-	volatile uint64_t heartbeat_ms; /* CLOCK_REALTIME, bumped by the main lcore */
+	volatile uint64_t heartbeat_ms; /* CLOCK_MONOTONIC (dpw_mono_ms), bumped by the main lcore */
 	volatile uint64_t wan_view_gen; /* generation number of the published WAN view */
+	volatile uint64_t config_gen;   /* document generation in force (0: none or factory) */
+	uint8_t config_hash[32];        /* SHA-256 of its canonical JSON; zero: none */
+	uint64_t config_applied_ms;     /* CLOCK_REALTIME of its apply */
+	volatile int32_t control_pid;   /* the attached control process (HELLO), 0: none */
+	uint32_t config_applies;        /* documents applied since start */
+	uint32_t config_rejects;        /* documents rejected since start */
 	uint64_t sess_capacity;   /* per worker */
 	uint64_t sess_bytes;      /* memory per session slot (table, session, free list) */
 	uint64_t tsc_hz;
@@ -198,8 +206,11 @@ struct dpw_shm {
 _Static_assert(sizeof(struct dpw_lcore_stats) % 64 == 0, "lcore stats must fill cache lines");
 _Static_assert(DPW_MAX_WANS <= 255, "a WAN id fits a byte");
 
-/* CLOCK_REALTIME in milliseconds: the clock of every *_ms field here. Any thread. */
+/* CLOCK_REALTIME in milliseconds: the clock of the *_ms fields here but heartbeat_ms. */
 uint64_t dpw_now_ms(void);
+
+/* CLOCK_MONOTONIC in milliseconds (system-wide): the clock of heartbeat_ms. Any thread. */
+uint64_t dpw_mono_ms(void);
 
 /* Sum of one counter over the lcore slots (field given as an offset). Any thread. */
 uint64_t dpw_shm_sum(const struct dpw_shm *shm, unsigned long offset);
