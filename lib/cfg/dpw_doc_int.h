@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Inside the document model (dpw_doc.c and one dpw_doc_<section>.c per section): the
+ * section table's row type and the decoding helpers every section shares, so that each
+ * section reports types, ranges and unknown members in the same words. Not for callers
+ * outside lib/cfg. Pure: no DPDK. Any thread.
+ */
+#ifndef DPW_DOC_INT_H
+#define DPW_DOC_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "lib/cfg/dpw_doc.h"
+
+/* What a section decoder gets: where to report and what the system allows. */
+struct dpw_doc_dec {
+	const struct dpw_doc_context *ctx;   /* NULL: skip the checks that need the system */
+	struct dpw_doc_problems *pr;
+};
+
+/*
+ * One top-level member of the document. A later issue adds a section by adding one row
+ * to the table in dpw_doc.c and one file with these three functions.
+ *   decode: v is the member's value (NULL when absent: fill the defaults, or report it
+ *           missing when required); report every problem through dec->pr.
+ *   check:  cross-section checks (dangling references) once every section is decoded;
+ *           optional (NULL).
+ *   encode: the section's value with every member present, in schema order.
+ */
+struct dpw_doc_section {
+	const char *name;
+	bool required;
+	void (*decode)(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+		       struct dpw_doc *doc);
+	void (*check)(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+		      struct dpw_doc *doc);
+	json_t *(*encode)(const struct dpw_doc *doc);
+};
+
+/* A member name that is reserved for a later issue: refused with its issue number. */
+struct dpw_doc_planned {
+	const char *name;
+	unsigned int issue;
+};
+
+/* The sections (dpw_doc_wans.c, ...). */
+void dpw_doc_version_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			    struct dpw_doc *doc);
+json_t *dpw_doc_version_encode(const struct dpw_doc *doc);
+void dpw_doc_wans_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			 struct dpw_doc *doc);
+json_t *dpw_doc_wans_encode(const struct dpw_doc *doc);
+
+/* base + "/" + key, with RFC 6901 escaping (~ -> ~0, / -> ~1); truncated to out's size. */
+void dpw_doc_path_key(char *out, size_t size, const char *base, const char *key);
+/* base + "/" + index. */
+void dpw_doc_path_index(char *out, size_t size, const char *base, size_t index);
+
+/* "an object", "an array", "a string", "an integer", "a number", "a boolean", "null". */
+const char *dpw_doc_json_type_str(const json_t *v);
+
+/*
+ * Report every member of obj that is neither in known[] nor in planned[] (both
+ * NULL-terminated / {NULL} terminated; planned may be NULL) as unknown, naming the known
+ * members; a planned one is "not supported yet (issue N)". Returns how many it reported.
+ */
+unsigned int dpw_doc_check_members(const json_t *obj, const char *path,
+				   const char *const *known,
+				   const struct dpw_doc_planned *planned,
+				   struct dpw_doc_dec *dec);
+
+/*
+ * Typed members of obj at path. Absent: *out = def and 0 (required: reported, -ENOENT).
+ * Wrong type or out of range: reported at path/key, -EINVAL. Integers given as
+ * numbers with a fraction part or as reals (1.0) are refused.
+ */
+int dpw_doc_get_int(const json_t *obj, const char *path, const char *key, bool required,
+		    int64_t lo, int64_t hi, int64_t def, int64_t *out, struct dpw_doc_dec *dec);
+int dpw_doc_get_bool(const json_t *obj, const char *path, const char *key, bool def,
+		     bool *out, struct dpw_doc_dec *dec);
+/* *out is the string inside obj (valid while obj lives), or NULL when absent. */
+int dpw_doc_get_string(const json_t *obj, const char *path, const char *key, bool required,
+		       const char **out, struct dpw_doc_dec *dec);
+
+/* Report a wrong type at path: "must be <what>, not <type of v>". */
+void dpw_doc_type_error(struct dpw_doc_dec *dec, const char *path, const char *what,
+			const json_t *v);
+
+#endif
