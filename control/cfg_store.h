@@ -17,20 +17,43 @@
 #define CP_STORE_FILE "dpwan.db"
 #define CP_STORE_SCHEMA 1             /* PRAGMA user_version after the migrations */
 #define CP_STORE_BUSY_MS 5000
+#ifndef CP_STORE_EVENTS_KEEP          /* overridable only so the unit test can prune */
 #define CP_STORE_EVENTS_KEEP 100000   /* older events are pruned */
+#endif
 #define CP_STORE_WHO_LEN 64
 #define CP_STORE_TOKEN_ID_LEN 24
+#define CP_STORE_COMMENT_MAX 1024     /* bytes of a generation's comment kept (UTF-8 safe) */
+#define CP_STORE_DOC_MAX (8u << 20)   /* a stored document (= DPW_DOC_MAX_BYTES) */
 
 struct cp_store;
 
 /*
+ * Errors: every SQLite failure is -EIO; its text (what was done and sqlite3_errmsg) is
+ * kept in the handle until the next failure (cp_store_errmsg) and, when a log function
+ * is set, passed to it at once. Constraint failures map to the codes each function names.
+ * Strings longer than their fields are cut at a UTF-8 character boundary.
+ */
+
+/*
  * Open (create) the database in state_dir, apply the migrations up to CP_STORE_SCHEMA,
  * and refuse a database from a newer build (user_version above ours: -EPROTO).
- * 0 or -errno, with what went wrong in err.
+ * state_dir must exist (the caller creates it 0700): -ENOENT, -ENOTDIR. The file and its
+ * -wal / -shm companions are created 0600 whatever the umask (a looser existing file is
+ * tightened). 0 or -errno, with what went wrong in err.
  */
 int cp_store_open(const char *state_dir, struct cp_store **out, char *err, size_t errlen);
 
+/* Finalize the statements and close the database (checkpoints the WAL). NULL is a no-op. */
 void cp_store_close(struct cp_store *s);
+
+/* The text of the handle's last failure, "" if none yet. Valid until the next call. */
+const char *cp_store_errmsg(const struct cp_store *s);
+
+/*
+ * Where each failure's text also goes (NULL: nowhere). Process-wide; set once by main()
+ * before any store is opened or any thread starts.
+ */
+void cp_store_set_log(void (*fn)(const char *msg));
 
 /* "ok", or the first problem PRAGMA integrity_check reports, into buf. 0 or -EIO. */
 int cp_store_integrity(struct cp_store *s, char *buf, size_t len);
@@ -52,22 +75,29 @@ void cp_gen_free(struct cp_gen *g);
 
 /*
  * Record a generation the dataplane applied: gen must be greater than every stored one.
- * 0, -EEXIST (gen not new), -EIO.
+ * doc holds len bytes (no NUL inside, at most CP_STORE_DOC_MAX) whose SHA-256 is hash:
+ * checked here, and again on every read of the document (a mismatch there is -EIO), so
+ * a document is never handed out damaged. 0, -EEXIST (gen not new), -EINVAL (gen < 1,
+ * no doc, NUL in doc, hash mismatch), -E2BIG, -EIO.
  */
 int cp_store_gen_add(struct cp_store *s, const struct cp_gen *g);
 
-/* The newest generation (the running one). 0, -ENOENT (none yet), -EIO. */
+/*
+ * The newest generation (the running one), doc and comment malloc'd (cp_gen_free).
+ * 0, -ENOENT (none yet), -ENOMEM, -EIO.
+ */
 int cp_store_gen_latest(struct cp_store *s, struct cp_gen *g);
 
 /* One generation. 0, -ENOENT, -EIO. */
 int cp_store_gen_get(struct cp_store *s, int64_t gen, struct cp_gen *g);
 
-/* The number the next generation gets: newest + 1, or 1. */
+/* The number the next generation gets: newest + 1, or 1; -EIO (negative) on failure. */
 int64_t cp_store_gen_next(struct cp_store *s);
 
 /*
  * Up to max generations older than before (0: from the newest), newest first, without
- * their documents (doc NULL, len and hash set). Returns how many, or -EIO.
+ * their documents (doc NULL, len and hash set; comment malloc'd: cp_gen_free each).
+ * Returns how many, or -ENOMEM, -EIO (nothing left to free then).
  */
 int cp_store_gen_list(struct cp_store *s, int64_t before, unsigned int max,
 		      struct cp_gen *out);
@@ -80,7 +110,10 @@ struct cp_confirm {
 	int64_t deadline_ms;          /* CLOCK_REALTIME: survives a restart of control */
 };
 
-/* Record the pending confirmation (replaces none: -EBUSY if one is pending). */
+/*
+ * Record the pending confirmation (replaces none: -EBUSY if one is pending). gen and
+ * rollback_to must be stored generations (foreign keys): -ENOENT otherwise.
+ */
 int cp_store_confirm_set(struct cp_store *s, const struct cp_confirm *c);
 
 /* The pending confirmation. 0, -ENOENT (none), -EIO. */
@@ -92,6 +125,8 @@ int cp_store_confirm_clear(struct cp_store *s);
 /*
  * Add a generation and clear/set the confirmation in one transaction (the apply of a
  * confirmed or a rollback generation). c may be NULL (clear only when clear is set).
+ * The clear comes before the set, so clear=1 with c replaces a pending confirmation.
+ * Errors as cp_store_gen_add and cp_store_confirm_set; on any error nothing is stored.
  */
 int cp_store_gen_add_confirm(struct cp_store *s, const struct cp_gen *g,
 			     const struct cp_confirm *c, int clear);
@@ -107,14 +142,17 @@ struct cp_event {
 	char message[256];            /* one line for people */
 };
 
-/* Append an event; its seq into *seq if not NULL. Prunes beyond CP_STORE_EVENTS_KEEP. */
+/*
+ * Append an event; its seq is written to e->seq (and time_ms when it was 0). Prunes
+ * events older than the newest CP_STORE_EVENTS_KEEP in the same transaction. 0 or -EIO.
+ */
 int cp_store_event_add(struct cp_store *s, struct cp_event *e);
 
 /* Up to max events with seq > since, oldest first. Returns how many, or -EIO. */
 int cp_store_event_list(struct cp_store *s, int64_t since, unsigned int max,
 			struct cp_event *out);
 
-/* Highest seq stored, 0 when none. */
+/* Highest seq stored, 0 when none, -EIO (negative) on failure. */
 int64_t cp_store_event_last(struct cp_store *s);
 
 /* ---- API tokens: only their SHA-256 is stored ---- */
@@ -136,14 +174,19 @@ struct cp_token_row {
 
 /*
  * Create a token: 32 random bytes (getrandom), returned once as text
- * ("dpw_" + 64 hex) in token (at least 69 bytes); its hash and a new id are stored.
- * 0 or -errno.
+ * ("dpw_" + 64 hex) in token (at least 69 bytes); its hash (cp_token_hash of that
+ * text, what the API checks) and a new id ("tok_" + 8 random hex, drawn again on a
+ * collision) are stored. row (may be NULL) gets the stored row. 0, -EINVAL (role,
+ * toklen), -EIO, or getrandom's -errno.
  */
 int cp_store_token_create(struct cp_store *s, int role, const char *created_by,
 			  const char *comment, struct cp_token_row *row, char *token,
 			  size_t toklen);
 
-/* Store an existing hash (import of the pre-store api-tokens file). 0, -EEXIST, -EIO. */
+/*
+ * Store an existing hash (import of the pre-store api-tokens file) under a new id.
+ * row may be NULL. 0, -EEXIST (that hash is stored), -EINVAL (role), -EIO.
+ */
 int cp_store_token_import(struct cp_store *s, int role, const uint8_t hash[32],
 			  const char *created_by, struct cp_token_row *row);
 
@@ -153,10 +196,14 @@ int cp_store_token_list(struct cp_store *s, unsigned int max, struct cp_token_ro
 /* Revoke (delete) the token with this id. 0, -ENOENT, -EIO. */
 int cp_store_token_revoke(struct cp_store *s, const char *id);
 
-/* Note a token's use (throttled by the caller). 0 or -EIO. */
+/* Note a token's use (throttled by the caller). 0 (also for an unknown id) or -EIO. */
 int cp_store_token_touch(struct cp_store *s, const char *id, int64_t when_ms);
 
-/* A key/value of the control process's own (the factory import marker ...). */
+/*
+ * A key/value of the control process's own (the factory import marker ...).
+ * get: 0, -ENOENT, -ENOSPC (val too small: nothing copied), -EIO. set: insert or replace,
+ * 0 or -EIO.
+ */
 int cp_store_meta_get(struct cp_store *s, const char *key, char *val, size_t len);
 int cp_store_meta_set(struct cp_store *s, const char *key, const char *val);
 
