@@ -1,57 +1,178 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * REST API server (libmicrohttpd, its own internal polling thread): start/stop from the
- * main thread; the helpers and resource handlers below run on the API thread only.
- * Handlers parse the request and call core functions (control/wan.h ...): no policy
- * logic here.
+ * REST API server (libmicrohttpd in external epoll mode, driven by the control loop):
+ * one route table (method set, pattern, least role, body limit, handler), bearer-token
+ * authentication with roles, bounded requests, application/problem+json errors, ETags,
+ * and suspended requests for answers that wait on the dataplane (so a scrape of /metrics
+ * is served while an apply is in flight). Handlers parse the request and call core
+ * functions (control/config.h, control/wan.h ...): no policy logic here. Main thread.
  */
 #ifndef CP_API_H
 #define CP_API_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "control/api_parse.h"
+#include "control/auth.h"
 #include "lib/shm/dpw_shm.h"
 
-/* one client cannot hold every slot; an idle connection is dropped after 5 s */
+/* one client cannot hold every slot; an idle connection is dropped after 10 s */
 #define CP_API_CONN_LIMIT 64
-#define CP_API_CONN_PER_IP 4
-#define CP_API_CONN_TIMEOUT_S 5
-#define CP_API_CONN_MEMORY (32 * 1024)  /* bounds headers and URL per connection */
+#define CP_API_CONN_PER_IP 8
+#define CP_API_CONN_TIMEOUT_S 10
+#define CP_API_CONN_MEMORY (64 * 1024)  /* bounds headers and URL per connection */
+#define CP_API_MAX_PARAMS 2
+#define CP_API_MAX_HEADERS 4
+
+enum cp_method {
+	CP_GET = 1 << 0,
+	CP_PUT = 1 << 1,
+	CP_POST = 1 << 2,
+	CP_DELETE = 1 << 3,
+};
+
+struct cp_req;
+typedef void (*cp_api_handler)(struct cp_req *r);
+
+struct cp_api_route {
+	unsigned int methods;     /* enum cp_method bits */
+	const char *pattern;      /* "/api/v1/wans/{name}/enable": {x} matches one segment */
+	enum cp_role role;        /* least role; CP_ROLE_NONE: no token needed */
+	size_t body_max;          /* bytes of request body accepted (0: none) */
+	cp_api_handler handler;
+};
+
+/* One request, from its first byte to its completion. */
+struct cp_req {
+	struct MHD_Connection *conn;
+	const struct cp_api_route *route;
+	unsigned int method;      /* enum cp_method */
+	const char *method_str;
+	char url[CP_API_URL_MAX + 1];
+	char param[CP_API_MAX_PARAMS][CP_API_PARAM_LEN];
+	struct cp_auth auth;      /* who asked */
+	char client[64];          /* address, for logs */
+	char *body;               /* NUL-terminated */
+	size_t len;
+	int too_big;
+	int suspended;
+	/* the answer, once decided */
+	struct MHD_Response *resp;
+	unsigned int status;
+	char hdr_name[CP_API_MAX_HEADERS][32];
+	char hdr_val[CP_API_MAX_HEADERS][160];
+	unsigned int n_hdr;
+	void *user;               /* a handler's state across a suspension */
+	void (*user_free)(void *);
+};
 
 /*
- * Start the API on listen:port (IPv4 or IPv6 literal); bearer tokens are checked
- * against <state_dir>/api-tokens. 0 or -errno. Main thread, after cp_dplink_attach().
+ * Start the API on the system configuration's listener (api.listen, api.port, optional
+ * api.tls_cert / api.tls_key) and register it with the control loop. 0 or -errno.
  */
-int cp_api_start(const char *listen, uint16_t port, const char *state_dir);
+int cp_api_start(void);
 
-/* Stop the API thread and close the socket. Main thread. */
+/* Stop the server (connections closed). */
 void cp_api_stop(void);
 
-/* CLOCK_REALTIME ms when the control process started (for uptime). */
-uint64_t cp_api_started_ms(void);
+/* ---- for handlers ---- */
 
-/* Queue a JSON response (takes the reference to j). API thread. */
-enum MHD_Result cp_api_send_json(struct MHD_Connection *c, unsigned int status, json_t *j);
+/* Query-string argument, or NULL. */
+const char *cp_api_arg(struct cp_req *r, const char *key);
 
-/* Queue {"error": "..."} with the given status. API thread. */
-enum MHD_Result cp_api_send_error(struct MHD_Connection *c, unsigned int status,
-				  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Request header, or NULL. */
+const char *cp_api_header_in(struct cp_req *r, const char *name);
 
-/* Queue a text response (copies buf). API thread. */
-enum MHD_Result cp_api_send_text(struct MHD_Connection *c, unsigned int status,
-				 const char *content_type, const char *buf, size_t len);
+/* Add a response header (before one of the send functions). */
+void cp_api_header(struct cp_req *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-/* The WAN object of the API for shm->wans[i] (new reference). API thread. */
+/* Answer with JSON (takes the reference to j). */
+void cp_api_send_json(struct cp_req *r, unsigned int status, json_t *j);
+
+/* Answer with a text body (copied). */
+void cp_api_send_text(struct cp_req *r, unsigned int status, const char *content_type,
+		      const char *buf, size_t len);
+
+/* Answer with no body (204). */
+void cp_api_send_empty(struct cp_req *r, unsigned int status);
+
+/*
+ * Answer application/problem+json: title from the status, detail from fmt, and errors
+ * (an array of {path, message}; reference taken; may be NULL).
+ */
+void cp_api_problem(struct cp_req *r, unsigned int status, json_t *errors, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+
+/* The old name of cp_api_problem without errors. */
+#define cp_api_send_error(r, status, ...) cp_api_problem((r), (status), NULL, __VA_ARGS__)
+
+/* Hold the answer: the handler returns, and answers later from a callback. */
+void cp_api_suspend(struct cp_req *r);
+
+/* Let a suspended request go out with the answer a send function set meanwhile. */
+void cp_api_resume(struct cp_req *r);
+
+/* Have the server run once more this loop iteration (after MHD_resume_connection). */
+void cp_api_kick(void);
+
+/* ETag of the running generation on this response, and If-Match handling. */
+void cp_api_etag(struct cp_req *r);
+
+/*
+ * Check If-Match against the running generation: 0 (matches or absent and !required),
+ * or an answer is already queued (412 stale, 428 missing when required): -1.
+ */
+int cp_api_if_match(struct cp_req *r, bool required);
+
+/* Requests served, by status class, and failures to authenticate (for /metrics). */
+struct cp_api_stats {
+	uint64_t requests;
+	uint64_t by_class[6];     /* 1xx..5xx at [1..5] */
+	uint64_t suspended_now;
+	uint64_t streams_now;
+};
+const struct cp_api_stats *cp_api_stats(void);
+
+/* The WAN object of the API for shm->wans[i] (new reference). */
 json_t *cp_api_wan_json(const struct dpw_shm *shm, unsigned int i);
 
-/* Resource handlers, one file each: api_status.c, api_wans.c, api_metrics.c. */
-enum MHD_Result cp_api_status_get(struct MHD_Connection *c);
-enum MHD_Result cp_api_wans_get(struct MHD_Connection *c);
-enum MHD_Result cp_api_wan_get(struct MHD_Connection *c, const char *name);
-enum MHD_Result cp_api_wan_admin_put(struct MHD_Connection *c, const char *name,
-				     const char *body, size_t len);
-enum MHD_Result cp_api_metrics_get(struct MHD_Connection *c);
+/* Resource handlers, one file per resource. */
+void cp_api_health_get(struct cp_req *r);
+void cp_api_status_get(struct cp_req *r);
+void cp_api_wans_get(struct cp_req *r);
+void cp_api_wan_get(struct cp_req *r);
+void cp_api_wan_action(struct cp_req *r);
+void cp_api_wan_admin_put(struct cp_req *r);
+void cp_api_metrics_get(struct cp_req *r);
+void cp_api_config_get(struct cp_req *r);
+void cp_api_config_put(struct cp_req *r);
+void cp_api_config_validate(struct cp_req *r);
+void cp_api_config_history(struct cp_req *r);
+void cp_api_config_history_get(struct cp_req *r);
+void cp_api_config_diff(struct cp_req *r);
+void cp_api_config_rollback(struct cp_req *r);
+void cp_api_config_confirm(struct cp_req *r);
+void cp_api_events_get(struct cp_req *r);
+void cp_api_events_stream(struct cp_req *r);
+void cp_api_tokens_get(struct cp_req *r);
+void cp_api_tokens_post(struct cp_req *r);
+void cp_api_token_delete(struct cp_req *r);
+void cp_api_openapi_get(struct cp_req *r);
+
+/* Change a WAN's enabled / forced_down (-1: keep) as a new generation; answers the WAN. */
+void cp_api_wan_change(struct cp_req *r, const char *name, int enabled, int forced_down);
+
+/* RFC 3339 UTC time with milliseconds (null for 0). New reference. */
+json_t *cp_api_time_json(int64_t ms);
+
+/* Event streams: wake them for a new event (events.h notify). */
+void cp_api_events_notify(int64_t seq);
+
+/* Document format of a Content-Type or Accept value: 0 JSON, 1 YAML, -1 neither. */
+int cp_api_doc_format(const char *value, bool accept);
 
 #endif

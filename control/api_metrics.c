@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "control/api.h"
+#include "control/config.h"
 #include "control/dplink.h"
+#include "control/events.h"
 
 #define U64(v) ((unsigned long long)(v))
 
@@ -135,22 +137,65 @@ worker_metrics(FILE *f, const struct dpw_shm *shm)
 			U64(shm->lcore[i].busy_pkts));
 }
 
-enum MHD_Result
-cp_api_metrics_get(struct MHD_Connection *c)
+/* The control process's own figures: API, authentication, document, event log. */
+static void
+control_metrics(FILE *f, const struct dpw_shm *shm)
+{
+	static const char *const cls[] = { "", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	static const char *const why[] = { "", "missing", "invalid", "blocked" };
+	const struct cp_api_stats *st = cp_api_stats();
+	struct cp_confirm c;
+	unsigned int i;
+
+	family(f, "dpwan_api_requests_total", "counter", "API requests answered, by class.");
+	for (i = 1; i < 6; i++)
+		fprintf(f, "dpwan_api_requests_total{code=\"%s\"} %llu\n", cls[i],
+			U64(st->by_class[i]));
+	family(f, "dpwan_api_auth_failures_total", "counter",
+	       "API requests refused for their credentials, by reason.");
+	for (i = CP_AUTH_MISSING; i <= CP_AUTH_BLOCKED; i++)
+		fprintf(f, "dpwan_api_auth_failures_total{reason=\"%s\"} %llu\n", why[i],
+			U64(cp_auth_failures((enum cp_auth_verdict)i)));
+	family(f, "dpwan_api_suspended_requests", "gauge",
+	       "Requests waiting for the dataplane, and open event streams.");
+	fprintf(f, "dpwan_api_suspended_requests %llu\n", U64(st->suspended_now));
+	family(f, "dpwan_config_generation", "gauge", "Document generation in force.");
+	fprintf(f, "dpwan_config_generation %lld\n", (long long)cp_config_running()->gen);
+	family(f, "dpwan_config_applies_total", "counter",
+	       "Documents the dataplane applied since it started.");
+	fprintf(f, "dpwan_config_applies_total %llu\n", U64(shm->config_applies));
+	family(f, "dpwan_config_rejects_total", "counter",
+	       "Documents the dataplane rejected since it started.");
+	fprintf(f, "dpwan_config_rejects_total %llu\n", U64(shm->config_rejects));
+	family(f, "dpwan_config_confirm_pending", "gauge",
+	       "1 while a confirmed apply waits for its confirmation.");
+	fprintf(f, "dpwan_config_confirm_pending %d\n", cp_config_pending(&c));
+	family(f, "dpwan_events_total", "counter", "Events written to the event log.");
+	fprintf(f, "dpwan_events_total %llu\n", U64(cp_event_count()));
+	family(f, "dpwan_event_log_failures_total", "counter",
+	       "Events the store could not keep.");
+	fprintf(f, "dpwan_event_log_failures_total %llu\n", U64(cp_event_failures()));
+}
+
+void
+cp_api_metrics_get(struct cp_req *c)
 {
 	const struct dpw_shm *shm = cp_dplink_shm();
 	uint64_t now = cp_now_ms();
-	enum MHD_Result ret;
 	char *buf = NULL;
 	size_t len = 0;
 	unsigned int i;
 	FILE *f;
 
-	if (shm == NULL)
-		return cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "dataplane not attached");
+	if (shm == NULL) {
+		cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "dataplane not attached");
+		return;
+	}
 	f = open_memstream(&buf, &len);
-	if (f == NULL)
-		return cp_api_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	if (f == NULL) {
+		cp_api_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return;
+	}
 
 	family(f, "dpwan_dataplane_alive", "gauge", "1 if the dataplane heartbeat is fresh.");
 	fprintf(f, "dpwan_dataplane_alive %d\n", cp_dplink_alive(NULL, 0));
@@ -222,13 +267,14 @@ cp_api_metrics_get(struct MHD_Connection *c)
 		     offsetof(struct dpw_lcore_stats, punt_policed));
 
 	worker_metrics(f, shm);
+	control_metrics(f, shm);
 
 	if (fclose(f) != 0 || buf == NULL) {
 		free(buf);
-		return cp_api_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		cp_api_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return;
 	}
-	ret = cp_api_send_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+	cp_api_send_text(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 			       buf, len);
 	free(buf);
-	return ret;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * REST API routing and request-body validation (pure; jansson only). Runs on the API
+ * REST API path patterns and request-body validation (pure; jansson only). Runs on the API
  * thread; unit-tested in test/unit/test_cp_api_parse.c.
  */
 #include <errno.h>
@@ -32,60 +32,47 @@ json_type_str(const json_t *j)
 	return "unknown";
 }
 
-/* WAN names as lib/cfg accepts them: [a-z0-9_], at most DPW_NAME_LEN - 1 bytes. */
-static int
-copy_wan_name(const char *s, size_t len, char *out)
-{
-	size_t i;
-
-	if (len == 0 || len >= DPW_NAME_LEN)
-		return -ENOENT;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			return -ENOENT;
-	}
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return 0;
-}
-
 int
-cp_api_route_match(const char *url, struct cp_api_route *r)
+cp_api_path_match(const char *pattern, const char *path,
+		  char param[][CP_API_PARAM_LEN], unsigned int max_params)
 {
-	static const char wans[] = "/api/v1/wans/";
-	const char *name, *slash;
+	const char *p = pattern, *u = path;
+	unsigned int np = 0;
 
-	memset(r, 0, sizeof(*r));
-	r->method = "GET";
-	if (url == NULL || strlen(url) > CP_API_URL_MAX)
-		return -ENOENT;
-	if (strcmp(url, "/api/v1/status") == 0) {
-		r->id = CP_ROUTE_STATUS;
+	if (pattern == NULL || path == NULL || strlen(path) > CP_API_URL_MAX)
 		return 0;
+	while (*p != '\0') {
+		if (*p == '{') {
+			const char *end = strchr(u, '/');
+			size_t n = end != NULL ? (size_t)(end - u) : strlen(u);
+			size_t i;
+
+			if (n == 0 || n >= CP_API_PARAM_LEN || np == max_params)
+				return 0;
+			/* a segment is a name, a number or an id: nothing that could climb */
+			for (i = 0; i < n; i++) {
+				char c = u[i];
+
+				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+					return 0;
+			}
+			memcpy(param[np], u, n);
+			param[np][n] = '\0';
+			np++;
+			u += n;
+			p = strchr(p, '}');
+			if (p == NULL)
+				return 0;
+			p++;
+			continue;
+		}
+		if (*p != *u)
+			return 0;
+		p++;
+		u++;
 	}
-	if (strcmp(url, "/api/v1/wans") == 0) {
-		r->id = CP_ROUTE_WANS;
-		return 0;
-	}
-	if (strcmp(url, "/metrics") == 0) {
-		r->id = CP_ROUTE_METRICS;
-		return 0;
-	}
-	if (strncmp(url, wans, sizeof(wans) - 1) != 0)
-		return -ENOENT;
-	name = url + sizeof(wans) - 1;
-	slash = strchr(name, '/');
-	if (slash == NULL) {
-		r->id = CP_ROUTE_WAN;
-		return copy_wan_name(name, strlen(name), r->wan);
-	}
-	if (strcmp(slash, "/admin") != 0)
-		return -ENOENT;
-	r->id = CP_ROUTE_WAN_ADMIN;
-	r->method = "PUT";
-	return copy_wan_name(name, slash - name, r->wan);
+	return *u == '\0';
 }
 
 int

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "control/api.h"
+#include "control/config.h"
+#include "control/control.h"
 #include "control/dplink.h"
 #include "lib/cfg/dpw_sysconf.h"
 
@@ -65,16 +67,18 @@ counters_json(const struct dpw_shm *shm)
 	return j;
 }
 
-enum MHD_Result
-cp_api_status_get(struct MHD_Connection *c)
+void
+cp_api_status_get(struct cp_req *c)
 {
 	const struct dpw_shm *shm = cp_dplink_shm();
-	json_t *root, *dp, *cp, *ports, *wans, *drops, *punt, *workers;
+	json_t *root, *dp, *ctl, *cfg, *pend, *ports, *wans, *drops, *punt, *workers;
 	uint64_t now = cp_now_ms();
 	unsigned int i;
 
-	if (shm == NULL)
-		return cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "dataplane not attached");
+	if (shm == NULL) {
+		cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "dataplane not attached");
+		return;
+	}
 
 	dp = json_object();
 	SET_U64(dp, "pid", shm->dp_pid);
@@ -85,9 +89,32 @@ cp_api_status_get(struct MHD_Connection *c)
 	SET_U64(dp, "bytes_per_session", shm->sess_bytes);
 	json_object_set_new(dp, "alive", json_boolean(cp_dplink_alive(NULL, 0)));
 
-	cp = json_object();
-	SET_U64(cp, "pid", getpid());
-	SET_U64(cp, "uptime_s", (now - cp_api_started_ms()) / 1000);
+	ctl = json_object();
+	SET_U64(ctl, "pid", getpid());
+	SET_U64(ctl, "uptime_s", (now - cp.started_ms) / 1000);
+
+	cfg = json_object();
+	{
+		const struct cp_running *run = cp_config_running();
+		char hex[2 * DPW_DOC_HASH_LEN + 1];
+		struct cp_confirm c;
+
+		SET_U64(cfg, "generation", run->gen);
+		json_object_set_new(cfg, "hash", run->gen > 0 ?
+				    json_string(dpw_doc_hash_hex(run->hash, hex)) : json_null());
+		json_object_set_new(cfg, "applied_at", cp_api_time_json(run->applied_ms));
+		SET_U64(cfg, "dataplane_generation", shm->config_gen);
+		pend = json_null();
+		if (cp_config_pending(&c)) {
+			int64_t left = c.deadline_ms - (int64_t)dpw_now_ms();
+
+			pend = json_pack("{s:I,s:I,s:o,s:I}", "generation", (json_int_t)c.gen,
+					 "rollback_to", (json_int_t)c.rollback_to, "deadline",
+					 cp_api_time_json(c.deadline_ms), "seconds_left",
+					 (json_int_t)(left > 0 ? (left + 999) / 1000 : 0));
+		}
+		json_object_set_new(cfg, "pending_confirm", pend);
+	}
 
 	ports = json_array();
 	for (i = 0; i < shm->n_ports && i < DPW_MAX_PORTS; i++)
@@ -125,12 +152,14 @@ cp_api_status_get(struct MHD_Connection *c)
 
 	root = json_object();
 	json_object_set_new(root, "dataplane", dp);
-	json_object_set_new(root, "control", cp);
+	json_object_set_new(root, "control", ctl);
+	json_object_set_new(root, "config", cfg);
 	json_object_set_new(root, "ports", ports);
 	json_object_set_new(root, "wans", wans);
 	json_object_set_new(root, "counters", counters_json(shm));
 	json_object_set_new(root, "drops", drops);
 	json_object_set_new(root, "exception_path", punt);
 	json_object_set_new(root, "workers", workers);
-	return cp_api_send_json(c, MHD_HTTP_OK, root);
+	cp_api_etag(c);
+	cp_api_send_json(c, MHD_HTTP_OK, root);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * REST resource /api/v1/wans: list, one WAN, and PUT .../{name}/admin. Renders WANs
- * from the dataplane's shared WAN view; changes go through cp_wan_set_admin(). API
- * thread.
+ * REST resource /api/v1/wans: list, one WAN, and PUT .../{name}/admin (the 0.1 form of
+ * enable / disable). Renders WANs from the dataplane's shared WAN view; a change is a
+ * change of the document (cp_api_wan_change). Main thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,8 +23,9 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 	int usable = w->usable != 0;
 	json_t *j;
 
-	/* Health checks will add degraded/forced-down states (DESIGN.md s3). */
-	state = !enabled ? "disabled" : usable ? "online" : "offline";
+	/* Health checks will add the degraded state (DESIGN.md s3). */
+	state = !w->configured ? "unconfigured" : !enabled ? "disabled" :
+		w->forced_down ? "forced_down" : usable ? "online" : "offline";
 	dpw_ipv4_str(w->addr, addr, sizeof(addr));
 	dpw_ipv4_str(w->gateway, gw, sizeof(gw));
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", w->gw_mac[0],
@@ -33,11 +34,15 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 	if (j == NULL)
 		return NULL;
 	json_object_set_new(j, "name", json_stringn(w->name, strnlen(w->name, DPW_NAME_LEN)));
+	json_object_set_new(j, "port", json_stringn(shm->ports[w->port].name,
+			    strnlen(shm->ports[w->port].name, DPW_NAME_LEN)));
+	json_object_set_new(j, "configured", json_boolean(w->configured));
 	json_object_set_new(j, "enabled", json_boolean(enabled));
+	json_object_set_new(j, "forced_down", json_boolean(w->forced_down));
 	json_object_set_new(j, "state", json_string(state));
 	json_object_set_new(j, "usable", json_boolean(usable));
-	json_object_set_new(j, "address", json_string(addr));
-	json_object_set_new(j, "gateway", json_string(gw));
+	json_object_set_new(j, "address", w->configured ? json_string(addr) : json_null());
+	json_object_set_new(j, "gateway", w->configured ? json_string(gw) : json_null());
 	json_object_set_new(j, "gateway_mac", w->gw_resolved ? json_string(mac) : json_null());
 	json_object_set_new(j, "mtu", json_integer(w->mtu));
 	json_object_set_new(j, "weight", json_integer(w->weight));
@@ -56,65 +61,56 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 	return j;
 }
 
-enum MHD_Result
-cp_api_wans_get(struct MHD_Connection *c)
+void
+cp_api_wans_get(struct cp_req *r)
 {
 	const struct dpw_shm *shm = cp_dplink_shm();
 	json_t *arr;
 	unsigned int i;
 
-	if (shm == NULL)
-		return cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "dataplane not attached");
+	if (shm == NULL) {
+		cp_api_problem(r, 503, NULL, "dataplane not attached");
+		return;
+	}
 	arr = json_array();
 	for (i = 0; i < shm->n_wans && i < DPW_MAX_WANS; i++)
 		json_array_append_new(arr, cp_api_wan_json(shm, i));
-	return cp_api_send_json(c, MHD_HTTP_OK, arr);
+	cp_api_etag(r);
+	cp_api_send_json(r, 200, arr);
 }
 
-enum MHD_Result
-cp_api_wan_get(struct MHD_Connection *c, const char *name)
+void
+cp_api_wan_get(struct cp_req *r)
 {
 	const struct dpw_shm *shm = cp_dplink_shm();
-	int idx = cp_wan_find(name);
+	int idx = cp_wan_find(r->param[0]);
 
-	if (shm == NULL || idx == -ENOTCONN)
-		return cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "dataplane not attached");
-	if (idx < 0)
-		return cp_api_send_error(c, MHD_HTTP_NOT_FOUND, "no WAN named '%s'", name);
-	return cp_api_send_json(c, MHD_HTTP_OK, cp_api_wan_json(shm, (unsigned int)idx));
+	if (shm == NULL || idx == -ENOTCONN) {
+		cp_api_problem(r, 503, NULL, "dataplane not attached");
+		return;
+	}
+	if (idx < 0) {
+		cp_api_problem(r, 404, NULL, "no WAN named '%s'", r->param[0]);
+		return;
+	}
+	cp_api_etag(r);
+	cp_api_send_json(r, 200, cp_api_wan_json(shm, (unsigned int)idx));
 }
 
-enum MHD_Result
-cp_api_wan_admin_put(struct MHD_Connection *c, const char *name, const char *body,
-		     size_t len)
+void
+cp_api_wan_admin_put(struct cp_req *r)
 {
 	char err[256];
 	bool enabled;
-	int rc;
 
-	if (cp_wan_find(name) == -ENOENT)
-		return cp_api_send_error(c, MHD_HTTP_NOT_FOUND, "no WAN named '%s'", name);
-	if (cp_api_parse_admin_body(body, len, &enabled, err, sizeof(err)) < 0)
-		return cp_api_send_error(c, MHD_HTTP_BAD_REQUEST, "%s", err);
-	rc = cp_wan_set_admin(name, enabled);
-	switch (rc) {
-	case 0:
-		return cp_api_wan_get(c, name);
-	case -ENOENT:
-		return cp_api_send_error(c, MHD_HTTP_NOT_FOUND, "no WAN named '%s'", name);
-	case -ETIMEDOUT:
-		return cp_api_send_error(c, MHD_HTTP_GATEWAY_TIMEOUT,
-					 "the dataplane did not answer in time; the change may still "
-					 "be applied: check GET /api/v1/wans/%s", name);
-	case -ENOTCONN:
-	case -ENOBUFS:
-		return cp_api_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					 "the dataplane cannot take requests: %s", strerror(-rc));
-	case -EINVAL:
-		return cp_api_send_error(c, MHD_HTTP_BAD_REQUEST,
-					 "the dataplane rejected the change: %s", strerror(-rc));
-	default:
-		return cp_api_send_error(c, MHD_HTTP_BAD_GATEWAY,
-					 "the dataplane failed the change: %s", strerror(-rc));
+	if (cp_wan_find(r->param[0]) == -ENOENT) {
+		cp_api_problem(r, 404, NULL, "no WAN named '%s'", r->param[0]);
+		return;
 	}
+	if (cp_api_parse_admin_body(r->body, r->len, &enabled, err, sizeof(err)) < 0) {
+		cp_api_problem(r, 400, json_pack("[{s:s,s:s}]", "path", "", "message", err),
+			       "%s", err);
+		return;
+	}
+	cp_api_wan_change(r, r->param[0], enabled ? 1 : 0, -1);
 }

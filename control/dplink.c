@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * (EAL for this secondary is started in main.c with --no-pci: it never probes a NIC.)
- * dplink: attach to the dataplane's memzone and rings, request/reply with sequence
- * numbers and timeouts, event logging and the dataplane liveness check. Runs on the
- * main thread (attach, poll) and on the API thread (requests); a mutex serialises ring
- * access, so this process stays the single producer of C2D and single consumer of D2C.
+ * dplink: attach to the dataplane's memzone and rings, asynchronous requests with
+ * sequence numbers, timeouts and late replies, events, and the dataplane liveness check.
+ * Main thread only (the event loop), so this process is the single producer of C2D and
+ * the single consumer of D2C without a lock.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,21 +19,25 @@
 
 #include "control/dplink.h"
 #include "control/log.h"
+#include "control/loop.h"
 
-static pthread_mutex_t link_lock = PTHREAD_MUTEX_INITIALIZER;
+struct pending {
+	int used;
+	uint32_t seq;
+	uint16_t op;
+	int timed_out;
+	uint64_t deadline_ms;     /* monotonic: timeout, then the end of the late window */
+	cp_dplink_cb cb;
+	void *arg;
+};
+
 static const struct dpw_shm *shm;
 static struct rte_ring *c2d;
 static struct rte_ring *d2c;
 static uint32_t next_seq;
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static struct pending pend[CP_DPLINK_MAX_PENDING];
+static unsigned int n_waiting;  /* pending entries that have not timed out */
+static void (*event_cb)(const struct dpw_msg_event *ev);
 
 const struct dpw_shm *
 cp_dplink_shm(void)
@@ -42,119 +45,151 @@ cp_dplink_shm(void)
 	return shm;
 }
 
+void
+cp_dplink_set_event_cb(void (*cb)(const struct dpw_msg_event *ev))
+{
+	event_cb = cb;
+}
+
 static void
 log_event(const struct dpw_msg *m)
 {
 	const struct dpw_msg_event *ev = &m->u.event;
-	/* Not NUL-terminated when the name fills the field: print it with %.*s. */
-	const char *wan = "?";
 
-	if ((ev->type == DPW_EV_WAN_USABLE || ev->type == DPW_EV_GW_RESOLVED) &&
-	    shm != NULL && ev->a < shm->n_wans && ev->a < DPW_MAX_WANS)
-		wan = shm->wans[ev->a].name;
-	switch (ev->type) {
-	case DPW_EV_WAN_USABLE:
-		CP_INFO("event %s: wan %u (%.*s) %s (dataplane time %llu ms)",
-			dpw_event_str(ev->type), ev->a, DPW_NAME_LEN, wan,
-			ev->b ? "usable" : "not usable", (unsigned long long)ev->time_ms);
-		break;
-	case DPW_EV_GW_RESOLVED:
-		CP_INFO("event %s: wan %u (%.*s) (dataplane time %llu ms)",
-			dpw_event_str(ev->type), ev->a, DPW_NAME_LEN, wan,
-			(unsigned long long)ev->time_ms);
-		break;
-	default:
-		CP_INFO("event %s (%u): a=%u b=%u (dataplane time %llu ms)",
-			dpw_event_str(ev->type), ev->type, ev->a, ev->b,
-			(unsigned long long)ev->time_ms);
-		break;
-	}
+	CP_DEBUG("event %s (%u): a=%u b=%u (dataplane time %llu ms)", dpw_event_str(ev->type),
+		 ev->type, ev->a, ev->b, (unsigned long long)ev->time_ms);
+	if (event_cb != NULL)
+		event_cb(ev);
 }
 
-/* A message nobody waits for. Called with link_lock held. */
 static void
-handle_unsolicited(const struct dpw_msg *m)
+handle(const struct dpw_msg *m)
 {
+	unsigned int i;
+
 	switch (m->op) {
 	case DPW_MSG_EVENT:
 		log_event(m);
-		break;
+		return;
 	case DPW_MSG_REPLY:
-		CP_DEBUG("late reply to %s seq %u (status %d) discarded",
+		for (i = 0; i < CP_DPLINK_MAX_PENDING; i++) {
+			struct pending *p = &pend[i];
+			int late;
+
+			if (!p->used || p->seq != m->seq || p->op != m->req_op)
+				continue;
+			late = p->timed_out;
+			p->used = 0;
+			if (!late)
+				n_waiting--;
+			p->cb(m->status, m, late, p->arg);
+			return;
+		}
+		CP_DEBUG("reply to %s seq %u (status %d) that nobody waits for: discarded",
 			 dpw_msg_op_str(m->req_op), m->seq, m->status);
-		break;
+		return;
 	default:
 		CP_WARN("unexpected message op %u (%s) from the dataplane", m->op,
 			dpw_msg_op_str(m->op));
-		break;
+		return;
 	}
 }
 
 int
-cp_dplink_poll(void)
+cp_dplink_tick(void *arg)
 {
 	struct dpw_msg m;
-	int n = 0;
+	uint64_t now;
+	unsigned int i, n = 0;
 
 	if (d2c == NULL)
-		return 0;
-	pthread_mutex_lock(&link_lock);
-	/* Bounded: a flood of events must not starve the API thread of the lock. */
+		return -1;
+	/* Bounded: a flood of events must not starve the rest of the loop. */
 	while (n < DPW_RING_SLOTS && rte_ring_dequeue_elem(d2c, &m, sizeof(m)) == 0) {
-		handle_unsolicited(&m);
+		handle(&m);
 		n++;
 	}
-	pthread_mutex_unlock(&link_lock);
-	return n;
+	now = cp_loop_now_ms();
+	for (i = 0; i < CP_DPLINK_MAX_PENDING; i++) {
+		struct pending *p = &pend[i];
+
+		if (!p->used || now < p->deadline_ms)
+			continue;
+		if (p->timed_out) {
+			p->used = 0;    /* the late window is over too: the last word */
+			p->cb(-ETIMEDOUT, NULL, 1, p->arg);
+			continue;
+		}
+		p->timed_out = 1;
+		p->deadline_ms = now + CP_DPLINK_LATE_MS;
+		n_waiting--;
+		CP_WARN("no reply to %s seq %u in time", dpw_msg_op_str(p->op), p->seq);
+		p->cb(-ETIMEDOUT, NULL, 0, p->arg);
+	}
+	return n == DPW_RING_SLOTS ? 0 : n_waiting > 0 ? 1 : 50;
 }
 
-int
-cp_dplink_request(uint16_t op, const void *payload, unsigned int payload_len,
-		  struct dpw_msg *reply, unsigned int timeout_ms)
+int64_t
+cp_dplink_send(uint16_t op, const void *payload, unsigned int payload_len,
+	       unsigned int timeout_ms, cp_dplink_cb cb, void *arg)
 {
-	struct dpw_msg req, m;
-	uint64_t deadline;
-	struct timespec pause = { .tv_sec = 0, .tv_nsec = 200 * 1000 };
-	int rc = -ETIMEDOUT;
+	struct dpw_msg req;
+	unsigned int i;
 
 	if (c2d == NULL || d2c == NULL)
 		return -ENOTCONN;
 	if (payload_len > sizeof(req.u))
 		return -EINVAL;
+	for (i = 0; i < CP_DPLINK_MAX_PENDING; i++)
+		if (!pend[i].used)
+			break;
+	if (i == CP_DPLINK_MAX_PENDING)
+		return -ENOBUFS;
 	memset(&req, 0, sizeof(req));
 	req.op = op;
+	req.seq = next_seq++;
 	if (payload != NULL)
 		memcpy(&req.u, payload, payload_len);
+	if (rte_ring_enqueue_elem(c2d, &req, sizeof(req)) != 0)
+		return -ENOBUFS;
+	pend[i] = (struct pending){ .used = 1, .seq = req.seq, .op = op,
+		.deadline_ms = cp_loop_now_ms() + timeout_ms, .cb = cb, .arg = arg };
+	n_waiting++;
+	return req.seq;
+}
 
-	pthread_mutex_lock(&link_lock);
+/* HELLO at attach: nothing else runs yet, so waiting here blocks nobody. */
+static int
+hello_wait(struct dpw_msg *reply)
+{
+	struct timespec pause = { .tv_sec = 0, .tv_nsec = 200 * 1000 };
+	struct dpw_msg_hello hello;
+	struct dpw_msg req, m;
+	uint64_t deadline;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.pid = getpid();
+	hello.abi = DPW_MSG_ABI;
+	memset(&req, 0, sizeof(req));
+	req.op = DPW_MSG_HELLO;
 	req.seq = next_seq++;
-	if (rte_ring_enqueue_elem(c2d, &req, sizeof(req)) != 0) {
-		rc = -ENOBUFS;
-		goto unlock;
-	}
-	deadline = mono_ms() + timeout_ms;
-	for (;;) {
-		if (rte_ring_dequeue_elem(d2c, &m, sizeof(m)) == 0) {
-			if (m.op == DPW_MSG_REPLY && m.seq == req.seq && m.req_op == op) {
-				if (reply != NULL)
-					*reply = m;
-				rc = m.status;
-				break;
-			}
-			handle_unsolicited(&m);
+	memcpy(&req.u, &hello, sizeof(hello));
+	if (rte_ring_enqueue_elem(c2d, &req, sizeof(req)) != 0)
+		return -ENOBUFS;
+	deadline = cp_loop_now_ms() + CP_DPLINK_TIMEOUT_MS;
+	while (cp_loop_now_ms() < deadline) {
+		if (rte_ring_dequeue_elem(d2c, &m, sizeof(m)) != 0) {
+			nanosleep(&pause, NULL);
 			continue;
 		}
-		if (mono_ms() >= deadline)
-			break;
-		/* The dataplane answers from its main lcore loop: sub-ms latency. */
-		nanosleep(&pause, NULL);
+		if (m.op == DPW_MSG_REPLY && m.seq == req.seq && m.req_op == DPW_MSG_HELLO) {
+			*reply = m;
+			return m.status;
+		}
+		if (m.op == DPW_MSG_EVENT)
+			log_event(&m);
 	}
-unlock:
-	pthread_mutex_unlock(&link_lock);
-	if (rc == -ETIMEDOUT)
-		CP_WARN("no reply to %s seq %u within %u ms", dpw_msg_op_str(op), req.seq,
-			timeout_ms);
-	return rc;
+	return -ETIMEDOUT;
 }
 
 int
@@ -187,14 +222,14 @@ cp_dplink_alive(char *why, unsigned int whylen)
 }
 
 int
-cp_dplink_attach(void)
+cp_dplink_attach(struct dpw_msg *reply)
 {
 	const struct rte_memzone *mz;
 	const struct dpw_shm *s;
-	struct dpw_msg_hello hello;
 	struct dpw_msg m;
 	char why[128];
 	uint32_t seed;
+	pid_t other;
 	int n = 0, rc;
 
 	mz = rte_memzone_lookup(DPW_SHM_ZONE);
@@ -225,9 +260,16 @@ cp_dplink_attach(void)
 	/* A stale runtime dir of a dead primary still maps: say so instead of timing out. */
 	if (!cp_dplink_alive(why, sizeof(why))) {
 		CP_ERR("dpwan-dataplane is not running: %s", why);
+		goto detach;
+	}
+	/* One control process at a time: a second one must not drain the first's replies. */
+	other = (pid_t)s->control_pid;
+	if (other > 0 && other != getpid() && (kill(other, 0) == 0 || errno == EPERM)) {
+		CP_ERR("another dpwan-control (pid %d) is attached to this dataplane: stop it "
+		       "first; this one exits without touching the rings", (int)other);
 		shm = NULL;
 		c2d = d2c = NULL;
-		return -ESRCH;
+		return -EBUSY;
 	}
 
 	/*
@@ -237,25 +279,32 @@ cp_dplink_attach(void)
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint32_t)cp_now_ms() ^ ((uint32_t)getpid() << 16);
 	next_seq = seed;
-
-	pthread_mutex_lock(&link_lock);
 	while (rte_ring_dequeue_elem(d2c, &m, sizeof(m)) == 0)
 		n++;
-	pthread_mutex_unlock(&link_lock);
 	if (n > 0)
 		CP_INFO("discarded %d stale message(s) on %s", n, DPW_RING_D2C);
 
-	memset(&hello, 0, sizeof(hello));
-	hello.pid = getpid();
-	hello.abi = DPW_MSG_ABI;
-	rc = cp_dplink_request(DPW_MSG_HELLO, &hello, sizeof(hello), &m,
-			       CP_DPLINK_TIMEOUT_MS);
+	rc = hello_wait(reply);
+	if (rc == -EPROTO) {
+		CP_ERR("the dataplane speaks message ABI %u, this dpwan-control %u: run the "
+		       "dataplane and the control process of the same build", reply->u.reply.abi,
+		       DPW_MSG_ABI);
+		goto detach_rc;
+	}
 	if (rc < 0) {
 		CP_ERR("HELLO to the dataplane failed: %s", strerror(-rc));
-		return rc;
+		goto detach_rc;
 	}
-	CP_INFO("attached to dpwan-dataplane pid %d (%u ports, %u wans, %u workers, "
-		"wan view gen %llu)", (int)s->dp_pid, s->n_ports, s->n_wans, s->n_workers,
-		(unsigned long long)m.u.reply.wan_view_gen);
+	CP_INFO("attached to dpwan-dataplane pid %d (%u ports, %u wans, %u workers, message "
+		"ABI %u, wan view gen %llu, document generation %llu)", (int)s->dp_pid,
+		s->n_ports, s->n_wans, s->n_workers, reply->u.reply.abi,
+		(unsigned long long)reply->u.reply.wan_view_gen,
+		(unsigned long long)reply->u.reply.config_gen);
 	return 0;
+detach:
+	rc = -ESRCH;
+detach_rc:
+	shm = NULL;
+	c2d = d2c = NULL;
+	return rc;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * dpwan-control main: loads the system conf, joins the dataplane as a DPDK secondary
- * process, attaches dplink, bootstraps the API tokens, starts the REST API thread and
- * runs the main loop (D2C events, dataplane liveness, signals) on the main thread.
+ * dpwan-control main: loads the system conf, takes the state directory (lock, store,
+ * API tokens), joins the dataplane as a DPDK secondary process, attaches dplink, starts
+ * the REST API, brings the dataplane to the stored document and runs the one event loop
+ * (signals, the API, the dataplane's replies and events, timers) on the main thread.
  * Exits 0 on SIGTERM/SIGINT, 1 when the dataplane is missing or dies (the supervisor
  * restarts us and we re-attach).
  */
@@ -13,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,29 +25,33 @@
 #include <rte_errno.h>
 
 #include "control/api.h"
+#include "control/auth.h"
+#include "control/config.h"
+#include "control/control.h"
 #include "control/dplink.h"
+#include "control/events.h"
 #include "control/log.h"
+#include "control/loop.h"
 #include "control/token.h"
 #include "lib/cfg/dpw_sysconf.h"
 
-#define LOOP_PERIOD_MS 100
+struct cp_ctx cp;
+
 #define ALIVE_PERIOD_MS 500
 
-static volatile sig_atomic_t stop_signal;
-
-static void
-on_signal(int sig)
-{
-	stop_signal = sig;
-}
+static int exit_code = 1;
 
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: dpwan-control -c CONF [--foreground]\n"
-		"  -c, --config CONF  system configuration (conf/dpwan.conf format)\n"
-		"  --foreground       stay in the foreground (always the case: run under\n"
-		"                     systemd or another supervisor)\n");
+		"       dpwan-control -c CONF --new-admin-token\n"
+		"  -c, --config CONF   system configuration (conf/dpwan.conf format)\n"
+		"  --foreground        stay in the foreground (always the case: run under\n"
+		"                      systemd or another supervisor)\n"
+		"  --new-admin-token   make a new admin API token in the store of CONF's state\n"
+		"                      directory, print it and exit (recovery when every token\n"
+		"                      is lost; needs no running dataplane)\n");
 }
 
 /* "0@(a,b,c)": the one lcore floats over every CPU we may run on. */
@@ -86,36 +95,106 @@ primary_running(const char *prefix, char *path, size_t len)
 }
 
 static void
-sleep_ms(unsigned int ms)
+on_signal_fd(int fd, uint32_t events, void *arg)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct signalfd_siginfo si;
 
-	nanosleep(&ts, NULL);
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	CP_INFO("signal %u: stopping", si.ssi_signo);
+	exit_code = 0;
+	cp_loop_stop();
 }
 
-/* Say what the token bootstrap did, and nag while the plain-text token lies around. */
 static void
-log_token_boot(const char *dir, const struct cp_token_boot *boot)
+check_alive(void *arg)
 {
-	char path[600];
-	struct stat st;
+	char why[128];
 
-	if (boot->dir_created)
-		CP_INFO("created state directory %s (mode 0700)", dir);
-	if (boot->dir_old_mode != 0)
-		CP_WARN("state directory %s had mode %04o: changed it to 0700", dir,
-			boot->dir_old_mode);
-	if (boot->created)
-		CP_INFO("created an admin API token: its hash is in %s/%s, the token itself "
-			"(shown once) in %s/%s", dir, CP_TOKEN_FILE, dir, CP_TOKEN_INITIAL_FILE);
-	if (boot->locked)
-		CP_ERR("no API tokens in %s/%s: every request is refused; to create a new admin "
-		       "token remove %s/%s and restart", dir, CP_TOKEN_FILE, dir,
-		       CP_TOKEN_MARKER_FILE);
-	snprintf(path, sizeof(path), "%s/%s", dir, CP_TOKEN_INITIAL_FILE);
-	if (lstat(path, &st) == 0)
-		CP_WARN("the initial admin token is still in %s; store it elsewhere and delete "
-			"the file", path);
+	if (!cp_dplink_alive(why, sizeof(why))) {
+		CP_ERR("dpwan-dataplane went away (%s): exiting so the supervisor restarts us",
+		       why);
+		exit_code = 1;
+		cp_loop_stop();
+		return;
+	}
+	cp_loop_timer(ALIVE_PERIOD_MS, check_alive, NULL);
+}
+
+/* What the dataplane tells unasked, into the event log. */
+static void
+on_dp_event(const struct dpw_msg_event *ev)
+{
+	const struct dpw_shm *shm = cp_dplink_shm();
+	char wan[DPW_NAME_LEN] = "?";
+
+	if (shm != NULL && ev->a < shm->n_wans && ev->a < DPW_MAX_WANS)
+		snprintf(wan, sizeof(wan), "%.*s", DPW_NAME_LEN - 1, shm->wans[ev->a].name);
+	switch (ev->type) {
+	case DPW_EV_WAN_USABLE:
+		cp_event(ev->b ? CP_EV_WAN_USABLE : CP_EV_WAN_UNUSABLE, wan, NULL,
+			 "%s %s", wan, ev->b ? "usable: carries new sessions" :
+			 "not usable: no new sessions (disabled, forced down, link down or "
+			 "gateway unresolved)");
+		break;
+	case DPW_EV_GW_RESOLVED:
+		cp_event(CP_EV_GATEWAY_RESOLVED, wan, NULL, "%s gateway resolved", wan);
+		break;
+	default:
+		break;
+	}
+}
+
+/* One control process per state directory: the lock lives as long as we do. */
+static int
+lock_state_dir(const char *dir)
+{
+	char path[600], pid[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/control.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		CP_ERR("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+		pid[n > 0 ? n : 0] = '\0';
+		CP_ERR("another dpwan-control (pid %s) runs on state directory %s: stop it first",
+		       n > 0 ? pid : "?", dir);
+		close(fd);
+		return -EBUSY;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+
+		if (pwrite(fd, pid, (size_t)n, 0) != n)
+			CP_WARN("%s: cannot write our pid", path);
+	}
+	return fd;
+}
+
+static int
+new_admin_token(void)
+{
+	struct cp_token_row row;
+	char token[96];
+	int rc;
+
+	rc = cp_auth_recovery_token(token, sizeof(token), &row);
+	if (rc < 0) {
+		fprintf(stderr, "dpwan-control: cannot create a token: %s\n", strerror(-rc));
+		return 1;
+	}
+	cp_event(CP_EV_TOKEN_CREATED, NULL, "recovery", "admin token %s created with "
+		 "dpwan-control --new-admin-token", row.id);
+	printf("%s\n", token);
+	fprintf(stderr, "dpwan-control: admin token %s created; a running dpwan-control "
+		"accepts it from its next token reload (restart it, or create or revoke a token)\n",
+		row.id);
+	return 0;
 }
 
 int
@@ -124,17 +203,17 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "new-admin-token", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char prefix_arg[96], lcores[1024], err[512], why[128], cfgpath[128];
+	char prefix_arg[96], lcores[1024], err[512], cfgpath[128];
 	char *eal_argv[8];
-	struct dpw_sysconf conf;
 	struct cp_token_boot boot;
-	struct sigaction sa;
+	struct dpw_msg hello;
+	sigset_t mask;
 	const char *conf_path = NULL;
-	unsigned int tick = 0;
-	int opt, rc, level, exit_code = 1, eal_argc = 0;
+	int opt, rc, level, eal_argc = 0, want_token = 0, lock_fd, sig_fd;
 
 	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -142,6 +221,9 @@ main(int argc, char **argv)
 			conf_path = optarg;
 			break;
 		case 'f':
+			break;
+		case 't':
+			want_token = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -155,32 +237,58 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	rc = dpw_sysconf_load(conf_path, &conf, err, sizeof(err));
+	rc = dpw_sysconf_load(conf_path, &cp.conf, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "dpwan-control: %s\n", err);
 		return 1;
 	}
-	level = cp_log_level_parse(conf.log_level);
+	level = cp_log_level_parse(cp.conf.log_level);
 	cp_log_set_level(level < 0 ? CP_LOG_INFO : (enum cp_log_level)level);
+	cp.started_ms = dpw_now_ms();
+	dpw_doc_context_from_sysconf(&cp.conf, &cp.doc_ctx);
 
-	if (!primary_running(conf.file_prefix, cfgpath, sizeof(cfgpath))) {
+	/* The state directory: ours, 0700; the store in it; one control process on it. */
+	rc = cp_state_dir_prepare(cp.conf.state_dir, &boot, err, sizeof(err));
+	if (rc < 0) {
+		CP_ERR("state directory: %s", err);
+		goto free_conf;
+	}
+	if (boot.dir_created)
+		CP_INFO("created state directory %s (mode 0700)", cp.conf.state_dir);
+	if (boot.dir_old_mode != 0)
+		CP_WARN("state directory %s had mode %04o: changed it to 0700", cp.conf.state_dir,
+			boot.dir_old_mode);
+	lock_fd = want_token ? -1 : lock_state_dir(cp.conf.state_dir);
+	if (!want_token && lock_fd < 0)
+		goto free_conf;
+	rc = cp_store_open(cp.conf.state_dir, &cp.store, err, sizeof(err));
+	if (rc < 0) {
+		CP_ERR("store: %s", err);
+		goto free_conf;
+	}
+	if (want_token) {
+		exit_code = new_admin_token();
+		goto close_store;
+	}
+	rc = cp_auth_init();
+	if (rc < 0) {
+		CP_ERR("API tokens: %s", strerror(-rc));
+		goto close_store;
+	}
+
+	if (!primary_running(cp.conf.file_prefix, cfgpath, sizeof(cfgpath))) {
 		CP_ERR("dpwan-dataplane is not running (no %s for file prefix '%s')", cfgpath,
-		       conf.file_prefix);
-		goto free_conf;
+		       cp.conf.file_prefix);
+		goto close_store;
 	}
+	/* Signals arrive through the loop's signalfd: block them before EAL's threads. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
-	/* The bootstrap needs no dataplane; do it first so a token exists early. */
-	rc = cp_token_bootstrap(conf.state_dir, &boot, err, sizeof(err));
-	if (rc == -EPERM) {
-		/* Someone else controls state_dir: run, but trust no token in it. */
-		CP_ERR("API tokens: %s: every API request will be refused", err);
-	} else if (rc < 0) {
-		CP_ERR("API tokens: %s", err);
-		goto free_conf;
-	}
-	log_token_boot(conf.state_dir, &boot);
-
-	snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=%s", conf.file_prefix);
+	snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=%s", cp.conf.file_prefix);
 	if (lcores_arg(lcores, sizeof(lcores)) < 0)
 		snprintf(lcores, sizeof(lcores), "--lcores=0");
 	eal_argv[eal_argc++] = argv[0];
@@ -196,44 +304,39 @@ main(int argc, char **argv)
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {
 		CP_ERR("cannot join dpwan-dataplane as a DPDK secondary (file prefix '%s'): %s "
-		       "-- is the dataplane running?", conf.file_prefix, strerror(rte_errno));
-		goto free_conf;
+		       "-- is the dataplane running?", cp.conf.file_prefix, strerror(rte_errno));
+		goto close_store;
 	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	rc = cp_dplink_attach();
+	rc = cp_loop_init();
 	if (rc < 0)
 		goto eal_cleanup;
-	rc = cp_api_start(conf.api_listen, conf.api_port, conf.state_dir);
+	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig_fd < 0 || cp_loop_add_fd(sig_fd, EPOLLIN, on_signal_fd, NULL) < 0)
+		goto eal_cleanup;
+	rc = cp_dplink_attach(&hello);
 	if (rc < 0)
 		goto eal_cleanup;
+	cp_dplink_set_event_cb(on_dp_event);
+	cp_loop_add_tick(cp_dplink_tick, NULL);
+	cp_event_set_notify(cp_api_events_notify);
+	rc = cp_api_start();
+	if (rc < 0)
+		goto eal_cleanup;
+	cp_event(CP_EV_CONTROL_STARTED, NULL, NULL, "dpwan-control pid %d started, attached "
+		 "to dpwan-dataplane pid %d (document generation %llu)", (int)getpid(),
+		 (int)cp_dplink_shm()->dp_pid, (unsigned long long)hello.u.reply.config_gen);
+	cp_config_start();
+	cp_loop_timer(ALIVE_PERIOD_MS, check_alive, NULL);
 	CP_INFO("running (pid %d)", (int)getpid());
 
-	while (!stop_signal) {
-		sleep_ms(LOOP_PERIOD_MS);
-		cp_dplink_poll();
-		if (++tick % (ALIVE_PERIOD_MS / LOOP_PERIOD_MS) != 0)
-			continue;
-		if (!cp_dplink_alive(why, sizeof(why))) {
-			CP_ERR("dpwan-dataplane went away (%s): exiting so the supervisor "
-			       "restarts us", why);
-			break;
-		}
-	}
-	if (stop_signal) {
-		CP_INFO("signal %d: stopping", (int)stop_signal);
-		exit_code = 0;
-	}
+	if (cp_loop_run() < 0)
+		exit_code = 1;
 	cp_api_stop();
 eal_cleanup:
 	rte_eal_cleanup();
+close_store:
+	cp_store_close(cp.store);
 free_conf:
-	dpw_sysconf_free(&conf);
+	dpw_sysconf_free(&cp.conf);
 	return exit_code;
 }

@@ -578,3 +578,17 @@ cleanse:
 	OPENSSL_cleanse(token, sizeof(token));
 	return rc;
 }
+
+int
+cp_state_dir_prepare(const char *dir, struct cp_token_boot *boot, char *err, size_t errlen)
+{
+	memset(boot, 0, sizeof(*boot));
+	return prepare_state_dir(dir, boot, err, errlen);
+}
+
+int
+cp_write_file_atomic(const char *dir, const char *name, const char *data, unsigned int mode,
+		     char *err, size_t errlen)
+{
+	return write_file_atomic(dir, name, data, (mode_t)mode, err, errlen);
+}

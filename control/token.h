@@ -100,4 +100,16 @@ struct cp_token_boot {
 int cp_token_bootstrap(const char *state_dir, struct cp_token_boot *boot, char *err,
 		       size_t errlen);
 
+/*
+ * Create state_dir (mode 0700) if needed, or tighten it to 0700 when it is ours with a
+ * looser mode (boot->dir_created / dir_old_mode say which). 0 or -errno (err says what):
+ * -EPERM when state_dir is not owned by the effective uid. Main thread.
+ */
+int cp_state_dir_prepare(const char *dir, struct cp_token_boot *boot, char *err,
+			 size_t errlen);
+
+/* Write data to dir/name crash-safely: temp file, fsync, rename, fsync of dir. 0/-errno. */
+int cp_write_file_atomic(const char *dir, const char *name, const char *data, unsigned int mode,
+			 char *err, size_t errlen);
+
 #endif

@@ -233,7 +233,8 @@ static const char *const system_keys[] = { "file_prefix", "eal_args", "idle_slee
 static const char *const nat_keys[] = { "port_min", "port_max", NULL };
 static const char *const timeout_keys[] = { "tcp_syn", "tcp_established", "tcp_fin",
 	"tcp_closed", "udp", "icmp", NULL };
-static const char *const api_keys[] = { "listen", "port", "allow_wan", NULL };
+static const char *const api_keys[] = { "listen", "port", "allow_wan", "tls_cert", "tls_key",
+	NULL };
 static const char *const port_keys[] = { "name", "role", "device", "address", "gateway",
 	"weight", "mtu", "enabled", "reply_to_ping", "allow_input", NULL };
 
@@ -526,9 +527,18 @@ load_parsed(config_t *cfg, const char *path, struct dpw_sysconf *out, char *err,
 	if ((rc = get_string(api, "listen", conf.api_listen, sizeof(conf.api_listen), 0,
 			     path, err, errlen)) ||
 	    (rc = get_uint(api, "port", 1, 65535, &v, path, err, errlen)) ||
-	    (rc = get_bool(api, "allow_wan", &conf.api_allow_wan, path, err, errlen)))
+	    (rc = get_bool(api, "allow_wan", &conf.api_allow_wan, path, err, errlen)) ||
+	    (rc = get_string(api, "tls_cert", conf.api_tls_cert, sizeof(conf.api_tls_cert), 0,
+			     path, err, errlen)) ||
+	    (rc = get_string(api, "tls_key", conf.api_tls_key, sizeof(conf.api_tls_key), 0,
+			     path, err, errlen)))
 		goto out;
 	conf.api_port = (uint16_t)v;
+	if ((conf.api_tls_cert[0] == '\0') != (conf.api_tls_key[0] == '\0'))
+		FAIL(api, "api: set both tls_cert and tls_key (HTTPS), or neither");
+	if ((conf.api_tls_cert[0] != '\0' && conf.api_tls_cert[0] != '/') ||
+	    (conf.api_tls_key[0] != '\0' && conf.api_tls_key[0] != '/'))
+		FAIL(api, "api: tls_cert and tls_key must be absolute paths");
 	{
 		struct in6_addr a6;
 

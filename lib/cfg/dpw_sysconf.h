@@ -70,6 +70,9 @@ struct dpw_sysconf {
 	char api_listen[64];
 	uint16_t api_port;
 	int api_allow_wan;          /* api.allow_wan: the listener may cover a WAN address */
+	char api_tls_cert[DPW_PATH_LEN]; /* api.tls_cert / tls_key: PEM files, HTTPS; "" none */
+	char api_tls_key[DPW_PATH_LEN];
+	char policy_path[DPW_PATH_LEN]; /* system.policy, absolute: the factory document */
 	char log_level[16];
 };
 

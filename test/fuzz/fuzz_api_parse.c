@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Fuzz target: the pure REST API request parsing (control/api_parse.c), what an API
  * client controls before any handler runs. The input is used twice: as a request path
- * for cp_api_route_match (up to its first NUL) and as the body of PUT .../admin for
+ * for cp_api_path_match over a few route patterns (up to its first NUL) and as the body of PUT .../admin for
  * cp_api_parse_admin_body. Besides crashes and leaks, the checks below trap on a route
  * or a body accepted against the rules of control/api_parse.h. Single-threaded.
  */
@@ -13,14 +13,15 @@
 #include "test/fuzz/fuzz.h"
 
 static int
-valid_wan(const char *s)
+valid_segment(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n >= DPW_NAME_LEN)
+	if (n == 0 || n >= CP_API_PARAM_LEN)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -28,39 +29,33 @@ valid_wan(const char *s)
 static void
 fuzz_route(const char *url)
 {
-	struct cp_api_route r;
-	char want[CP_API_URL_MAX + 64];
-	int rc;
+	static const char *const patterns[] = {
+		"/api/v1/status", "/api/v1/wans/{name}", "/api/v1/wans/{name}/admin",
+		"/api/v1/config/history/{gen}", "/a/{x}/{y}",
+	};
+	char p[2][CP_API_PARAM_LEN], want[CP_API_URL_MAX + 256];
+	unsigned int i;
 
-	memset(&r, 0x5a, sizeof(r));
-	rc = cp_api_route_match(url, &r);
-	FUZZ_CHECK(rc == 0 || rc == -ENOENT);
-	FUZZ_CHECK(r.method != NULL && memchr(r.wan, '\0', sizeof(r.wan)) != NULL);
-	if (rc != 0)
-		return;
-	/* an accepted path is exactly the one the route stands for */
-	switch (r.id) {
-	case CP_ROUTE_STATUS:
-		FUZZ_CHECK(strcmp(url, "/api/v1/status") == 0 && strcmp(r.method, "GET") == 0);
-		break;
-	case CP_ROUTE_WANS:
-		FUZZ_CHECK(strcmp(url, "/api/v1/wans") == 0 && strcmp(r.method, "GET") == 0);
-		break;
-	case CP_ROUTE_METRICS:
-		FUZZ_CHECK(strcmp(url, "/metrics") == 0 && strcmp(r.method, "GET") == 0);
-		break;
-	case CP_ROUTE_WAN:
-		FUZZ_CHECK(valid_wan(r.wan) && strcmp(r.method, "GET") == 0);
-		snprintf(want, sizeof(want), "/api/v1/wans/%s", r.wan);
-		FUZZ_CHECK(strcmp(url, want) == 0);
-		break;
-	case CP_ROUTE_WAN_ADMIN:
-		FUZZ_CHECK(valid_wan(r.wan) && strcmp(r.method, "PUT") == 0);
-		snprintf(want, sizeof(want), "/api/v1/wans/%s/admin", r.wan);
-		FUZZ_CHECK(strcmp(url, want) == 0);
-		break;
-	default:
-		FUZZ_CHECK(0 && "route_match returned 0 without a route");
+	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		memset(p, 0x5a, sizeof(p));
+		if (!cp_api_path_match(patterns[i], url, p, 2))
+			continue;
+		/* an accepted path is exactly the pattern with its segments filled in */
+		if (i == 0) {
+			FUZZ_CHECK(strcmp(url, patterns[0]) == 0);
+		} else if (i < 4) {
+			const char *brace = strchr(patterns[i], '{');
+			const char *close = strchr(brace, '}');
+
+			FUZZ_CHECK(valid_segment(p[0]));
+			snprintf(want, sizeof(want), "%.*s%s%s", (int)(brace - patterns[i]),
+				 patterns[i], p[0], close + 1);
+			FUZZ_CHECK(strcmp(url, want) == 0);
+		} else {
+			FUZZ_CHECK(valid_segment(p[0]) && valid_segment(p[1]));
+			snprintf(want, sizeof(want), "/a/%s/%s", p[0], p[1]);
+			FUZZ_CHECK(strcmp(url, want) == 0);
+		}
 	}
 }
 

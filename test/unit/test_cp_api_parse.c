@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Unit tests of control/api_parse.c: REST routing and the strict validation of the
+ * Unit tests of control/api_parse.c: REST path patterns and the strict validation of the
  * WAN admin body. Single-threaded test program; no DPDK, no libmicrohttpd.
  */
 #include <errno.h>
@@ -14,39 +14,47 @@
 
 #include "control/api_parse.h"
 
+static int
+m(const char *pattern, const char *path, char param[][CP_API_PARAM_LEN])
+{
+	return cp_api_path_match(pattern, path, param, 2);
+}
+
 static void
 test_routes(void **state)
 {
-	struct cp_api_route r;
+	char p[2][CP_API_PARAM_LEN];
 	char longurl[CP_API_URL_MAX + 16];
 
-	assert_int_equal(cp_api_route_match("/api/v1/status", &r), 0);
-	assert_int_equal(r.id, CP_ROUTE_STATUS);
-	assert_string_equal(r.method, "GET");
-	assert_int_equal(cp_api_route_match("/api/v1/wans", &r), 0);
-	assert_int_equal(r.id, CP_ROUTE_WANS);
-	assert_int_equal(cp_api_route_match("/metrics", &r), 0);
-	assert_int_equal(r.id, CP_ROUTE_METRICS);
-	assert_int_equal(cp_api_route_match("/api/v1/wans/wan1", &r), 0);
-	assert_int_equal(r.id, CP_ROUTE_WAN);
-	assert_string_equal(r.wan, "wan1");
-	assert_int_equal(cp_api_route_match("/api/v1/wans/wan_2/admin", &r), 0);
-	assert_int_equal(r.id, CP_ROUTE_WAN_ADMIN);
-	assert_string_equal(r.method, "PUT");
-	assert_string_equal(r.wan, "wan_2");
+	assert_true(m("/api/v1/status", "/api/v1/status", p));
+	assert_true(m("/api/v1/wans/{name}", "/api/v1/wans/wan1", p));
+	assert_string_equal(p[0], "wan1");
+	assert_true(m("/api/v1/wans/{name}/admin", "/api/v1/wans/wan_2/admin", p));
+	assert_string_equal(p[0], "wan_2");
+	assert_true(m("/api/v1/tokens/{id}", "/api/v1/tokens/tok_1a2b3c4d", p));
+	assert_string_equal(p[0], "tok_1a2b3c4d");
+	assert_true(m("/a/{x}/b/{y}", "/a/1/b/2", p));
+	assert_string_equal(p[0], "1");
+	assert_string_equal(p[1], "2");
 
-	assert_int_equal(cp_api_route_match("/", &r), -ENOENT);
-	assert_int_equal(cp_api_route_match("/api/v1/status/", &r), -ENOENT);
-	assert_int_equal(cp_api_route_match("/api/v1/wans/", &r), -ENOENT);
-	assert_int_equal(cp_api_route_match("/api/v1/wans/WAN1", &r), -ENOENT);
-	assert_int_equal(cp_api_route_match("/api/v1/wans/../status", &r), -ENOENT);
-	assert_int_equal(cp_api_route_match("/api/v1/wans/wan1/admin/", &r), -ENOENT);
-	assert_int_equal(cp_api_route_match("/api/v1/wans/wan1/other", &r), -ENOENT);
-	assert_int_equal(cp_api_route_match("/api/v1/wans//admin", &r), -ENOENT);
-	assert_int_equal(cp_api_route_match("/api/v1/wans/abcdefghijklmnop", &r), -ENOENT);
+	assert_false(m("/api/v1/status", "/", p));
+	assert_false(m("/api/v1/status", "/api/v1/status/", p));
+	assert_false(m("/api/v1/wans/{name}", "/api/v1/wans/", p));
+	assert_false(m("/api/v1/wans/{name}", "/api/v1/wans/..", p));
+	assert_false(m("/api/v1/wans/{name}/admin", "/api/v1/wans/../status", p));
+	assert_false(m("/api/v1/wans/{name}/admin", "/api/v1/wans/wan1/admin/", p));
+	assert_false(m("/api/v1/wans/{name}/admin", "/api/v1/wans//admin", p));
+	assert_false(m("/api/v1/wans/{name}", "/api/v1/wans/a%2fb", p));
 	memset(longurl, 'a', sizeof(longurl) - 1);
 	longurl[sizeof(longurl) - 1] = '\0';
-	assert_int_equal(cp_api_route_match(longurl, &r), -ENOENT);
+	assert_false(m("/{x}", longurl, p));
+	memset(longurl, 'a', CP_API_PARAM_LEN + 1);
+	longurl[0] = '/';
+	longurl[CP_API_PARAM_LEN] = '\0';
+	assert_true(m("/{x}", longurl, p));          /* a segment of 63 bytes fits */
+	longurl[CP_API_PARAM_LEN] = 'a';
+	longurl[CP_API_PARAM_LEN + 1] = '\0';
+	assert_false(m("/{x}", longurl, p));         /* 64 does not */
 }
 
 static int
