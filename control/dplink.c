@@ -285,6 +285,9 @@ cp_dplink_attach(struct dpw_msg *reply)
 		CP_INFO("discarded %d stale message(s) on %s", n, DPW_RING_D2C);
 
 	rc = hello_wait(reply);
+	/* Both sides refuse a mismatch: an older dataplane does not know to. */
+	if (rc == 0 && reply->u.reply.abi != DPW_MSG_ABI)
+		rc = -EPROTO;
 	if (rc == -EPROTO) {
 		CP_ERR("the dataplane speaks message ABI %u, this dpwan-control %u: run the "
 		       "dataplane and the control process of the same build", reply->u.reply.abi,
