@@ -386,19 +386,39 @@ fail:
 /*
  * Create the file 0600 before SQLite sees it (SQLite would honour the umask) and tighten
  * a looser existing one. SQLite gives -wal and -shm the database file's mode, and the
- * umask of 077 the caller holds covers them too.
+ * umask of 077 the caller holds covers them too. A new file's directory entry is synced:
+ * SQLite syncs the entries of the journals it creates, not that of the database itself.
  */
 static int
-create_file(const char *path, char *err, size_t errlen)
+create_file(const char *state_dir, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd, rc = 0;
+	int fd, dfd, rc = 0;
+	bool created = true;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		created = false;
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
+	}
+	if (created) {
+		dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) != 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: sync of the directory: %s", state_dir,
+				 strerror(errno));
+		}
+		if (dfd >= 0)
+			close(dfd);
+		if (rc != 0) {
+			close(fd);
+			return rc;
+		}
 	}
 	if (fstat(fd, &st) != 0) {
 		rc = -errno;
@@ -479,9 +499,9 @@ cp_store_open(const char *state_dir, struct cp_store **out, char *err, size_t er
 		goto free_store;
 	}
 
-	/* process-wide: the open runs on the main thread before the API thread exists */
+	/* process-wide: see cp_store_open in cfg_store.h */
 	old_umask = umask(077);
-	rc = create_file(s->path, err, errlen);
+	rc = create_file(state_dir, s->path, err, errlen);
 	if (rc != 0)
 		goto restore_umask;
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
