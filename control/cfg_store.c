@@ -248,6 +248,17 @@ stmt_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* Step a statement that returns at most one row: 0 (a row), -ENOENT (none), -EIO. */
+static int
+step_one(struct cp_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : db_fail(s, what);
+}
+
 /* Run a statement that returns no row. */
 static int
 exec_stmt(struct cp_store *s, enum store_stmt id, const char *what)
@@ -286,12 +297,12 @@ static int
 query_int(struct cp_store *s, enum store_stmt id, int64_t *val, const char *what)
 {
 	sqlite3_stmt *st = stmt(s, id);
-	int rc = sqlite3_step(st);
+	int rc = step_one(s, st, what);
 
-	if (rc == SQLITE_ROW)
+	if (rc == 0)
 		*val = sqlite3_column_int64(st, 0);
 	stmt_done(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(s, what);
+	return rc == -ENOENT ? db_fail(s, what) : rc;   /* an aggregate has a row */
 }
 
 /* ---- open, migrations, close ---- */
@@ -558,12 +569,12 @@ int
 cp_store_integrity(struct cp_store *s, char *buf, size_t len)
 {
 	sqlite3_stmt *st = stmt(s, ST_INTEGRITY);
-	int rc = sqlite3_step(st);
+	int rc = step_one(s, st, "integrity_check");
 
-	if (rc == SQLITE_ROW)
+	if (rc == 0)
 		column_str(st, 0, buf, len);
 	stmt_done(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(s, "integrity_check");
+	return rc == -ENOENT ? db_fail(s, "integrity_check") : rc;
 }
 
 /* ---- generations ---- */
@@ -706,13 +717,9 @@ gen_fetch(struct cp_store *s, enum store_stmt id, int64_t gen, struct cp_gen *g)
 
 	if (id == ST_GEN_GET)
 		sqlite3_bind_int64(st, 1, gen);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = step_one(s, st, "read generation");
+	if (rc == 0)
 		rc = gen_row(s, st, g, true);
-	else if (rc == SQLITE_DONE)
-		rc = -ENOENT;
-	else
-		rc = db_fail(s, "read generation");
 	stmt_done(st);
 	return rc;
 }
@@ -788,17 +795,12 @@ int
 cp_store_confirm_get(struct cp_store *s, struct cp_confirm *c)
 {
 	sqlite3_stmt *st = stmt(s, ST_CONFIRM_GET);
-	int rc = sqlite3_step(st);
+	int rc = step_one(s, st, "read confirmation");
 
-	if (rc == SQLITE_ROW) {
+	if (rc == 0) {
 		c->gen = sqlite3_column_int64(st, 0);
 		c->rollback_to = sqlite3_column_int64(st, 1);
 		c->deadline_ms = sqlite3_column_int64(st, 2);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = db_fail(s, "read confirmation");
 	}
 	stmt_done(st);
 	return rc;
@@ -1050,8 +1052,8 @@ cp_store_meta_get(struct cp_store *s, const char *key, char *val, size_t len)
 	int rc;
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = step_one(s, st, "read meta");
+	if (rc == 0) {
 		const unsigned char *txt = sqlite3_column_text(st, 0);
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
 
@@ -1060,12 +1062,7 @@ cp_store_meta_get(struct cp_store *s, const char *key, char *val, size_t len)
 		} else {
 			memcpy(val, txt, n);
 			val[n] = '\0';
-			rc = 0;
 		}
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = db_fail(s, "read meta");
 	}
 	stmt_done(st);
 	return rc;
