@@ -2,8 +2,9 @@
  * The control process's SQLite store (see cfg_store.h): open and migrations, the
  * document generations, the pending confirmed apply, the event log, the API tokens and
  * a key/value table. Every statement is prepared once at open and reset after each use;
- * every write is one transaction (BEGIN IMMEDIATE, so a second writer waits in the busy
- * handler at the start instead of failing at the commit). No DPDK. One thread at a time
+ * every write is one transaction: a single statement is its own, several go between
+ * BEGIN IMMEDIATE and COMMIT (IMMEDIATE, so that a second writer waits in the busy
+ * handler at the start instead of failing halfway). No DPDK. One thread at a time
  * per handle (the control loop's thread).
  */
 #include <errno.h>
@@ -779,16 +780,7 @@ unwind:
 int
 cp_store_confirm_set(struct cp_store *s, const struct cp_confirm *c)
 {
-	int rc = tx_begin(s);
-
-	if (rc != 0)
-		return rc;
-	rc = confirm_insert(s, c);
-	if (rc == 0)
-		rc = tx_commit(s);
-	if (rc != 0)
-		tx_rollback(s);
-	return rc;
+	return confirm_insert(s, c);   /* one statement: its own transaction */
 }
 
 int
