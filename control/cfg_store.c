@@ -2,8 +2,9 @@
  * The control process's SQLite store (see cfg_store.h): open and migrations, the
  * document generations, the pending confirmed apply, the event log, the API tokens and
  * a key/value table. Every statement is prepared once at open and reset after each use;
- * every write is one transaction (BEGIN IMMEDIATE, so a second writer waits in the busy
- * handler at the start instead of failing at the commit). No DPDK. One thread at a time
+ * every write is one transaction: a single statement is its own, several go between
+ * BEGIN IMMEDIATE and COMMIT (IMMEDIATE, so that a second writer waits in the busy
+ * handler at the start instead of failing halfway). No DPDK. One thread at a time
  * per handle (the control loop's thread).
  */
 #include <errno.h>
@@ -248,6 +249,17 @@ stmt_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* Step a statement that returns at most one row: 0 (a row), -ENOENT (none), -EIO. */
+static int
+step_one(struct cp_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : db_fail(s, what);
+}
+
 /* Run a statement that returns no row. */
 static int
 exec_stmt(struct cp_store *s, enum store_stmt id, const char *what)
@@ -286,12 +298,12 @@ static int
 query_int(struct cp_store *s, enum store_stmt id, int64_t *val, const char *what)
 {
 	sqlite3_stmt *st = stmt(s, id);
-	int rc = sqlite3_step(st);
+	int rc = step_one(s, st, what);
 
-	if (rc == SQLITE_ROW)
+	if (rc == 0)
 		*val = sqlite3_column_int64(st, 0);
 	stmt_done(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(s, what);
+	return rc == -ENOENT ? db_fail(s, what) : rc;   /* an aggregate has a row */
 }
 
 /* ---- open, migrations, close ---- */
@@ -386,19 +398,39 @@ fail:
 /*
  * Create the file 0600 before SQLite sees it (SQLite would honour the umask) and tighten
  * a looser existing one. SQLite gives -wal and -shm the database file's mode, and the
- * umask of 077 the caller holds covers them too.
+ * umask of 077 the caller holds covers them too. A new file's directory entry is synced:
+ * SQLite syncs the entries of the journals it creates, not that of the database itself.
  */
 static int
-create_file(const char *path, char *err, size_t errlen)
+create_file(const char *state_dir, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd, rc = 0;
+	int fd, dfd, rc = 0;
+	bool created = true;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		created = false;
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	}
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
+	}
+	if (created) {
+		dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) != 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: sync of the directory: %s", state_dir,
+				 strerror(errno));
+		}
+		if (dfd >= 0)
+			close(dfd);
+		if (rc != 0) {
+			close(fd);
+			return rc;
+		}
 	}
 	if (fstat(fd, &st) != 0) {
 		rc = -errno;
@@ -479,9 +511,9 @@ cp_store_open(const char *state_dir, struct cp_store **out, char *err, size_t er
 		goto free_store;
 	}
 
-	/* process-wide: the open runs on the main thread before the API thread exists */
+	/* process-wide: see cp_store_open in cfg_store.h */
 	old_umask = umask(077);
-	rc = create_file(s->path, err, errlen);
+	rc = create_file(state_dir, s->path, err, errlen);
 	if (rc != 0)
 		goto restore_umask;
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
@@ -538,12 +570,12 @@ int
 cp_store_integrity(struct cp_store *s, char *buf, size_t len)
 {
 	sqlite3_stmt *st = stmt(s, ST_INTEGRITY);
-	int rc = sqlite3_step(st);
+	int rc = step_one(s, st, "integrity_check");
 
-	if (rc == SQLITE_ROW)
+	if (rc == 0)
 		column_str(st, 0, buf, len);
 	stmt_done(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(s, "integrity_check");
+	return rc == -ENOENT ? db_fail(s, "integrity_check") : rc;
 }
 
 /* ---- generations ---- */
@@ -686,13 +718,9 @@ gen_fetch(struct cp_store *s, enum store_stmt id, int64_t gen, struct cp_gen *g)
 
 	if (id == ST_GEN_GET)
 		sqlite3_bind_int64(st, 1, gen);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = step_one(s, st, "read generation");
+	if (rc == 0)
 		rc = gen_row(s, st, g, true);
-	else if (rc == SQLITE_DONE)
-		rc = -ENOENT;
-	else
-		rc = db_fail(s, "read generation");
 	stmt_done(st);
 	return rc;
 }
@@ -752,33 +780,19 @@ unwind:
 int
 cp_store_confirm_set(struct cp_store *s, const struct cp_confirm *c)
 {
-	int rc = tx_begin(s);
-
-	if (rc != 0)
-		return rc;
-	rc = confirm_insert(s, c);
-	if (rc == 0)
-		rc = tx_commit(s);
-	if (rc != 0)
-		tx_rollback(s);
-	return rc;
+	return confirm_insert(s, c);   /* one statement: its own transaction */
 }
 
 int
 cp_store_confirm_get(struct cp_store *s, struct cp_confirm *c)
 {
 	sqlite3_stmt *st = stmt(s, ST_CONFIRM_GET);
-	int rc = sqlite3_step(st);
+	int rc = step_one(s, st, "read confirmation");
 
-	if (rc == SQLITE_ROW) {
+	if (rc == 0) {
 		c->gen = sqlite3_column_int64(st, 0);
 		c->rollback_to = sqlite3_column_int64(st, 1);
 		c->deadline_ms = sqlite3_column_int64(st, 2);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = db_fail(s, "read confirmation");
 	}
 	stmt_done(st);
 	return rc;
@@ -1030,8 +1044,8 @@ cp_store_meta_get(struct cp_store *s, const char *key, char *val, size_t len)
 	int rc;
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = step_one(s, st, "read meta");
+	if (rc == 0) {
 		const unsigned char *txt = sqlite3_column_text(st, 0);
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
 
@@ -1040,12 +1054,7 @@ cp_store_meta_get(struct cp_store *s, const char *key, char *val, size_t len)
 		} else {
 			memcpy(val, txt, n);
 			val[n] = '\0';
-			rc = 0;
 		}
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = db_fail(s, "read meta");
 	}
 	stmt_done(st);
 	return rc;

@@ -39,7 +39,9 @@ struct cp_store;
  * and refuse a database from a newer build (user_version above ours: -EPROTO).
  * state_dir must exist (the caller creates it 0700): -ENOENT, -ENOTDIR. The file and its
  * -wal / -shm companions are created 0600 whatever the umask (a looser existing file is
- * tightened). 0 or -errno, with what went wrong in err.
+ * tightened; a symbolic link is refused). The umask is set to 077 for the duration of the
+ * call, and umask is process-wide: open the store before starting threads that create
+ * files. 0 or -errno, with what went wrong in err.
  */
 int cp_store_open(const char *state_dir, struct cp_store **out, char *err, size_t errlen);
 
@@ -62,7 +64,7 @@ int cp_store_integrity(struct cp_store *s, char *buf, size_t len);
 
 struct cp_gen {
 	int64_t gen;                  /* 1, 2, ...: never reused */
-	int64_t time_ms;              /* CLOCK_REALTIME of the apply */
+	int64_t time_ms;              /* CLOCK_REALTIME of the apply (0 on add: now) */
 	char who[CP_STORE_WHO_LEN];   /* token id, "factory", "rollback" ... */
 	char *comment;                /* malloc'd, may be "" */
 	char *doc;                    /* malloc'd canonical JSON, NUL-terminated */

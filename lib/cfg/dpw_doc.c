@@ -104,7 +104,7 @@ dpw_doc_json_type_str(const json_t *v)
 	case JSON_ARRAY: return "an array";
 	case JSON_STRING: return "a string";
 	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number with a fraction part";
+	case JSON_REAL: return "a real number";
 	case JSON_TRUE:
 	case JSON_FALSE: return "a boolean";
 	case JSON_NULL: return "null";
@@ -498,10 +498,11 @@ path_join_key(const char *base, const char *key)
 static char *
 path_join_index(const char *base, size_t index)
 {
-	char *p = NULL;
+	size_t n = strlen(base) + 24;
+	char *p = malloc(n);
 
-	if (asprintf(&p, "%s/%zu", base, index) < 0)
-		return NULL;
+	if (p != NULL)
+		snprintf(p, n, "%s/%zu", base, index);
 	return p;
 }
 

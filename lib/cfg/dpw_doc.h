@@ -114,7 +114,10 @@ void dpw_doc_problem_add(struct dpw_doc_problems *pr, bool warning, const char *
  * Decode and validate a document tree: types, ranges, names, duplicates, dangling
  * references, unknown members, the seeds' constraints, and what ctx allows (ctx may be
  * NULL: then the checks that need the system are skipped). Defaults are filled in for
- * missing optional members. Every problem is recorded, not only the first.
+ * missing optional members (a WAN's mtu: 1440, or its port's MTU when that is smaller).
+ * Every problem is recorded, not only the first. pr is reset first (add a caller's own
+ * problems after the call). The tree's nesting is checked against DPW_DOC_MAX_DEPTH here
+ * too, so a tree from another parser is bounded alike.
  * Returns 0 (doc filled; warnings may be present) or -EINVAL (errors in pr; doc is
  * undefined).
  */
@@ -123,7 +126,9 @@ int dpw_doc_from_json(const json_t *root, const struct dpw_doc_context *ctx,
 
 /*
  * Parse text (JSON or YAML, at most DPW_DOC_MAX_BYTES) and decode it as above. A syntax
- * error is one problem at path "" whose message says "line L, column C: ...".
+ * error is one problem at path "" whose message says "line L, column C: ...". JSON: no
+ * duplicate keys, no NUL in strings, any value at the top (a non-object is then "must be
+ * an object"). pr is reset first.
  * 0 or -EINVAL (problems in pr), -E2BIG (text too long, also in pr).
  */
 int dpw_doc_parse(const char *text, size_t len, enum dpw_doc_format fmt,
@@ -152,6 +157,10 @@ char *dpw_doc_hash_hex(const uint8_t hash[DPW_DOC_HASH_LEN], char *out);
  * ("old" absent for add, "new" absent for remove), in document order. Arrays of named
  * objects (members with a "name") are matched by name, so inserting a WAN reports one
  * add, not a replace of every later element; other arrays element by element.
+ * Order: a's members in a's order (each changed or removed), then the members only b
+ * has, in b's order; recursively. In a named array a removed element's path has its
+ * index in a, an added one and the changes inside a matched one their index in b; a
+ * reordering alone reports nothing (the order of WANs has no meaning today).
  * New reference, or NULL on allocation failure.
  */
 json_t *dpw_doc_diff(const json_t *a, const json_t *b);

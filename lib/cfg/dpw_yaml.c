@@ -451,7 +451,7 @@ needs_quotes(const char *s, size_t n)
 		"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
 		"on", "On", "ON", "off", "Off", "OFF", NULL,
 	};
-	size_t i;
+	size_t i, dots = 0;
 
 	if (plain_kind(s, n) != PLAIN_STRING || str_in(s, n, yaml11))
 		return true;
@@ -462,8 +462,10 @@ needs_quotes(const char *s, size_t n)
 			if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			      c == '_' || c == '.' || c == ':' || c == '+' || c == '-'))
 				return false;
+			dots += c == '.';
 		}
-		return true;
+		/* no 1.1 number or date has two dots: an address like 198.18.1.1 stays plain */
+		return dots < 2;
 	}
 	return false;
 }

@@ -6,7 +6,11 @@
  * keys, nesting deeper than max_depth, more than max_bytes of text. Scalars follow the
  * YAML 1.2 core schema: plain true/false, null/~, integers and floats become JSON
  * booleans, null and numbers; everything else, and every quoted scalar, is a string
- * ("on", "yes", "0755" stay strings). Pure: no DPDK. Any thread.
+ * ("on", "yes", "0755", "0x1F", "0o17" stay strings: the core schema's hex and octal
+ * forms are not read as integers). An integer beyond json_int_t, .inf and .nan are
+ * errors. A key must be a scalar that reads as a string (a plain 1:, true: or ~: key is
+ * refused; quote it). NUL characters are refused (as jansson's JSON reader does).
+ * An empty text (no document) is an error. Pure: no DPDK. Any thread.
  */
 #ifndef DPW_YAML_H
 #define DPW_YAML_H
@@ -24,8 +28,10 @@ json_t *dpw_yaml_load(const char *text, size_t len, size_t max_bytes, unsigned i
 
 /*
  * Emit a tree as block-style YAML (objects in their member order; strings quoted when a
- * plain scalar would read back as something else). malloc'd, NUL-terminated, length in
- * *len; NULL on allocation failure.
+ * plain scalar would read back as something else, here or in a YAML 1.1 reader such as
+ * PyYAML: "yes", "0755", "1:30", "198.18.1.1"). dpw_yaml_load of the result gives a tree
+ * json_equal to root. malloc'd, NUL-terminated, length in *len; NULL on allocation
+ * failure.
  */
 char *dpw_yaml_dump(const json_t *root, size_t *len);
 

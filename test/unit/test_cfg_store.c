@@ -2,13 +2,16 @@
  * Unit tests of control/cfg_store.c on real SQLite files: open and its refusals (missing
  * or non-directory state dir, newer schema), file modes whatever the umask, WAL and the
  * other pragmas, generations, confirmations, events (with pruning: built with a small
- * CP_STORE_EVENTS_KEEP), tokens, meta, integrity and the error text of a damaged file.
+ * CP_STORE_EVENTS_KEEP), tokens, meta, integrity, two handles, a writer that waits for
+ * another (and gives up after CP_STORE_BUSY_MS with -EIO and SQLite's reason), and the
+ * error text of a damaged file.
  * Each test in its own temporary directory, removed by the teardown also on failure.
- * Single-threaded test program; no DPDK.
+ * The test of the busy wait runs the other writer on a thread of its own; no DPDK.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -205,7 +209,7 @@ test_open_refusals(void **state)
 	assert_int_equal(cp_store_open("", &f->s, err, sizeof(err)), -EINVAL);
 	/* the database a symbolic link: refused (O_NOFOLLOW), not followed */
 	assert_int_equal(symlink(path, f->db), 0);
-	assert_true(cp_store_open(f->dir, &f->s, err, sizeof(err)) < 0);
+	assert_int_equal(cp_store_open(f->dir, &f->s, err, sizeof(err)), -ELOOP);
 	assert_null(f->s);
 }
 
@@ -276,6 +280,7 @@ test_generations(void **state)
 	assert_int_equal(cp_store_gen_add(f->s, &g), 0);
 	make_gen(&g, 2, "{\"version\":1,\"wans\":[{\"name\":\"wan1\"}]}");
 	g.comment = (char *)"";
+	g.time_ms = 0;   /* now */
 	assert_int_equal(cp_store_gen_add(f->s, &g), 0);
 	/* not newer: the same number, and an older one */
 	assert_int_equal(cp_store_gen_add(f->s, &g), -EEXIST);
@@ -302,6 +307,7 @@ test_generations(void **state)
 	assert_int_equal(cp_store_gen_get(f->s, 2, &out), 0);
 	assert_string_equal(out.doc, "{\"version\":1,\"wans\":[{\"name\":\"wan1\"}]}");
 	assert_string_equal(out.comment, "");
+	assert_true(out.time_ms > 1600000000000);
 	cp_gen_free(&out);
 	assert_int_equal(cp_store_gen_get(f->s, 3, &out), -ENOENT);
 
@@ -634,6 +640,91 @@ test_two_handles(void **state)
 	assert_int_equal(cp_store_token_list(f->s, 1, &(struct cp_token_row){ 0 }), 1);
 }
 
+struct locker {
+	const char *path;
+	unsigned int hold_ms;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int locked;
+};
+
+/* Another writer (its own connection, its own thread) holding the write lock a while. */
+static void *
+locker_main(void *arg)
+{
+	struct locker *l = arg;
+	struct timespec ts = { l->hold_ms / 1000, (long)(l->hold_ms % 1000) * 1000000 };
+	sqlite3 *db = NULL;
+
+	sqlite3_open_v2(l->path, &db, SQLITE_OPEN_READWRITE, NULL);
+	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	pthread_mutex_lock(&l->mu);
+	l->locked = 1;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	nanosleep(&ts, NULL);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return NULL;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* An event written while another writer holds the lock for hold_ms; its rc and the wait. */
+static int
+write_while_locked(struct fixture *f, unsigned int hold_ms, double *waited)
+{
+	struct locker l = { .path = f->db, .hold_ms = hold_ms,
+			    .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	struct cp_event e = { .type = "test" };
+	pthread_t t;
+	double t0;
+	int rc;
+
+	assert_int_equal(pthread_create(&t, NULL, locker_main, &l), 0);
+	pthread_mutex_lock(&l.mu);
+	while (!l.locked)
+		pthread_cond_wait(&l.cv, &l.mu);
+	pthread_mutex_unlock(&l.mu);
+	t0 = now_s();
+	rc = cp_store_event_add(f->s, &e);
+	*waited = now_s() - t0;
+	pthread_join(t, NULL);
+	return rc;
+}
+
+/*
+ * Writers wait for each other up to CP_STORE_BUSY_MS: a short hold is waited out, a
+ * longer one fails with -EIO and SQLite's reason, kept and logged.
+ */
+static void
+test_busy_writer(void **state)
+{
+	struct fixture *f = *state;
+	double waited;
+
+	assert_int_equal(write_while_locked(f, 300, &waited), 0);
+	assert_true(waited >= 0.25);
+	cp_store_set_log(log_fn);
+	n_logged = 0;
+	assert_int_equal(write_while_locked(f, CP_STORE_BUSY_MS + 1000, &waited), -EIO);
+	cp_store_set_log(NULL);
+	assert_true(waited >= CP_STORE_BUSY_MS / 1000.0 - 0.1);
+	assert_non_null(strstr(cp_store_errmsg(f->s), "database is locked"));
+	assert_non_null(strstr(cp_store_errmsg(f->s), CP_STORE_FILE));
+	assert_int_equal(n_logged, 1);
+	assert_string_equal(logged, cp_store_errmsg(f->s));
+	/* and the handle works on afterwards */
+	assert_int_equal(cp_store_event_last(f->s), 1);
+}
+
 /* Overwrite the b-tree pages after the header: reads fail with -EIO and a reason. */
 static void
 test_damaged_file(void **state)
@@ -659,6 +750,7 @@ test_damaged_file(void **state)
 	n_logged = 0;
 	rc = cp_store_open(f->dir, &f->s, err, sizeof(err));
 	if (rc != 0) {
+		print_message("damaged file refused at open: %s\n", err);
 		assert_int_equal(rc, -EIO);
 		assert_non_null(strstr(err, CP_STORE_FILE));
 	} else {
@@ -669,6 +761,7 @@ test_damaged_file(void **state)
 			assert_int_equal(rc, 0);
 			assert_string_not_equal(buf, "ok");
 		} else {
+			print_message("damaged file: %s\n", cp_store_errmsg(f->s));
 			assert_int_equal(rc, -EIO);
 			assert_non_null(strstr(cp_store_errmsg(f->s), CP_STORE_FILE));
 			assert_true(n_logged > 0);
@@ -714,6 +807,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tokens, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_two_handles, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_writer, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_file, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_document_hash_checked_on_read, setup_open,
 						teardown),

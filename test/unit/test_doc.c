@@ -222,7 +222,7 @@ test_wan_errors(void **state)
 	expect_one_error("\"name\":\"wan1\",\"weight\":\"2\"," ADDR1, "/wans/0/weight",
 			 "must be an integer, not a string");
 	expect_one_error("\"name\":\"wan1\",\"weight\":1.0," ADDR1, "/wans/0/weight",
-			 "must be an integer, not a number");
+			 "must be an integer, not a real number");
 	expect_one_error("\"name\":\"wan1\",\"enabled\":1," ADDR1, "/wans/0/enabled",
 			 "must be true or false, not an integer");
 	expect_one_error("\"name\":\"wan1\",\"forced_down\":null," ADDR1, "/wans/0/forced_down",

@@ -291,7 +291,7 @@ test_dump_round_trip(void **state)
 	text = dpw_yaml_dump(t, &len);
 	assert_non_null(strstr(text, "version: 1\nwans:\n- name: wan1\n  enabled: true\n"));
 	assert_non_null(strstr(text, "  mss: auto\n"));
-	assert_non_null(strstr(text, "    address: 198.18.1.2/24\n"));
+	assert_non_null(strstr(text, "    address: 198.18.1.2/24\n    gateway: 198.18.1.1\n"));
 	free(text);
 	json_decref(t);
 }

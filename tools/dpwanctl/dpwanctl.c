@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * dpwanctl: command-line client of the dpwan REST API (status like `mwan3 status`, WAN
- * enable/disable, metrics, raw requests). Single-threaded user program; libcurl and
- * jansson, no DPDK.
+ * dpwanctl: command-line client of the dpwan REST API v1 (api/API-v1.md): options, the
+ * server and token lookup (-s, -t, --token-file, $DPWAN_TOKEN, dpwan.conf), and the
+ * commands other than `config` (status, wans, wan, events, token, metrics, raw).
+ * Single-threaded user program; libcurl and jansson, no DPDK.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,381 +12,75 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "ctl.h"
 #include "lib/cfg/dpw_sysconf.h"
 
 #define DEFAULT_CONF "/etc/dpwan/dpwan.conf"
 #define DEFAULT_URL "http://127.0.0.1:8080"
-#define TIMEOUT_MS 5000L
-#define MAX_RESPONSE (16L * 1024 * 1024)
-#define MAX_TOKEN 256 /* the API's limit (CP_TOKEN_MAX_LEN in control/token.h) */
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
-
-struct client {
-	char url[300];
-	char token[300];
-};
-
-struct buf {
-	char *data;
-	size_t len;
-	int overflow;
-};
-
-struct response {
-	long status;
-	struct buf body;
-};
+#define DEFAULT_STATE_DIR "/var/lib/dpwan"
+#define EVENTS_PAGE 1000
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dpwanctl [-c CONF] [--url URL] [--token TOKEN | --token-file FILE]\n"
-		"                COMMAND\n"
-		"commands:\n"
-		"  status [--json]            interfaces, dataplane, traffic split, ports, drops\n"
-		"  wans [--json]              the WANs\n"
-		"  wan NAME enable|disable    change a WAN's administrative state\n"
-		"  metrics                    Prometheus metrics (raw text)\n"
-		"  raw GET|PUT PATH [BODY]    one request, the response body printed unchanged\n"
-		"defaults: CONF %s; URL from its api section, else %s;\n"
-		"token from --token, --token-file, $DPWAN_TOKEN,\n"
-		"  else <state_dir>/initial-admin-token\n",
-		DEFAULT_CONF, DEFAULT_URL);
+"usage: dpwanctl [-s URL] [-t TOKEN | --token-file FILE] [-c CONF] [--json]\n"
+"                [--cacert FILE] COMMAND [ARGS]\n"
+"commands:\n"
+"  status                          WANs like `mwan3 status`, config generation, pending\n"
+"                                  confirmation, dataplane, traffic split, ports, drops\n"
+"  wans                            the WANs\n"
+"  wan NAME                        one WAN in detail\n"
+"  wan NAME enable|disable|force-down|clear\n"
+"                                  change the WAN in the document (a new generation)\n"
+"  config get [--yaml] [--gen N]   the running document (or generation N)\n"
+"  config edit [--confirm S] [--comment T]\n"
+"                                  edit it in $EDITOR (YAML) and apply it\n"
+"  config validate FILE            check a document (JSON or YAML; - for stdin)\n"
+"  config apply FILE [--confirm S] [--comment T]\n"
+"                                  apply a document; --confirm: rolled back after S s\n"
+"                                  (10..3600) unless `config confirm` comes first\n"
+"  config diff [A] [B]             changes from generation A to B (default: running),\n"
+"                                  with no argument the last change\n"
+"  config history                  the stored generations\n"
+"  config rollback GEN [--confirm S] [--comment T]\n"
+"                                  apply generation GEN again, as a new generation\n"
+"  config confirm                  keep the pending confirmed apply\n"
+"  events [--since N] [--follow]   the event log; --follow streams it (Ctrl-C ends)\n"
+"  token create --role admin|read-only [--comment T]\n"
+"  token list | token revoke ID\n"
+"  metrics                         Prometheus metrics (text)\n"
+"  raw METHOD PATH [BODY]          one request, the response body printed unchanged\n"
+"options:\n"
+"  -s, --server URL     the API (default: api.listen/api.port of CONF, else %s)\n"
+"  -t, --token TOKEN    the bearer token (visible in ps: prefer the next two)\n"
+"      --token-file F   a file whose first word is the token\n"
+"  -c, --config CONF    dpwan.conf (default %s)\n"
+"      --json           print the server's JSON unchanged\n"
+"      --cacert FILE    trust this certificate (HTTPS with a self-signed one)\n"
+"token: -t, --token-file, $DPWAN_TOKEN, else <state_dir of CONF>/initial-admin-token\n"
+"exit: 0 ok, 1 the server said no, 2 usage, 3 unreachable or TLS failure,\n"
+"      4 authentication (401/403)\n",
+		DEFAULT_URL, DEFAULT_CONF);
 }
 
-static size_t
-on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct buf *b = userdata;
-	size_t n = size * nmemb;
-	char *p;
-
-	if (b->len + n > (size_t)MAX_RESPONSE) {
-		b->overflow = 1;
-		return 0;
-	}
-	p = realloc(b->data, b->len + n + 1);
-	if (p == NULL)
-		return 0;
-	b->data = p;
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
-/* One request; 0 with resp filled (any HTTP status), or -1 after printing why. */
+/* Copy a token into c; -1 after saying why when it is longer than the API accepts. */
 static int
-request(const struct client *cl, const char *method, const char *path, const char *body,
-	struct response *resp)
+set_token(struct ctl *c, const char *token, size_t len, const char *from)
 {
-	char url[1024], auth[400], errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs = NULL;
-	CURLcode res;
-	CURL *h;
-	int rc = -1;
-
-	memset(resp, 0, sizeof(*resp));
-	snprintf(url, sizeof(url), "%s%s", cl->url, path);
-	h = curl_easy_init();
-	if (h == NULL) {
-		fprintf(stderr, "dpwanctl: cannot initialise libcurl\n");
-		return -1;
-	}
-	errbuf[0] = '\0';
-	if (cl->token[0] != '\0') {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cl->token);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
-	hdrs = curl_slist_append(hdrs, "Accept: application/json, text/plain");
-	if (body != NULL) {
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	if (strcmp(method, "GET") == 0)
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	res = curl_easy_perform(h);
-	if (res != CURLE_OK) {
-		if (resp->body.overflow)
-			fprintf(stderr, "dpwanctl: response from %s larger than %ld bytes\n", url,
-				MAX_RESPONSE);
-		else
-			fprintf(stderr, "dpwanctl: cannot reach the API at %s: %s\n", cl->url,
-				errbuf[0] != '\0' ? errbuf : curl_easy_strerror(res));
-		free(resp->body.data);
-		resp->body.data = NULL;
-		goto out;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (resp->body.data == NULL) {
-		resp->body.data = strdup("");
-		if (resp->body.data == NULL)
-			goto out;
-	}
-	rc = 0;
-out:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
-	return rc;
-}
-
-/* Print the server's {"error": ...} (or the raw body) for an HTTP error. */
-static void
-print_http_error(const struct response *r)
-{
-	json_t *j = json_loads(r->body.data, 0, NULL);
-	const char *msg = NULL;
-
-	if (j != NULL)
-		msg = json_string_value(json_object_get(j, "error"));
-	if (msg != NULL)
-		fprintf(stderr, "dpwanctl: HTTP %ld: %s\n", r->status, msg);
-	else
-		fprintf(stderr, "dpwanctl: HTTP %ld: %.200s\n", r->status, r->body.data);
-	if (r->status == 401)
-		fprintf(stderr, "dpwanctl: give a token with --token, --token-file or "
-			"$DPWAN_TOKEN\n");
-	json_decref(j);
-}
-
-/* GET or PUT and parse the JSON; NULL after printing why. */
-static json_t *
-call_json(const struct client *cl, const char *method, const char *path, const char *body,
-	  char **raw)
-{
-	struct response r;
-	json_error_t jerr;
-	json_t *j;
-
-	if (request(cl, method, path, body, &r) < 0)
-		return NULL;
-	if (r.status < 200 || r.status >= 300) {
-		print_http_error(&r);
-		free(r.body.data);
-		return NULL;
-	}
-	j = json_loads(r.body.data, 0, &jerr);
-	if (j == NULL)
-		fprintf(stderr, "dpwanctl: the API sent invalid JSON: %s\n", jerr.text);
-	if (raw != NULL && j != NULL)
-		*raw = r.body.data;
-	else
-		free(r.body.data);
-	return j;
-}
-
-static unsigned long long
-u64(const json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	return json_is_integer(v) ? (unsigned long long)json_integer_value(v) : 0;
-}
-
-static const char *
-str(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s != NULL ? s : "?";
-}
-
-static void
-fmt_duration(unsigned long long s, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02lluh:%02llum:%02llus", s / 3600, (s / 60) % 60, s % 60);
-}
-
-static unsigned long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
-}
-
-static void
-print_wan_line(const json_t *w)
-{
-	const char *state = str(w, "state");
-	json_t *since = json_object_get(w, "online_since_ms");
-	const char *mac = json_string_value(json_object_get(w, "gateway_mac"));
-	char dur[32] = "";
-
-	printf(" interface %s is %s", str(w, "name"), state);
-	if (strcmp(state, "online") == 0 && json_is_integer(since)) {
-		unsigned long long t = (unsigned long long)json_integer_value(since), n = now_ms();
-
-		fmt_duration(n > t ? (n - t) / 1000 : 0, dur, sizeof(dur));
-		printf(" %s", dur);
-	}
-	printf(", weight %llu, %s via %s (%s), tx %llu pkts / rx %llu pkts\n", u64(w, "weight"),
-	       str(w, "address"), str(w, "gateway"), mac != NULL ? mac : "unresolved",
-	       u64(w, "tx_packets"), u64(w, "rx_packets"));
-}
-
-static void
-print_wans(const json_t *wans)
-{
-	size_t i;
-	json_t *w;
-
-	printf("Interface status:\n");
-	json_array_foreach(wans, i, w)
-		print_wan_line(w);
-	if (json_array_size(wans) == 0)
-		printf(" (no WAN)\n");
-}
-
-static void
-print_status(const json_t *st)
-{
-	json_t *dp = json_object_get(st, "dataplane");
-	json_t *wans = json_object_get(st, "wans");
-	json_t *ctr = json_object_get(st, "counters");
-	json_t *drops = json_object_get(st, "drops");
-	json_t *ports = json_object_get(st, "ports");
-	unsigned long long total = 0, n;
-	const char *key;
-	char dur[32];
-	json_t *v;
-	size_t i;
-	int any = 0;
-
-	print_wans(wans);
-
-	fmt_duration(u64(dp, "uptime_s"), dur, sizeof(dur));
-	printf("\nDataplane: pid %llu, %s, %llu worker(s), up %s, wan view gen %llu, "
-	       "sessions %llu active / %llu created\n", u64(dp, "pid"),
-	       json_is_true(json_object_get(dp, "alive")) ? "alive" : "NOT RESPONDING",
-	       u64(dp, "workers"), dur, u64(dp, "wan_view_gen"), u64(ctr, "sessions_active"),
-	       u64(ctr, "sessions_created"));
-
-	printf("\nTraffic split (sessions created per WAN):\n");
-	json_array_foreach(wans, i, v)
-		total += u64(v, "sessions_created");
-	json_array_foreach(wans, i, v) {
-		n = u64(v, "sessions_created");
-		printf(" %-12s %5.1f%% (%llu)\n", str(v, "name"),
-		       total > 0 ? 100.0 * (double)n / (double)total : 0.0, n);
-	}
-
-	printf("\nPorts:\n");
-	json_array_foreach(ports, i, v)
-		printf(" %-8s %-3s %-4s rx %llu pkts %llu B, tx %llu pkts %llu B, "
-		       "missed %llu, errors rx %llu tx %llu\n", str(v, "name"), str(v, "role"),
-		       json_is_true(json_object_get(v, "link_up")) ? "up" : "down",
-		       u64(v, "rx_packets"), u64(v, "rx_bytes"), u64(v, "tx_packets"),
-		       u64(v, "tx_bytes"), u64(v, "rx_missed"), u64(v, "rx_errors"),
-		       u64(v, "tx_errors"));
-
-	printf("\nDrops:\n");
-	json_object_foreach(drops, key, v) {
-		if (json_integer_value(v) == 0)
-			continue;
-		printf(" %-28s %llu\n", key, (unsigned long long)json_integer_value(v));
-		any = 1;
-	}
-	if (!any)
-		printf(" none\n");
-}
-
-static int
-cmd_get_json(const struct client *cl, const char *path, bool as_json, int is_status)
-{
-	char *raw = NULL;
-	json_t *j = call_json(cl, "GET", path, NULL, &raw);
-
-	if (j == NULL)
-		return EXIT_FAIL;
-	if (as_json)
-		fputs(raw, stdout);
-	else if (is_status)
-		print_status(j);
-	else
-		print_wans(j);
-	free(raw);
-	json_decref(j);
-	return 0;
-}
-
-static int
-cmd_wan(const struct client *cl, const char *name, const char *action)
-{
-	char path[256];
-	bool enable;
-	json_t *j;
-
-	if (strcmp(action, "enable") == 0) {
-		enable = true;
-	} else if (strcmp(action, "disable") == 0) {
-		enable = false;
-	} else {
-		fprintf(stderr, "dpwanctl: wan: expected enable or disable, got '%s'\n", action);
-		return EXIT_USAGE;
-	}
-	snprintf(path, sizeof(path), "/api/v1/wans/%s/admin", name);
-	j = call_json(cl, "PUT", path, enable ? "{\"enabled\": true}" : "{\"enabled\": false}",
-		      NULL);
-	if (j == NULL)
-		return EXIT_FAIL;
-	print_wan_line(j);
-	json_decref(j);
-	return 0;
-}
-
-static int
-cmd_raw(const struct client *cl, const char *method, const char *path, const char *body,
-	int text_ok)
-{
-	struct response r;
-	int rc = 0;
-
-	if (request(cl, method, path, body, &r) < 0)
-		return EXIT_FAIL;
-	if (r.status < 200 || r.status >= 300) {
-		if (text_ok)
-			fputs(r.body.data, stdout);
-		print_http_error(&r);
-		rc = EXIT_FAIL;
-	} else {
-		fputs(r.body.data, stdout);
-	}
-	free(r.body.data);
-	return rc;
-}
-
-/* Copy a token into cl; -1 after saying why when it is longer than the API accepts. */
-static int
-set_token(struct client *cl, const char *token, size_t len, const char *from)
-{
-	if (len > MAX_TOKEN) {
+	if (len > CTL_MAX_TOKEN) {
 		fprintf(stderr, "dpwanctl: the token from %s is longer than %d characters\n",
-			from, MAX_TOKEN);
+			from, CTL_MAX_TOKEN);
 		return -1;
 	}
-	memcpy(cl->token, token, len);
-	cl->token[len] = '\0';
+	memcpy(c->token, token, len);
+	c->token[len] = '\0';
+	snprintf(c->token_from, sizeof(c->token_from), "%s", from);
 	return 0;
 }
 
@@ -394,9 +89,9 @@ set_token(struct client *cl, const char *token, size_t len, const char *from)
  * error (no token then) and its mode is not checked.
  */
 static int
-read_token_file(const char *path, struct client *cl, int quiet)
+read_token_file(const char *path, struct ctl *c, bool quiet)
 {
-	char text[MAX_TOKEN + 64];
+	char text[CTL_MAX_TOKEN + 64];
 	struct stat st;
 	size_t n = 0;
 	int fd, rc;
@@ -408,7 +103,8 @@ read_token_file(const char *path, struct client *cl, int quiet)
 		fprintf(stderr, "dpwanctl: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (!quiet && fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+	if (!quiet && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
 		fprintf(stderr, "dpwanctl: warning: %s is readable by group or others (mode %04o):"
 			" chmod 600 it\n", path, (unsigned int)(st.st_mode & 07777));
 	/* A loop: --token-file <(command) is a pipe. */
@@ -428,140 +124,522 @@ read_token_file(const char *path, struct client *cl, int quiet)
 	}
 	close(fd);
 	text[n] = '\0';
-	rc = set_token(cl, text, strcspn(text, "\r\n \t"), path);
+	n = strspn(text, "\r\n \t");
+	rc = set_token(c, text + n, strcspn(text + n, "\r\n \t"), path);
 	explicit_bzero(text, sizeof(text));
 	return rc;
+}
+
+/* The server URL and the state directory from dpwan.conf. 0 or -1 after saying why. */
+static int
+from_sysconf(const char *path, char *url, size_t urllen, char *state_dir, size_t sdlen)
+{
+	struct dpw_sysconf conf;
+	char err[512];
+
+	if (dpw_sysconf_load(path, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dpwanctl: %s\n", err);
+		return -1;
+	}
+	/* A wildcard listener is reached on loopback. */
+	if (strcmp(conf.api_listen, "0.0.0.0") == 0 || strcmp(conf.api_listen, "::") == 0)
+		snprintf(url, urllen, "http://%s:%u",
+			 strchr(conf.api_listen, ':') ? "[::1]" : "127.0.0.1", conf.api_port);
+	else if (strchr(conf.api_listen, ':') != NULL)
+		snprintf(url, urllen, "http://[%s]:%u", conf.api_listen, conf.api_port);
+	else
+		snprintf(url, urllen, "http://%s:%u", conf.api_listen, conf.api_port);
+	snprintf(state_dir, sdlen, "%s", conf.state_dir);
+	dpw_sysconf_free(&conf);
+	return 0;
+}
+
+/* GET path; the JSON unchanged with --json, else rendered. */
+static int
+get_and_show(const struct ctl *c, const char *path, void (*out)(const json_t *))
+{
+	struct ctl_resp r;
+	json_t *j;
+	int rc = ctl_get(c, path, &r);
+
+	if (rc != 0)
+		return rc;
+	if (r.status != 200) {
+		rc = ctl_fail(c, &r);
+	} else if (c->json) {
+		ctl_print_raw(&r);
+	} else if ((j = ctl_json(&r)) == NULL) {
+		rc = CTL_EXIT_REFUSED;
+	} else {
+		out(j);
+		json_decref(j);
+	}
+	ctl_resp_free(&r);
+	return rc;
+}
+
+static void
+out_wan_list(const json_t *j)
+{
+	/* {"wans": [...]} (v1) or a bare array (0.1) */
+	ctl_out_wans(json_is_array(j) ? j : json_object_get(j, "wans"));
+}
+
+/* A WAN name as a path segment: the API's names need no escaping, anything else is wrong. */
+static int
+check_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 15 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "0123456789_") != n) {
+		fprintf(stderr, "dpwanctl: '%s' is not a WAN name (1-15 letters, digits, _)\n",
+			name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_wan(const struct ctl *c, const char *name, const char *action)
+{
+	static const char *const actions[] = { "enable", "disable", "force-down", "clear" };
+	struct ctl_req rq = { .method = "POST" };
+	struct ctl_resp r;
+	char path[128];
+	json_t *j;
+	size_t i;
+	int rc;
+
+	if (check_name(name) < 0)
+		return CTL_EXIT_USAGE;
+	if (action == NULL) {
+		snprintf(path, sizeof(path), "/api/v1/wans/%s", name);
+		return get_and_show(c, path, ctl_out_wan_detail);
+	}
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(action, actions[i]) == 0)
+			break;
+	if (i == sizeof(actions) / sizeof(actions[0])) {
+		fprintf(stderr, "dpwanctl: wan: expected enable, disable, force-down or clear, "
+			"not '%s'\n", action);
+		return CTL_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/api/v1/wans/%s/%s", name, action);
+	rq.path = path;
+	if ((rc = ctl_http(c, &rq, &r)) != 0)
+		return rc;
+	if (r.status != 200) {
+		rc = ctl_fail(c, &r);
+	} else if (c->json) {
+		ctl_print_raw(&r);
+	} else if ((j = ctl_json(&r)) == NULL) {
+		rc = CTL_EXIT_REFUSED;
+	} else {
+		ctl_out_wan_line(j);
+		if (ctl_etag_gen(r.etag) >= 0)
+			printf(" config generation %lld\n", ctl_etag_gen(r.etag));
+		json_decref(j);
+	}
+	ctl_resp_free(&r);
+	return rc;
+}
+
+static void
+print_event_json(const struct ctl *c, const char *id, const char *type, const char *data)
+{
+	json_t *ev;
+
+	(void)id;
+	(void)type;
+	if (c->json) {
+		/* one Event per line (JSON Lines) */
+		printf("%s\n", data);
+		fflush(stdout);
+		return;
+	}
+	ev = json_loads(data, 0, NULL);
+	if (ev == NULL) {
+		fprintf(stderr, "dpwanctl: event %s: data is not JSON: %.200s\n", id, data);
+		return;
+	}
+	ctl_out_event(ev);
+	json_decref(ev);
+}
+
+static int
+cmd_events(const struct ctl *c, long long since, bool follow)
+{
+	struct ctl_resp r;
+	char path[96];
+	json_t *j, *evs, *ev;
+	size_t i, n;
+	int rc;
+
+	if (follow)
+		return ctl_follow(c, since, print_event_json);
+	/* page through the log; --json is one page, unchanged (page on with --since) */
+	for (;;) {
+		snprintf(path, sizeof(path), "/api/v1/events?since=%lld&limit=%d", since,
+			 EVENTS_PAGE);
+		if ((rc = ctl_get(c, path, &r)) != 0)
+			return rc;
+		if (r.status != 200) {
+			rc = ctl_fail(c, &r);
+			ctl_resp_free(&r);
+			return rc;
+		}
+		if (c->json) {
+			ctl_print_raw(&r);
+			ctl_resp_free(&r);
+			return 0;
+		}
+		j = ctl_json(&r);
+		ctl_resp_free(&r);
+		if (j == NULL)
+			return CTL_EXIT_REFUSED;
+		evs = json_object_get(j, "events");
+		n = json_array_size(evs);
+		json_array_foreach(evs, i, ev)
+			ctl_out_event(ev);
+		/* "last" moves on, or we would ask for the same page again */
+		if (n < EVENTS_PAGE || json_integer_value(json_object_get(j, "last")) <= since) {
+			json_decref(j);
+			return 0;
+		}
+		since = json_integer_value(json_object_get(j, "last"));
+		json_decref(j);
+	}
+}
+
+static int
+cmd_token(const struct ctl *c, int argc, char **argv, const char *role, const char *comment)
+{
+	struct ctl_req rq = { .method = "POST", .path = "/api/v1/tokens",
+			      .content_type = "application/json" };
+	const char *sub = argc > 0 ? argv[0] : "";
+	struct ctl_resp r;
+	char path[128], *body;
+	json_t *j;
+	int rc;
+
+	if ((role != NULL || comment != NULL) && strcmp(sub, "create") != 0) {
+		fprintf(stderr, "dpwanctl: --role and --comment go with `token create`\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(sub, "list") == 0 && argc == 1)
+		return get_and_show(c, "/api/v1/tokens", ctl_out_tokens);
+	if (strcmp(sub, "revoke") == 0 && argc == 2) {
+		if (strncmp(argv[1], "tok_", 4) != 0 || strlen(argv[1]) > 40 ||
+		    strspn(argv[1] + 4, "0123456789abcdef") != strlen(argv[1] + 4)) {
+			fprintf(stderr, "dpwanctl: '%s' is not a token id (tok_ and hex digits)\n",
+				argv[1]);
+			return CTL_EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/api/v1/tokens/%s", argv[1]);
+		rq.method = "DELETE";
+		rq.path = path;
+		rq.content_type = NULL;
+		if ((rc = ctl_http(c, &rq, &r)) != 0)
+			return rc;
+		if (r.status == 204 || r.status == 200)
+			printf("token %s revoked\n", argv[1]);
+		else
+			rc = ctl_fail(c, &r);
+		ctl_resp_free(&r);
+		return rc;
+	}
+	if (strcmp(sub, "create") != 0 || argc != 1) {
+		fprintf(stderr, "dpwanctl: token: expected create --role admin|read-only "
+			"[--comment T] | list | revoke ID\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (role == NULL || (strcmp(role, "admin") != 0 && strcmp(role, "read-only") != 0)) {
+		fprintf(stderr, "dpwanctl: token create: --role admin or --role read-only\n");
+		return CTL_EXIT_USAGE;
+	}
+	j = json_pack("{s:s}", "role", role);
+	if (comment != NULL)
+		json_object_set_new(j, "comment", json_string(comment));
+	body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (body == NULL) {
+		fprintf(stderr, "dpwanctl: --comment is not valid UTF-8\n");
+		return CTL_EXIT_USAGE;
+	}
+	rq.body = body;
+	rq.body_len = strlen(body);
+	rc = ctl_http(c, &rq, &r);
+	free(body);
+	if (rc != 0)
+		return rc;
+	if (r.status != 201 && r.status != 200) {
+		rc = ctl_fail(c, &r);
+	} else if (c->json) {
+		ctl_print_raw(&r);
+	} else if ((j = ctl_json(&r)) == NULL) {
+		rc = CTL_EXIT_REFUSED;
+	} else {
+		ctl_out_token_created(j);
+		json_decref(j);
+	}
+	ctl_resp_free(&r);
+	return rc;
+}
+
+static int
+cmd_raw(const struct ctl *c, const char *method, const char *path, const char *body)
+{
+	struct ctl_req rq = { .method = method, .path = path, .body = body,
+			      .body_len = body != NULL ? strlen(body) : 0,
+			      .content_type = body != NULL ? "application/json" : NULL,
+			      .accept = "*/*" };
+	struct ctl_resp r;
+	int rc;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "PUT") != 0 &&
+	    strcmp(method, "POST") != 0 && strcmp(method, "DELETE") != 0) {
+		fprintf(stderr, "dpwanctl: raw: METHOD is GET, PUT, POST or DELETE\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (path[0] != '/') {
+		fprintf(stderr, "dpwanctl: raw: PATH starts with / (/api/v1/status)\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((rc = ctl_http(c, &rq, &r)) != 0)
+		return rc;
+	if (r.status >= 200 && r.status < 300) {
+		ctl_print_raw(&r);
+	} else {
+		ctl_print_raw(&r);
+		rc = ctl_fail(c, &r);
+	}
+	ctl_resp_free(&r);
+	return rc;
+}
+
+static int
+cmd_metrics(const struct ctl *c)
+{
+	struct ctl_req rq = { .method = "GET", .path = "/metrics", .accept = "text/plain" };
+	struct ctl_resp r;
+	int rc = ctl_http(c, &rq, &r);
+
+	if (rc != 0)
+		return rc;
+	if (r.status == 200)
+		ctl_print_raw(&r);
+	else
+		rc = ctl_fail(c, &r);
+	ctl_resp_free(&r);
+	return rc;
+}
+
+/* A non-negative integer option; -1 after saying why it is none. */
+static long long
+num_opt(const char *name, const char *s, long long lo, long long hi)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "dpwanctl: %s: expected %lld..%lld, not '%s'\n", name, lo, hi, s);
+		return -1;
+	}
+	return v;
+}
+
+static int
+run(struct ctl *c, int nargs, char **args, const struct ctl_config_opts *co,
+    long long since, bool follow, const char *role)
+{
+	const char *cmd = args[0];
+
+	if ((since >= 0 || follow) && strcmp(cmd, "events") != 0) {
+		fprintf(stderr, "dpwanctl: --since and --follow go with `events`\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (role != NULL && strcmp(cmd, "token") != 0) {
+		fprintf(stderr, "dpwanctl: --role goes with `token create`\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "config") == 0)
+		return ctl_config(c, nargs - 1, args + 1, co);
+	if (strcmp(cmd, "token") == 0)
+		return cmd_token(c, nargs - 1, args + 1, role, co->comment);
+	if ((co->yaml || co->gen > 0 || co->confirm > 0 || co->comment != NULL)) {
+		fprintf(stderr, "dpwanctl: --yaml, --gen, --confirm and --comment go with `config`"
+			" (and --comment with `token create`)\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "status") == 0 && nargs == 1)
+		return get_and_show(c, "/api/v1/status", ctl_out_status);
+	if (strcmp(cmd, "wans") == 0 && nargs == 1)
+		return get_and_show(c, "/api/v1/wans", out_wan_list);
+	if (strcmp(cmd, "wan") == 0 && (nargs == 2 || nargs == 3))
+		return cmd_wan(c, args[1], nargs == 3 ? args[2] : NULL);
+	if (strcmp(cmd, "events") == 0 && nargs == 1)
+		return cmd_events(c, since >= 0 ? since : 0, follow);
+	if (strcmp(cmd, "metrics") == 0 && nargs == 1)
+		return cmd_metrics(c);
+	if (strcmp(cmd, "raw") == 0 && (nargs == 3 || nargs == 4))
+		return cmd_raw(c, args[1], args[2], nargs == 4 ? args[3] : NULL);
+	fprintf(stderr, "dpwanctl: bad command or arguments: %s (dpwanctl --help)\n", cmd);
+	return CTL_EXIT_USAGE;
 }
 
 int
 main(int argc, char **argv)
 {
-	enum { OPT_URL = 256, OPT_TOKEN, OPT_TOKEN_FILE, OPT_JSON };
+	enum { OPT_TOKEN_FILE = 256, OPT_JSON, OPT_CACERT, OPT_YAML, OPT_GEN, OPT_CONFIRM,
+	       OPT_COMMENT, OPT_SINCE, OPT_FOLLOW, OPT_ROLE };
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "token", required_argument, NULL, OPT_TOKEN },
+		{ "server", required_argument, NULL, 's' },
+		{ "url", required_argument, NULL, 's' },        /* 0.1's name */
+		{ "token", required_argument, NULL, 't' },
 		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "cacert", required_argument, NULL, OPT_CACERT },
+		{ "yaml", no_argument, NULL, OPT_YAML },
+		{ "gen", required_argument, NULL, OPT_GEN },
+		{ "confirm", required_argument, NULL, OPT_CONFIRM },
+		{ "comment", required_argument, NULL, OPT_COMMENT },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "role", required_argument, NULL, OPT_ROLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conf_path = NULL, *url = NULL, *token = NULL, *token_file = NULL, *cmd;
-	char err[512], state_dir[DPW_PATH_LEN] = "/var/lib/dpwan", path[600];
-	struct dpw_sysconf conf;
-	struct client cl;
-	bool as_json = false;
-	int opt, rc, nargs;
-	char **args;
+	const char *conf_path = NULL, *url = NULL, *token = NULL, *token_file = NULL;
+	const char *role = NULL, *env_token = getenv("DPWAN_TOKEN");
+	char state_dir[DPW_PATH_LEN] = DEFAULT_STATE_DIR, conf_url[CTL_URL_LEN] = DEFAULT_URL;
+	char path[DPW_PATH_LEN + 64];
+	struct ctl_config_opts co = { 0 };
+	long long since = -1, v;
+	bool follow = false, need_conf;
+	struct ctl c;
+	int opt, rc;
 
-	/* "+": options after the command belong to it (status --json is handled below). */
-	while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+	memset(&c, 0, sizeof(c));
+	/* options anywhere (`status --json`, `config get --yaml`); `--` ends them */
+	while ((opt = getopt_long(argc, argv, "s:t:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c':
-			conf_path = optarg;
-			break;
-		case OPT_URL:
+		case 's':
 			url = optarg;
 			break;
-		case OPT_TOKEN:
+		case 't':
 			token = optarg;
 			break;
 		case OPT_TOKEN_FILE:
 			token_file = optarg;
 			break;
+		case 'c':
+			conf_path = optarg;
+			break;
 		case OPT_JSON:
-			as_json = true;
+			c.json = true;
+			break;
+		case OPT_CACERT:
+			c.cacert = optarg;
+			if (access(optarg, R_OK) != 0) {
+				fprintf(stderr, "dpwanctl: --cacert %s: %s\n", optarg,
+					strerror(errno));
+				return CTL_EXIT_USAGE;
+			}
+			break;
+		case OPT_YAML:
+			co.yaml = true;
+			break;
+		case OPT_GEN:
+			if ((v = num_opt("--gen", optarg, 1, INT64_MAX)) < 0)
+				return CTL_EXIT_USAGE;
+			co.gen = v;
+			break;
+		case OPT_CONFIRM:
+			if ((v = num_opt("--confirm", optarg, 10, 3600)) < 0)
+				return CTL_EXIT_USAGE;
+			co.confirm = (long)v;
+			break;
+		case OPT_COMMENT:
+			if (strlen(optarg) > 200) {
+				fprintf(stderr, "dpwanctl: --comment: at most 200 characters\n");
+				return CTL_EXIT_USAGE;
+			}
+			co.comment = optarg;
+			break;
+		case OPT_SINCE:
+			if ((since = num_opt("--since", optarg, 0, INT64_MAX)) < 0)
+				return CTL_EXIT_USAGE;
+			break;
+		case OPT_FOLLOW:
+			follow = true;
+			break;
+		case OPT_ROLE:
+			role = optarg;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			fprintf(stderr, "dpwanctl --help shows the commands and options\n");
+			return CTL_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return CTL_EXIT_USAGE;
 	}
-	cmd = argv[optind];
-	args = argv + optind + 1;
-	nargs = argc - optind - 1;
-	if (nargs > 0 && strcmp(args[nargs - 1], "--json") == 0 &&
-	    (strcmp(cmd, "status") == 0 || strcmp(cmd, "wans") == 0)) {
-		as_json = true;
-		nargs--;
+	if (token != NULL && token_file != NULL) {
+		fprintf(stderr, "dpwanctl: -t and --token-file: give one of them\n");
+		return CTL_EXIT_USAGE;
 	}
 
-	memset(&cl, 0, sizeof(cl));
-	snprintf(cl.url, sizeof(cl.url), "%s", DEFAULT_URL);
-	if (conf_path != NULL || access(DEFAULT_CONF, F_OK) == 0) {
-		const char *p = conf_path != NULL ? conf_path : DEFAULT_CONF;
-
-		if (dpw_sysconf_load(p, &conf, err, sizeof(err)) < 0) {
-			fprintf(stderr, "dpwanctl: %s\n", err);
-			return EXIT_FAIL;
-		}
-		/* A wildcard listener is reached on loopback. */
-		if (strcmp(conf.api_listen, "0.0.0.0") == 0 || strcmp(conf.api_listen, "::") == 0)
-			snprintf(cl.url, sizeof(cl.url), "http://%s:%u",
-				 strchr(conf.api_listen, ':') ? "[::1]" : "127.0.0.1",
-				 conf.api_port);
-		else if (strchr(conf.api_listen, ':') != NULL)
-			snprintf(cl.url, sizeof(cl.url), "http://[%s]:%u", conf.api_listen,
-				 conf.api_port);
-		else
-			snprintf(cl.url, sizeof(cl.url), "http://%s:%u", conf.api_listen,
-				 conf.api_port);
-		snprintf(state_dir, sizeof(state_dir), "%s", conf.state_dir);
-		dpw_sysconf_free(&conf);
+	/* dpwan.conf when it is named, or when the default one exists and is needed */
+	need_conf = url == NULL || (token == NULL && token_file == NULL && env_token == NULL);
+	if (conf_path != NULL || (need_conf && access(DEFAULT_CONF, F_OK) == 0)) {
+		if (from_sysconf(conf_path != NULL ? conf_path : DEFAULT_CONF, conf_url,
+				 sizeof(conf_url), state_dir, sizeof(state_dir)) < 0)
+			return CTL_EXIT_USAGE;
 	}
-	if (url != NULL)
-		snprintf(cl.url, sizeof(cl.url), "%s", url);
+	snprintf(c.url, sizeof(c.url), "%s", url != NULL ? url : conf_url);
 	/* No trailing slash: paths start with one. */
-	while (strlen(cl.url) > 0 && cl.url[strlen(cl.url) - 1] == '/')
-		cl.url[strlen(cl.url) - 1] = '\0';
+	while (strlen(c.url) > 0 && c.url[strlen(c.url) - 1] == '/')
+		c.url[strlen(c.url) - 1] = '\0';
+	if (strncmp(c.url, "http://", 7) != 0 && strncmp(c.url, "https://", 8) != 0) {
+		fprintf(stderr, "dpwanctl: -s %s: expected http://HOST:PORT or https://HOST:PORT\n",
+			c.url);
+		return CTL_EXIT_USAGE;
+	}
 
 	if (token != NULL) {
-		fprintf(stderr, "dpwanctl: warning: --token shows the token in the process list "
-			"and the shell history; use --token-file FILE or $DPWAN_TOKEN\n");
-		if (set_token(&cl, token, strlen(token), "--token") < 0)
-			return EXIT_USAGE;
+		fprintf(stderr, "dpwanctl: warning: -t shows the token in the process list and the "
+			"shell history; use --token-file FILE or $DPWAN_TOKEN\n");
+		if (set_token(&c, token, strlen(token), "-t") < 0)
+			return CTL_EXIT_USAGE;
 	} else if (token_file != NULL) {
-		if (read_token_file(token_file, &cl, 0) < 0)
-			return EXIT_FAIL;
-	} else if (getenv("DPWAN_TOKEN") != NULL) {
-		if (set_token(&cl, getenv("DPWAN_TOKEN"), strlen(getenv("DPWAN_TOKEN")),
-			      "$DPWAN_TOKEN") < 0)
-			return EXIT_USAGE;
+		if (read_token_file(token_file, &c, false) < 0)
+			return CTL_EXIT_USAGE;
+	} else if (env_token != NULL) {
+		if (set_token(&c, env_token, strlen(env_token), "$DPWAN_TOKEN") < 0)
+			return CTL_EXIT_USAGE;
 	} else {
 		snprintf(path, sizeof(path), "%s/initial-admin-token", state_dir);
+		snprintf(c.token_from, sizeof(c.token_from),
+			 "nowhere (no -t, --token-file, $DPWAN_TOKEN, or readable %s)", path);
 		/* Silent when absent: the API then answers 401 with a hint. */
-		if (read_token_file(path, &cl, 1) < 0)
-			return EXIT_FAIL;
+		if (read_token_file(path, &c, true) < 0)
+			return CTL_EXIT_USAGE;
 	}
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fprintf(stderr, "dpwanctl: cannot initialise libcurl\n");
-		return EXIT_FAIL;
+		return CTL_EXIT_REFUSED;
 	}
-	if (strcmp(cmd, "status") == 0 && nargs == 0) {
-		rc = cmd_get_json(&cl, "/api/v1/status", as_json, 1);
-	} else if (strcmp(cmd, "wans") == 0 && nargs == 0) {
-		rc = cmd_get_json(&cl, "/api/v1/wans", as_json, 0);
-	} else if (strcmp(cmd, "wan") == 0 && nargs == 2) {
-		rc = cmd_wan(&cl, args[0], args[1]);
-	} else if (strcmp(cmd, "metrics") == 0 && nargs == 0) {
-		rc = cmd_raw(&cl, "GET", "/metrics", NULL, 0);
-	} else if (strcmp(cmd, "raw") == 0 && (nargs == 2 || nargs == 3) &&
-		   (strcmp(args[0], "GET") == 0 || strcmp(args[0], "PUT") == 0) &&
-		   args[1][0] == '/') {
-		rc = cmd_raw(&cl, args[0], args[1], nargs == 3 ? args[2] : NULL, 1);
-	} else {
-		fprintf(stderr, "dpwanctl: bad command or arguments: %s\n", cmd);
-		usage(stderr);
-		rc = EXIT_USAGE;
-	}
+	rc = run(&c, argc - optind, argv + optind, &co, since, follow, role);
+	explicit_bzero(c.token, sizeof(c.token));
 	curl_global_cleanup();
 	return rc;
 }

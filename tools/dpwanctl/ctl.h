@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dpwanctl internals shared by its files: the client (server URL, token and where it
+ * came from), one HTTP exchange, the exit codes of api/API-v1.md, and the renderers.
+ * dpwanctl is a single-threaded user program: libcurl's easy interface and jansson.
+ */
+#ifndef DPWANCTL_CTL_H
+#define DPWANCTL_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* Exit codes (api/API-v1.md, "dpwanctl"). */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_REFUSED 1        /* the server said no (or a local failure) */
+#define CTL_EXIT_USAGE 2
+#define CTL_EXIT_UNREACHABLE 3    /* no connection, TLS failure, timeout */
+#define CTL_EXIT_AUTH 4           /* 401 or 403 */
+
+#define CTL_MAX_RESPONSE (16u << 20)   /* a response body; the largest is a document */
+#define CTL_CONNECT_TIMEOUT_MS 3000L
+#define CTL_REQUEST_TIMEOUT_MS 30000L
+#define CTL_MAX_TOKEN 256              /* the API's limit (CP_TOKEN_MAX_LEN) */
+#define CTL_URL_LEN 512
+
+struct ctl {
+	char url[CTL_URL_LEN];        /* scheme://host:port, no trailing slash */
+	char token[CTL_MAX_TOKEN + 1];
+	char token_from[320];         /* "-t", "$DPWAN_TOKEN", a file name: for the hints */
+	const char *cacert;           /* --cacert FILE or NULL */
+	bool json;                    /* --json: the server's JSON unchanged */
+};
+
+/* One request. Strings may be NULL (no body, no such header). */
+struct ctl_req {
+	const char *method;
+	const char *path;             /* "/api/v1/..." with the query, already escaped */
+	const char *body;
+	size_t body_len;
+	const char *content_type;
+	const char *accept;           /* default "application/json" */
+	const char *if_match;         /* the header's value, quotes included */
+};
+
+struct ctl_resp {
+	long status;
+	char *body;                   /* NUL-terminated, malloc'd; "" when empty */
+	size_t len;
+	char etag[64];                /* as sent, quotes included; "" when absent */
+	char content_type[128];
+	char retry_after[32];
+	char allow[128];
+	bool overflow;                /* body over CTL_MAX_RESPONSE (then an error) */
+};
+
+/*
+ * One exchange. Returns 0 with r filled (any HTTP status; free with ctl_resp_free), or
+ * CTL_EXIT_UNREACHABLE after printing why the server could not be reached.
+ */
+int ctl_http(const struct ctl *c, const struct ctl_req *rq, struct ctl_resp *r);
+void ctl_resp_free(struct ctl_resp *r);
+
+/* A GET of path with Accept: application/json; as ctl_http. */
+int ctl_get(const struct ctl *c, const char *path, struct ctl_resp *r);
+
+/*
+ * An HTTP status >= 300: print the problem (detail, then "path: message" per error),
+ * the hints for 401/403/429, and return the exit code (CTL_EXIT_AUTH or
+ * CTL_EXIT_REFUSED). With --json the body also goes to stdout unchanged.
+ */
+int ctl_fail(const struct ctl *c, const struct ctl_resp *r);
+
+/* The problem's errors array of a response (borrowed from *owner, decref it), or NULL. */
+json_t *ctl_problem_errors(const struct ctl_resp *r, json_t **owner);
+
+/* Parse a 2xx JSON body; NULL (after saying why) when it is not JSON. */
+json_t *ctl_json(const struct ctl_resp *r);
+
+/* Success: print the body unchanged (with a final newline). */
+void ctl_print_raw(const struct ctl_resp *r);
+
+/* The generation of an ETag ("7" -> 7), or -1. */
+long long ctl_etag_gen(const char *etag);
+
+/* Percent-encode s for a query value into out; -1 when it does not fit. */
+int ctl_escape(const char *s, char *out, size_t len);
+
+/*
+ * GET path/events/stream and call on_event for each event until Ctrl-C (then 0) or an
+ * error that reconnecting cannot fix (an exit code). Reconnects with Last-Event-ID.
+ */
+int ctl_follow(const struct ctl *c, long long since,
+	       void (*on_event)(const struct ctl *c, const char *id, const char *type,
+				const char *data));
+
+/* Renderers (ctl_output.c): human text of the server's JSON. */
+void ctl_out_status(const json_t *st);
+void ctl_out_wan_line(const json_t *w);
+void ctl_out_wans(const json_t *wans);
+void ctl_out_wan_detail(const json_t *w);
+void ctl_out_apply(const json_t *res, const char *what);
+void ctl_out_history(const json_t *h);
+void ctl_out_diff(const json_t *d);
+void ctl_out_event(const json_t *ev);
+void ctl_out_tokens(const json_t *t);
+void ctl_out_token_created(const json_t *t);
+void ctl_out_problems(FILE *f, const json_t *errors, const char *prefix);
+
+/*
+ * RFC 3339 ("2024-05-01T12:00:03.123Z", "+02:00" offsets) to Unix time in ms; -1 when
+ * it is not one.
+ */
+long long ctl_time_ms(const char *s);
+
+/* Unix time in ms as local time: "2024-05-01 14:00:03" (+ ".123" when ms). */
+void ctl_local_time(long long ms, bool with_ms, char *buf, size_t len);
+
+/* "config ..." (ctl_config.c): args after "config"; returns the exit code. */
+struct ctl_config_opts {
+	bool yaml;
+	long long gen;                /* --gen, 0: none */
+	long confirm;                 /* --confirm, 0: none */
+	const char *comment;          /* --comment or NULL */
+};
+int ctl_config(const struct ctl *c, int argc, char **argv, const struct ctl_config_opts *o);
+
+#endif

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dpwanctl's human output: the server's JSON (api/openapi.yaml) rendered as text -
+ * status like `mwan3 status`, WANs, apply results, history as a table, diffs as
+ * "replace /path: old -> new" lines, events one per line in local time, tokens.
+ * Tolerates members that are missing (an older server): it prints "?" or skips them.
+ * Single-threaded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+
+static unsigned long long
+u64(const json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ?
+	       (unsigned long long)json_integer_value(v) : 0;
+}
+
+static const char *
+str(const json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL ? s : dflt;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mwan3's "00h:12m:03s" */
+static void
+fmt_duration(unsigned long long s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02lluh:%02llum:%02llus", s / 3600, (s / 60) % 60, s % 60);
+}
+
+long long
+ctl_time_ms(const char *s)
+{
+	int y, mo, d, h, mi, sec, n = 0, oh, om;
+	long long ms = 0, scale = 100;
+	struct tm tm;
+	time_t t;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2d%*[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
+				&sec, &n) != 6 || n == 0)
+		return -1;
+	s += n;
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			ms += (*s - '0') * scale;
+			scale /= 10;
+		}
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if ((*s == '+' || *s == '-') && sscanf(s + 1, "%2d:%2d", &oh, &om) == 2) {
+		long off = (oh * 60L + om) * 60L;
+
+		t -= *s == '+' ? off : -off;
+		s += 6;
+	} else {
+		return -1;
+	}
+	if (*s != '\0')
+		return -1;
+	return (long long)t * 1000 + ms;
+}
+
+void
+ctl_local_time(long long ms, bool with_ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (ms < 0 || localtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	if (with_ms && n > 0)
+		snprintf(buf + n, len - n, ".%03lld", ms % 1000);
+}
+
+/* An RFC 3339 member as local time, or the text itself when it does not parse. */
+static void
+member_time(const json_t *obj, const char *key, bool with_ms, char *buf, size_t len)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	long long ms = ctl_time_ms(s);
+
+	if (s == NULL)
+		snprintf(buf, len, "-");
+	else if (ms < 0)
+		snprintf(buf, len, "%s", s);
+	else
+		ctl_local_time(ms, with_ms, buf, len);
+}
+
+void
+ctl_out_problems(FILE *f, const json_t *errors, const char *prefix)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(errors, i, e) {
+		const char *path = str(e, "path", "");
+
+		fprintf(f, "%s%s: %s\n", prefix, path[0] != '\0' ? path : "(document)",
+			str(e, "message", "?"));
+	}
+}
+
+/* Milliseconds since the WAN became usable: usable_since (v1) or online_since_ms (0.1). */
+static long long
+wan_since_ms(const json_t *w)
+{
+	json_t *old = json_object_get(w, "online_since_ms");
+	long long t = ctl_time_ms(json_string_value(json_object_get(w, "usable_since")));
+
+	if (t < 0 && json_is_integer(old))
+		t = json_integer_value(old);
+	return t;
+}
+
+void
+ctl_out_wan_line(const json_t *w)
+{
+	const char *state = str(w, "state", "?");
+	long long since = wan_since_ms(w), n = now_ms();
+	char dur[32];
+
+	if (strcmp(state, "unconfigured") == 0) {
+		printf(" interface %s is unconfigured (not in the document)\n", str(w, "name", "?"));
+		return;
+	}
+	printf(" interface %s is %s", str(w, "name", "?"),
+	       strcmp(state, "forced_down") == 0 ? "forced down" : state);
+	if (strcmp(state, "online") == 0 && since > 0) {
+		fmt_duration(n > since ? (unsigned long long)(n - since) / 1000 : 0, dur,
+			     sizeof(dur));
+		printf(" %s", dur);
+	}
+	printf(", address %s, gateway %s", str(w, "address", "none"), str(w, "gateway", "none"));
+	if (json_is_false(json_object_get(w, "gateway_resolved")) ||
+	    (json_object_get(w, "gateway_resolved") == NULL &&
+	     json_is_null(json_object_get(w, "gateway_mac"))))
+		printf(" (unresolved)");
+	if (json_is_string(json_object_get(w, "link")) && strcmp(str(w, "link", ""), "up") != 0)
+		printf(", link %s", str(w, "link", "?"));
+	printf(", weight %llu\n", u64(w, "weight"));
+}
+
+void
+ctl_out_wans(const json_t *wans)
+{
+	const json_t *w;
+	size_t i;
+
+	printf("Interface status:\n");
+	json_array_foreach(wans, i, w)
+		ctl_out_wan_line(w);
+	if (json_array_size(wans) == 0)
+		printf(" (no WAN)\n");
+}
+
+/* A WAN's counter, from counters{} (v1) or the member itself (0.1). */
+static unsigned long long
+wan_counter(const json_t *w, const char *key)
+{
+	json_t *ctr = json_object_get(w, "counters");
+
+	return json_is_object(ctr) ? u64(ctr, key) : u64(w, key);
+}
+
+void
+ctl_out_wan_detail(const json_t *w)
+{
+	char since[40];
+	long long t = wan_since_ms(w);
+
+	ctl_out_wan_line(w);
+	if (t > 0)
+		ctl_local_time(t, false, since, sizeof(since));
+	else
+		snprintf(since, sizeof(since), "-");
+	printf("  port %s, %s, %s%s\n", str(w, "port", str(w, "name", "?")),
+	       json_is_false(json_object_get(w, "configured")) ? "unconfigured" : "configured",
+	       json_is_false(json_object_get(w, "enabled")) ? "disabled" : "enabled",
+	       json_is_true(json_object_get(w, "forced_down")) ? ", forced down" : "");
+	printf("  usable %s since %s, link %s, gateway MAC %s\n",
+	       json_is_true(json_object_get(w, "usable")) ? "yes" : "no", since,
+	       str(w, "link", "?"), str(w, "gateway_mac", "unresolved"));
+	printf("  mtu %llu, mss %llu\n", u64(w, "mtu"), u64(w, "mss"));
+	printf("  tx %llu packets %llu bytes, rx %llu packets %llu bytes, %llu sessions created\n",
+	       wan_counter(w, "tx_packets"), wan_counter(w, "tx_bytes"),
+	       wan_counter(w, "rx_packets"), wan_counter(w, "rx_bytes"),
+	       wan_counter(w, "sessions_created"));
+}
+
+static void
+out_config_state(const json_t *cfg)
+{
+	json_t *pc = json_object_get(cfg, "pending_confirm");
+	char when[40], deadline[40];
+	const char *hash = str(cfg, "hash", "");
+
+	if (!json_is_object(cfg))
+		return;
+	member_time(cfg, "applied_at", false, when, sizeof(when));
+	printf("\nConfig: generation %llu, applied %s, hash %.12s\n", u64(cfg, "generation"), when,
+	       hash[0] != '\0' ? hash : "?");
+	if (json_is_object(pc)) {
+		member_time(pc, "deadline", false, deadline, sizeof(deadline));
+		printf("Pending confirmation: generation %llu rolls back to %llu in %llu s (at %s) "
+		       "unless confirmed: dpwanctl config confirm\n", u64(pc, "generation"),
+		       u64(pc, "rollback_to"), u64(pc, "seconds_left"), deadline);
+	}
+}
+
+void
+ctl_out_status(const json_t *st)
+{
+	json_t *dp = json_object_get(st, "dataplane");
+	json_t *wans = json_object_get(st, "wans");
+	json_t *ctr = json_object_get(st, "counters");
+	json_t *drops = json_object_get(st, "drops");
+	json_t *ports = json_object_get(st, "ports");
+	unsigned long long total = 0, n;
+	const char *key;
+	char dur[32];
+	json_t *v;
+	size_t i;
+	int any = 0;
+
+	ctl_out_wans(wans);
+	out_config_state(json_object_get(st, "config"));
+
+	fmt_duration(u64(dp, "uptime_s"), dur, sizeof(dur));
+	printf("\nDataplane: pid %llu, %s, %llu worker(s), up %s, wan view gen %llu, "
+	       "sessions %llu active / %llu created\n", u64(dp, "pid"),
+	       json_is_true(json_object_get(dp, "alive")) ? "alive" : "NOT RESPONDING",
+	       u64(dp, "workers"), dur, u64(dp, "wan_view_gen"), u64(ctr, "sessions_active"),
+	       u64(ctr, "sessions_created"));
+
+	printf("\nTraffic split (sessions created per WAN):\n");
+	json_array_foreach(wans, i, v)
+		total += wan_counter(v, "sessions_created");
+	json_array_foreach(wans, i, v) {
+		n = wan_counter(v, "sessions_created");
+		printf(" %-12s %5.1f%% (%llu)\n", str(v, "name", "?"),
+		       total > 0 ? 100.0 * (double)n / (double)total : 0.0, n);
+	}
+
+	printf("\nPorts:\n");
+	json_array_foreach(ports, i, v)
+		printf(" %-8s %-3s %-4s rx %llu pkts %llu B, tx %llu pkts %llu B, "
+		       "missed %llu, errors rx %llu tx %llu\n", str(v, "name", "?"),
+		       str(v, "role", "?"),
+		       json_is_true(json_object_get(v, "link_up")) ? "up" : "down",
+		       u64(v, "rx_packets"), u64(v, "rx_bytes"), u64(v, "tx_packets"),
+		       u64(v, "tx_bytes"), u64(v, "rx_missed"), u64(v, "rx_errors"),
+		       u64(v, "tx_errors"));
+
+	printf("\nDrops:\n");
+	json_object_foreach(drops, key, v) {
+		if (u64(drops, key) == 0)
+			continue;
+		printf(" %-28s %llu\n", key, u64(drops, key));
+		any = 1;
+	}
+	if (!any)
+		printf(" none\n");
+}
+
+void
+ctl_out_apply(const json_t *res, const char *what)
+{
+	json_t *warnings = json_object_get(res, "warnings");
+	json_t *cf = json_object_get(res, "confirm");
+	json_t *ms = json_object_get(res, "apply_ms");
+	char deadline[40];
+
+	if (u64(res, "changes") == 0 && u64(res, "generation") == u64(res, "previous"))
+		printf("unchanged: the document equals the running generation %llu\n",
+		       u64(res, "generation"));
+	else
+		printf("%s generation %llu (was %llu, %llu change%s, %.1f ms)\n",
+		       json_is_false(json_object_get(res, "applied")) ? "NOT applied:" : what,
+		       u64(res, "generation"), u64(res, "previous"), u64(res, "changes"),
+		       u64(res, "changes") == 1 ? "" : "s", json_is_number(ms) ?
+		       json_number_value(ms) : 0.0);
+	if (json_is_array(warnings))
+		ctl_out_problems(stdout, warnings, "warning: ");
+	if (json_is_object(cf)) {
+		member_time(cf, "deadline", false, deadline, sizeof(deadline));
+		printf("confirmed apply: rolls back to generation %llu at %s (in %llu s) unless "
+		       "confirmed: dpwanctl config confirm\n", u64(cf, "rollback_to"), deadline,
+		       u64(cf, "seconds"));
+	}
+}
+
+void
+ctl_out_history(const json_t *h)
+{
+	json_t *gens = json_object_get(h, "generations");
+	const json_t *g;
+	char when[40];
+	size_t i;
+
+	printf("  %-6s %-19s  %-12s %8s  %-12s  %s\n", "GEN", "TIME", "WHO", "BYTES", "HASH",
+	       "COMMENT");
+	json_array_foreach(gens, i, g) {
+		member_time(g, "time", false, when, sizeof(when));
+		printf("%c %-6llu %-19s  %-12s %8llu  %-12.12s  %s\n",
+		       json_is_true(json_object_get(g, "running")) ? '*' : ' ',
+		       u64(g, "generation"), when, str(g, "who", "-"), u64(g, "bytes"),
+		       str(g, "hash", "?"), str(g, "comment", ""));
+	}
+	if (json_array_size(gens) == 0)
+		printf("  (no generation stored)\n");
+}
+
+/* A JSON value on one line, for diffs. */
+static void
+print_value(const json_t *v)
+{
+	char *s = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+					 JSON_PRESERVE_ORDER) : NULL;
+
+	fputs(s != NULL ? s : "?", stdout);
+	free(s);
+}
+
+void
+ctl_out_diff(const json_t *d)
+{
+	json_t *changes = json_object_get(d, "changes");
+	const json_t *ch;
+	size_t i;
+
+	printf("generation %llu -> %llu: %zu change%s\n", u64(d, "from"), u64(d, "to"),
+	       json_array_size(changes), json_array_size(changes) == 1 ? "" : "s");
+	json_array_foreach(changes, i, ch) {
+		const char *op = str(ch, "op", "?");
+
+		printf("%s %s: ", op, str(ch, "path", "?"));
+		if (strcmp(op, "add") == 0) {
+			print_value(json_object_get(ch, "new"));
+		} else if (strcmp(op, "remove") == 0) {
+			print_value(json_object_get(ch, "old"));
+		} else {
+			print_value(json_object_get(ch, "old"));
+			fputs(" -> ", stdout);
+			print_value(json_object_get(ch, "new"));
+		}
+		putchar('\n');
+	}
+}
+
+void
+ctl_out_event(const json_t *ev)
+{
+	char when[40];
+	const char *wan = str(ev, "wan", NULL), *who = str(ev, "who", NULL);
+
+	member_time(ev, "time", true, when, sizeof(when));
+	printf("%s  #%-6llu %-18s %s", when, u64(ev, "seq"), str(ev, "type", "?"),
+	       str(ev, "message", ""));
+	if (wan != NULL || who != NULL)
+		printf(" [%s%s%s%s]", wan != NULL ? "wan " : "", wan != NULL ? wan : "",
+		       wan != NULL && who != NULL ? ", " : "", who != NULL ? who : "");
+	putchar('\n');
+	/* a pipe (| grep) sees each event as it comes */
+	fflush(stdout);
+}
+
+void
+ctl_out_tokens(const json_t *t)
+{
+	json_t *tokens = json_object_get(t, "tokens");
+	char created[40], used[40];
+	const json_t *k;
+	size_t i;
+
+	printf("%-12s %-9s %-19s  %-12s %-19s  %s\n", "ID", "ROLE", "CREATED", "CREATED BY",
+	       "LAST USED", "COMMENT");
+	json_array_foreach(tokens, i, k) {
+		member_time(k, "created", false, created, sizeof(created));
+		member_time(k, "last_used", false, used, sizeof(used));
+		printf("%-12s %-9s %-19s  %-12s %-19s  %s\n", str(k, "id", "?"),
+		       str(k, "role", "?"), created, str(k, "created_by", "-"), used,
+		       str(k, "comment", ""));
+	}
+	if (json_array_size(tokens) == 0)
+		printf("(no token)\n");
+}
+
+void
+ctl_out_token_created(const json_t *t)
+{
+	printf("token %s (%s) created; it is shown only this once:\n%s\n", str(t, "id", "?"),
+	       str(t, "role", "?"), str(t, "token", "?"));
+	fprintf(stderr, "dpwanctl: keep it in a file of mode 0600 and use --token-file FILE "
+		"(or $DPWAN_TOKEN)\n");
+}
