@@ -230,6 +230,10 @@ apply_refused(struct cp_req *r, int rc)
 	case -ENOENT:
 		cp_api_problem(r, 404, NULL, "no such generation");
 		break;
+	case -ENODATA:
+		cp_api_problem(r, 409, NULL, "a confirmed apply needs a running generation to "
+			       "go back to: apply this one without ?confirm first");
+		break;
 	case -EINVAL:
 		cp_api_problem(r, 409, NULL, "that generation does not fit the system "
 			       "configuration any more");

@@ -349,6 +349,8 @@ cp_config_apply(const struct dpw_doc *doc, const char *who, const char *comment,
 		return -EBUSY;
 	if (cp_store_confirm_get(cp.store, &c) == 0)
 		return -EALREADY;
+	if (confirm_s > 0 && running.gen == 0)
+		return -ENODATA;  /* nothing to go back to */
 	return start_apply(APPLY_NEW, next_gen(), doc, who, comment, confirm_s, 0, cb, arg);
 }
 

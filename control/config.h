@@ -54,7 +54,8 @@ const struct cp_running *cp_config_running(void);
  * which cp_config_confirm must be called or the previous generation comes back.
  * cb is called once, possibly before this returns (unchanged). 0 if cb will be called;
  * -EBUSY (another apply in flight), -EALREADY (a confirmed apply is pending: confirm it
- * first), -ENOTCONN, -ENOMEM: cb is not called.
+ * first), -ENODATA (a confirmed apply with no generation to go back to), -ENOTCONN,
+ * -ENOMEM: cb is not called.
  */
 int cp_config_apply(const struct dpw_doc *doc, const char *who, const char *comment,
 		    unsigned int confirm_s, cp_apply_cb cb, void *arg);
