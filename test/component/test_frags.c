@@ -268,7 +268,7 @@ main(int argc, char **argv)
 		settle();
 		len = collect(1, l4, &src, &dst, GW_MAC, &pieces);
 		CHECK(len == 8 + SIZE, "datagram of %u bytes out of the WAN", len);
-		CHECK(src == dp.port[1].addr && dst == server, "NAT source");
+		CHECK(src == view.wan[0].addr && dst == server, "NAT source");
 		{
 			uint16_t sum = l4[6] << 8 | l4[7], zero = 0, calc;
 
@@ -282,9 +282,9 @@ main(int argc, char **argv)
 		CHECK(pieces >= 3, "%u pieces (a 1480-byte fragment is cut again for 1440)", pieces);
 
 		/* WAN to LAN: the answer, first fragment last again */
-		n = datagram(frags, WAN_MAC, GW_MAC, server, dp.port[1].addr, htons(9000), natport,
+		n = datagram(frags, WAN_MAC, GW_MAC, server, view.wan[0].addr, htons(9000), natport,
 			     (uint16_t)(200 + i), (uint8_t)(i + 1));
-		fk = dp_frag_key(server, dp.port[1].addr, htons((uint16_t)(200 + i)),
+		fk = dp_frag_key(server, view.wan[0].addr, htons((uint16_t)(200 + i)),
 				 DPW_IPPROTO_UDP, 1);
 		owner = dp_frag_owner(&fk, 2);
 		other = 1 - owner;

@@ -194,7 +194,7 @@ main(int argc, char **argv)
 			k.family = 4;
 			s = dp_ct_lookup(&w->ct, &k, dp_ct_hash(&k), &dir);
 			CHECK(s != NULL && dir == DP_DIR_ORIG, "session of flow %u", i + j);
-			udp_frame(pkts[j], WAN_MAC, GW_MAC, dst, dp.port[1].addr, dport,
+			udp_frame(pkts[j], WAN_MAC, GW_MAC, dst, view.wan[0].addr, dport,
 				  s->key[DP_DIR_REPLY].dport);
 		}
 		dp_stage_wan(w, &view, 1, pkts, DP_BURST, 0);

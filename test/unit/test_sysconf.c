@@ -50,7 +50,7 @@ test_examples_load(void **state)
 	assert_int_equal(c.n_ports, 3);
 	assert_string_equal(c.file_prefix, "dpwan-lab");
 	assert_int_equal(c.ports[1].role, DPW_ROLE_WAN);
-	assert_int_equal(c.ports[1].mtu, 1500);
+	assert_int_equal(c.ports[1].mtu, 1440);   /* lab.conf sets it; the default is 1500 */
 	assert_int_equal(c.ports[1].addr, 0);               /* the document's */
 	assert_string_equal(c.policy_path, SRCDIR "/conf/lab-policy.yaml");
 	assert_int_equal(c.policy_format, DPW_DOC_YAML);
@@ -231,24 +231,24 @@ test_moved_to_document(void **state)
 	(void)state;
 	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
 		 "   address = \"198.18.1.2/24\"; }\n);\n", LAN);
-	expect_error(buf, ":3: ports[1].address: a WAN's addressing is part of the "
+	expect_error(buf, ":4: ports[1].address: a WAN's addressing is part of the "
 		     "network-policy document now (wans[].addressing in the file system.policy "
 		     "names)");
 	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
 		 "   gateway = \"198.18.1.1\"; }\n);\n", LAN);
-	expect_error(buf, ":3: ports[1].gateway: a WAN's addressing is part of");
+	expect_error(buf, ":4: ports[1].gateway: a WAN's addressing is part of");
 	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
 		 "   weight = 2; }\n);\n", LAN);
-	expect_error(buf, ":3: ports[1].weight: a WAN's weight is part of the network-policy "
+	expect_error(buf, ":4: ports[1].weight: a WAN's weight is part of the network-policy "
 		     "document now (wans[].weight in");
 	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
 		 "   enabled = false; }\n);\n", LAN);
-	expect_error(buf, ":3: ports[1].enabled: a WAN's admin state is part of the "
+	expect_error(buf, ":4: ports[1].enabled: a WAN's admin state is part of the "
 		     "network-policy document now (wans[].enabled in");
 	/* the port's frame MTU stays, in the usual range */
 	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
 		 "   mtu = 100; }\n);\n", LAN);
-	expect_error(buf, ":3: 'mtu' = 100 is out of range [576, 9000]");
+	expect_error(buf, ":4: 'mtu' = 100 is out of range [576, 9000]");
 }
 
 /* system.policy: the factory document, absolute, its format by its extension. */
