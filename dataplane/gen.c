@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * WAN view generations (main lcore only): build an immutable view from the WANs'
- * document settings (dp_wan_cfg), admin, link and neighbour state, publish it with one atomic pointer store, and free the
- * previous one once every worker has reported a quiescent state (rte_rcu_qsbr). Workers
+ * document settings (dp_wan_cfg), admin, link and neighbour state, publish it with one
+ * atomic pointer store, and free the previous one once every worker has reported a quiescent state (rte_rcu_qsbr). Workers
  * never take a lock, so a change applies without losing a packet.
  */
 #include <errno.h>

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The main lcore's loop: serve control messages (one dispatch switch, every request
- * answered; a document generation is checked here and applied by cfg_apply.c), move exception-path traffic between the workers, the kernel TAPs and the
- * wire, run ARP and hold timers, watch link state, copy port counters into shared
- * memory, bump the heartbeat, reclaim old WAN views after their grace period, and on
+ * answered; a document generation is checked here and applied by cfg_apply.c), move
+ * exception-path traffic between the workers, the kernel TAPs and the wire, run ARP and
+ * hold timers, watch link state, copy port counters into shared memory, bump the
+ * heartbeat, reclaim old WAN views after their grace period, and on
  * SIGUSR1 print the workers' counters (what tools/bench takes over its window).
  */
 #include <errno.h>

@@ -48,7 +48,8 @@ service_allowed(const struct dp_wan_input *in, const struct dpw_port_conf *pc,
 
 		if (dpw_listen_covers_all(sys->api_listen))
 			return 1;
-		if (dpw_parse_ipv4(sys->api_listen, &a, NULL) == 0 && in->wan_addr != 0 && a == in->wan_addr)
+		if (dpw_parse_ipv4(sys->api_listen, &a, NULL) == 0 && in->wan_addr != 0 &&
+		    a == in->wan_addr)
 			return 1;
 	}
 	return 0;
