@@ -192,6 +192,28 @@ hello_wait(struct dpw_msg *reply)
 	return -ETIMEDOUT;
 }
 
+/* A process that exists and is not a zombie (a killed one nobody reaped yet). */
+static int
+pid_alive(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 1;       /* no /proc: trust kill() */
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')' */
+	p = strrchr(buf, ')');
+	return !(p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
 int
 cp_dplink_alive(char *why, unsigned int whylen)
 {
@@ -213,7 +235,7 @@ cp_dplink_alive(char *why, unsigned int whylen)
 		return 0;
 	}
 	pid = (pid_t)shm->dp_pid;
-	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM)) {
+	if (!pid_alive(pid)) {
 		if (why != NULL)
 			snprintf(why, whylen, "dataplane pid %d does not exist", (int)pid);
 		return 0;
@@ -264,7 +286,7 @@ cp_dplink_attach(struct dpw_msg *reply)
 	}
 	/* One control process at a time: a second one must not drain the first's replies. */
 	other = (pid_t)s->control_pid;
-	if (other > 0 && other != getpid() && (kill(other, 0) == 0 || errno == EPERM)) {
+	if (other > 0 && other != getpid() && pid_alive(other)) {
 		CP_ERR("another dpwan-control (pid %d) is attached to this dataplane: stop it "
 		       "first; this one exits without touching the rings", (int)other);
 		shm = NULL;
