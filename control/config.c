@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_memzone.h>
 
@@ -36,13 +37,22 @@ struct inflight {
 	unsigned int confirm_s;
 	int clear_confirm;        /* a rollback or an apply that ends the pending confirm */
 	const struct rte_memzone *mz;
-	uint64_t sent_ms;         /* monotonic */
+	uint64_t sent_us;         /* monotonic */
 	int reported;             /* cb already told (a timeout) */
 	cp_apply_cb cb;
 	void *arg;
 };
 
 static struct cp_running running;
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 static struct inflight fl;
 static int confirm_timer;
 
@@ -200,7 +210,7 @@ on_reply(int status, const struct dpw_msg *reply, int late, void *arg)
 	memset(&r, 0, sizeof(r));
 	r.gen = running.gen;
 	r.previous = running.gen;
-	r.apply_ms = (double)(cp_loop_now_ms() - fl.sent_ms);
+	r.apply_ms = (double)(mono_us() - fl.sent_us) / 1000.0;
 	if (reply == NULL && late) {
 		CP_ERR("the dataplane never answered the apply of generation %lld",
 		       (long long)fl.gen);
@@ -318,7 +328,7 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 	memcpy(m.hash, fl.hash, sizeof(m.hash));
 	snprintf(m.zone, sizeof(m.zone), "%s", name);
 	fl.active = 1;
-	fl.sent_ms = cp_loop_now_ms();
+	fl.sent_us = mono_us();
 	seq = cp_dplink_send(DPW_MSG_CONFIG_APPLY, &m, sizeof(m), CP_CONFIG_APPLY_TIMEOUT_MS,
 			     on_reply, NULL);
 	if (seq < 0) {
