@@ -46,24 +46,10 @@ static json_t *
 counters_json(const struct dpw_shm *shm)
 {
 	json_t *j = json_object();
+	unsigned int i;
 
-	SET_U64(j, "rx_packets", DPW_SHM_SUM(shm, rx_pkts));
-	SET_U64(j, "tx_packets", DPW_SHM_SUM(shm, tx_pkts));
-	SET_U64(j, "rx_bytes", DPW_SHM_SUM(shm, rx_bytes));
-	SET_U64(j, "tx_bytes", DPW_SHM_SUM(shm, tx_bytes));
-	SET_U64(j, "punted", DPW_SHM_SUM(shm, punted));
-	SET_U64(j, "injected", DPW_SHM_SUM(shm, injected));
-	SET_U64(j, "handoff_out", DPW_SHM_SUM(shm, handoff_out));
-	SET_U64(j, "handoff_in", DPW_SHM_SUM(shm, handoff_in));
-	SET_U64(j, "sessions_active", DPW_SHM_SUM(shm, sess_active));
-	SET_U64(j, "sessions_created", DPW_SHM_SUM(shm, sess_created));
-	SET_U64(j, "sessions_closed", DPW_SHM_SUM(shm, sess_closed));
-	SET_U64(j, "icmp_errors_translated", DPW_SHM_SUM(shm, icmp_errors_translated));
-	SET_U64(j, "icmp_errors_sent", DPW_SHM_SUM(shm, icmp_errors_sent));
-	SET_U64(j, "mss_clamped", DPW_SHM_SUM(shm, mss_clamped));
-	SET_U64(j, "fragments_sent", DPW_SHM_SUM(shm, fragments_sent));
-	SET_U64(j, "fragments_translated", DPW_SHM_SUM(shm, fragments_translated));
-	SET_U64(j, "fragments_held", DPW_SHM_SUM(shm, fragments_held));
+	for (i = 0; i < dpw_n_lcore_counters; i++)
+		SET_U64(j, dpw_lcore_counters[i].json, dpw_shm_sum(shm, dpw_lcore_counters[i].offset));
 	return j;
 }
 

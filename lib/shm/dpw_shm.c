@@ -61,3 +61,14 @@ dpw_mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+const struct dpw_counter_info dpw_lcore_counters[] = {
+#define DPW_X_INFO(f, j, m, t, h) \
+	{ offsetof(struct dpw_lcore_stats, f), j, m, DPW_COUNTER_IS_##t, h },
+#define DPW_COUNTER_IS_COUNTER 0
+#define DPW_COUNTER_IS_GAUGE 1
+	DPW_LCORE_COUNTERS(DPW_X_INFO)
+#undef DPW_X_INFO
+};
+const unsigned int dpw_n_lcore_counters =
+	sizeof(dpw_lcore_counters) / sizeof(dpw_lcore_counters[0]);
