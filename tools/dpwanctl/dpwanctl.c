@@ -135,20 +135,22 @@ static int
 from_sysconf(const char *path, char *url, size_t urllen, char *state_dir, size_t sdlen)
 {
 	struct dpw_sysconf conf;
+	const char *scheme;
 	char err[512];
 
 	if (dpw_sysconf_load(path, &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dpwanctl: %s\n", err);
 		return -1;
 	}
-	/* A wildcard listener is reached on loopback. */
+	/* A wildcard listener is reached on loopback; api.tls_cert means HTTPS. */
+	scheme = conf.api_tls_cert[0] != '\0' ? "https" : "http";
 	if (strcmp(conf.api_listen, "0.0.0.0") == 0 || strcmp(conf.api_listen, "::") == 0)
-		snprintf(url, urllen, "http://%s:%u",
+		snprintf(url, urllen, "%s://%s:%u", scheme,
 			 strchr(conf.api_listen, ':') ? "[::1]" : "127.0.0.1", conf.api_port);
 	else if (strchr(conf.api_listen, ':') != NULL)
-		snprintf(url, urllen, "http://[%s]:%u", conf.api_listen, conf.api_port);
+		snprintf(url, urllen, "%s://[%s]:%u", scheme, conf.api_listen, conf.api_port);
 	else
-		snprintf(url, urllen, "http://%s:%u", conf.api_listen, conf.api_port);
+		snprintf(url, urllen, "%s://%s:%u", scheme, conf.api_listen, conf.api_port);
 	snprintf(state_dir, sdlen, "%s", conf.state_dir);
 	dpw_sysconf_free(&conf);
 	return 0;
