@@ -506,7 +506,7 @@ start_factory(void)
 	struct dpw_doc_problems pr;
 	struct dpw_doc doc;
 	char *text = NULL;
-	size_t len = 0, n;
+	size_t len = 0;
 	int rc;
 
 	if (path[0] == '\0') {
@@ -519,10 +519,8 @@ start_factory(void)
 		CP_ERR("system.policy %s: %s", path, strerror(-rc));
 		return rc;
 	}
-	n = strlen(path);
 	dpw_doc_problems_init(&pr);
-	rc = cp_config_parse(text, len, n > 5 && strcmp(path + n - 5, ".json") == 0 ?
-			     DPW_DOC_JSON : DPW_DOC_YAML, &doc, &pr);
+	rc = cp_config_parse(text, len, cp.conf.policy_format, &doc, &pr);
 	free(text);
 	if (rc < 0) {
 		log_problems(path, &pr);

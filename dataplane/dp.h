@@ -57,19 +57,23 @@ struct dp_port {
 	uint8_t tap_open;         /* tap_id is valid */
 	char kif[DPW_NAME_LEN];   /* kernel interface under an af_packet/af_xdp port, or "" */
 	struct rte_ether_addr mac;
-	uint32_t addr;            /* network order */
-	uint32_t mask;            /* network order */
-	uint16_t mtu;
+	/* LAN only, fixed at start. A WAN's address and IP MTU come from the document and
+	 * change on apply: workers read them from the view (dp_wan_entry), never here. */
+	uint32_t addr;            /* network order; 0 on a WAN port */
+	uint32_t mask;            /* network order; 0 on a WAN port */
+	uint16_t mtu;             /* the port's frame MTU (system conf) */
 };
 
 /* What workers need to know of one WAN; part of the RCU-published view. */
 struct dp_wan_entry {
 	uint8_t usable;
+	uint8_t configured;       /* the running document has this WAN (else addr is 0) */
 	uint8_t port;             /* index into dp_ctx.port */
 	uint16_t port_id;
-	uint16_t mtu;
-	uint16_t mss;             /* mtu - 40 */
+	uint16_t mtu;             /* IP MTU (the document's) */
+	uint16_t mss;             /* TCP MSS clamp (the document's; "auto": mtu - 40) */
 	uint32_t addr;            /* network order */
+	uint32_t mask;            /* network order */
 	struct rte_ether_addr src_mac;
 	struct rte_ether_addr gw_mac;
 };
@@ -114,9 +118,27 @@ struct dp_worker {
 	struct dp_txq txq[DPW_MAX_PORTS];
 } __rte_cache_aligned;
 
+/*
+ * A WAN's settings from the running document, as the dataplane uses them (addresses in
+ * network order). Main lcore only; built whole by cfg_apply.c before it is committed.
+ */
+struct dp_wan_cfg {
+	uint8_t configured;       /* in the document; nothing below is valid otherwise */
+	uint8_t enabled;
+	uint8_t forced_down;
+	uint8_t prefixlen;
+	uint32_t addr;
+	uint32_t mask;
+	uint32_t gateway;
+	uint16_t mtu;
+	uint16_t mss;
+	uint32_t weight;
+};
+
 /* Main-lcore-only WAN bookkeeping. */
 struct dp_wan_state {
-	uint8_t admin;
+	struct dp_wan_cfg cfg;
+	uint8_t admin;            /* cfg.enabled on apply; DPW_MSG_WAN_ADMIN changes it too */
 	uint8_t gw_resolved;
 	uint8_t link_up;
 	struct rte_ether_addr gw_mac;
@@ -141,6 +163,9 @@ struct dp_ctx {
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
 	struct dp_wan_state wst[DPW_MAX_WANS];
+	struct dpw_doc_context doc_ctx;        /* what the system conf allows a document */
+	uint8_t config_hash[DPW_DOC_HASH_LEN]; /* of the running document; zero: none */
+	int config_running;                    /* a document has been applied */
 	struct dp_hostflow *hostflow;          /* main lcore writes, workers read */
 	struct rte_meter_srtcm_profile punt_prof[DPW_PUNT_MAX];
 	volatile int quit;
@@ -161,8 +186,14 @@ int dp_worker_main(void *arg);
 /* Main lcore loop: control messages, exception path, ARP, stats; returns on quit. */
 void dp_mgmt_loop(void);
 
-/* Build and publish a new WAN view from the main lcore's state. Main lcore only. */
+/* Build and publish a new WAN view from the main lcore's state. 0 or -ENOMEM. Main lcore. */
 int dp_gen_publish(void);
+
+/* A view to fill later (calloc), so that a commit cannot fail for memory. Main lcore. */
+struct dp_wan_view *dp_gen_alloc(void);
+
+/* Fill v (from dp_gen_alloc, taken over) from the main lcore's state and publish it. */
+void dp_gen_publish_view(struct dp_wan_view *v);
 
 /* Free views whose grace period has ended. Main lcore only. */
 void dp_gen_reclaim(int wait);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * WAN view generations (main lcore only): build an immutable view from the WAN admin,
- * link and neighbour state, publish it with one atomic pointer store, and free the
+ * WAN view generations (main lcore only): build an immutable view from the WANs'
+ * document settings (dp_wan_cfg), admin, link and neighbour state, publish it with one atomic pointer store, and free the
  * previous one once every worker has reported a quiescent state (rte_rcu_qsbr). Workers
  * never take a lock, so a change applies without losing a packet.
  */
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_log.h>
 
@@ -55,50 +56,80 @@ dp_gen_reclaim(int wait)
 	}
 }
 
+struct dp_wan_view *
+dp_gen_alloc(void)
+{
+	return calloc(1, sizeof(struct dp_wan_view));
+}
+
 int
 dp_gen_publish(void)
 {
-	const struct dp_wan_view *old = dp.view;
-	struct dp_wan_view *v;
-	unsigned int w;
+	struct dp_wan_view *v = dp_gen_alloc();
 
-	if (n_pending == MAX_PENDING)
-		dp_gen_reclaim(1);
-	v = calloc(1, sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
+	dp_gen_publish_view(v);
+	return 0;
+}
+
+void
+dp_gen_publish_view(struct dp_wan_view *v)
+{
+	const struct dp_wan_view *old = dp.view;
+	unsigned int w;
+
+	/* a full list waits for the workers here, rather than failing after a commit */
+	if (n_pending == MAX_PENDING)
+		dp_gen_reclaim(1);
+	memset(v, 0, sizeof(*v));
 	v->gen = next_gen++;
 	v->n_wans = dp.n_wans;
 	for (w = 0; w < dp.n_wans; w++) {
 		const struct dp_port *p = &dp.port[dp.wan_port[w]];
 		struct dp_wan_state *ws = &dp.wst[w];
+		const struct dp_wan_cfg *cf = &ws->cfg;
 		struct dp_wan_entry *e = &v->wan[w];
 		struct dpw_wan_shm *sw = &dp.shm->wans[w];
+		struct dpw_port_shm *ps = &dp.shm->ports[dp.wan_port[w]];
+		int up = cf->configured && ws->admin && !cf->forced_down && ws->link_up;
 
 		e->port = (uint8_t)dp.wan_port[w];
 		e->port_id = p->port_id;
-		e->mtu = p->mtu;
-		e->mss = (uint16_t)(p->mtu - 40);
-		e->addr = p->addr;
+		e->configured = cf->configured;
+		e->mtu = cf->mtu;
+		e->mss = cf->mss;
+		e->addr = cf->addr;
+		e->mask = cf->mask;
 		e->src_mac = p->mac;
 		e->gw_mac = ws->gw_mac;
-		e->usable = ws->admin && ws->link_up && ws->gw_resolved;
+		e->usable = up && ws->gw_resolved;
 		v->usable[w] = e->usable;
-		v->weight[w] = dp.conf.ports[dp.wan_port[w]].weight;
+		v->weight[w] = cf->configured ? cf->weight : 0;
 		v->n_usable += e->usable;
-		v->n_resolving += ws->admin && ws->link_up && !ws->gw_resolved;
+		v->n_resolving += up && !ws->gw_resolved;
 
 		/* mirror into shared memory for the control process */
+		sw->configured = cf->configured;
+		sw->forced_down = cf->forced_down;
 		sw->admin = ws->admin;
 		sw->gw_resolved = ws->gw_resolved;
+		sw->mtu = cf->mtu;
+		sw->addr = rte_be_to_cpu_32(cf->addr);
+		sw->gateway = rte_be_to_cpu_32(cf->gateway);
+		sw->weight = cf->weight;
+		ps->addr = sw->addr;
+		ps->prefixlen = cf->prefixlen;
 		memcpy(sw->gw_mac, ws->gw_mac.addr_bytes, 6);
 		if (old == NULL || old->usable[w] != e->usable) {
 			sw->usable_since_ms = dpw_now_ms();
 			if (old != NULL)
 				send_event(DPW_EV_WAN_USABLE, w, e->usable);
-			RTE_LOG(NOTICE, USER1, "wan %s is %s (admin %s, link %s, gateway %s)\n",
+			RTE_LOG(NOTICE, USER1, "wan %s is %s (%s, admin %s%s, link %s, gateway %s)\n",
 				p->name, e->usable ? "usable" : "not usable",
-				ws->admin ? "up" : "down", ws->link_up ? "up" : "down",
+				cf->configured ? "configured" : "unconfigured",
+				ws->admin ? "up" : "down", cf->forced_down ? ", forced down" : "",
+				ws->link_up ? "up" : "down",
 				ws->gw_resolved ? "resolved" : "unresolved");
 		}
 		sw->usable = e->usable;
@@ -110,5 +141,4 @@ dp_gen_publish(void)
 		pending[n_pending].token = rte_rcu_qsbr_start(dp.qsbr);
 		n_pending++;
 	}
-	return 0;
 }

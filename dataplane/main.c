@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * dpwan-dataplane: the DPDK primary process. Reads the system configuration, starts EAL,
- * the ports and their kernel TAPs, the shared memory and rings the control process
- * attaches to, and the worker lcores; then runs the main lcore's management loop until
- * SIGINT/SIGTERM. Every start-up failure is one line on stderr and a non-zero exit.
+ * dpwan-dataplane: the DPDK primary process. Reads the system configuration and, on a
+ * first boot, the factory network-policy document; starts EAL, the ports and their kernel
+ * TAPs, the shared memory and rings the control process attaches to, and the worker
+ * lcores; then runs the main lcore's management loop until SIGINT/SIGTERM. Every
+ * start-up failure is one line on stderr (a document's: one per problem) and a non-zero
+ * exit.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +26,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
+#include "dataplane/cfg_apply.h"
 #include "dataplane/dp.h"
 #include "dataplane/port.h"
 #include "lib/cfg/dpw_mbufs.h"
@@ -221,6 +224,7 @@ fill_shared(void)
 		snprintf(ps->tap, sizeof(ps->tap), "dpw-%s", dpp->name);
 		ps->role = dpp->role;
 		memcpy(ps->mac, dpp->mac.addr_bytes, 6);
+		/* a WAN's address is the document's: the view's publication mirrors it */
 		ps->addr = pc->addr;
 		ps->prefixlen = pc->prefixlen;
 		ps->mtu = pc->mtu;
@@ -230,10 +234,6 @@ fill_shared(void)
 
 			snprintf(ws->name, sizeof(ws->name), "%s", dpp->name);
 			ws->port = (uint8_t)p;
-			ws->mtu = pc->mtu;
-			ws->addr = pc->addr;
-			ws->gateway = pc->gateway;
-			ws->weight = pc->weight;
 		}
 	}
 }
@@ -306,6 +306,31 @@ check_pool(const struct dpw_sysconf *c, char *err, size_t errlen)
 }
 
 /*
+ * Where the WAN table comes from at start: the control process's store in the state
+ * directory holds the applied generations, and the control process applies the last one;
+ * without it (a first boot, a lab, a benchmark) the factory document is generation 0.
+ * 1: use the factory document; 0: start with every WAN unconfigured.
+ */
+static int
+use_factory(const struct dpw_sysconf *c)
+{
+	char db[DPW_PATH_LEN + sizeof(DP_STORE_FILE) + 1];
+
+	snprintf(db, sizeof(db), "%s/%s", c->state_dir, DP_STORE_FILE);
+	if (access(db, F_OK) == 0) {
+		printf("dpwan-dataplane: %s exists: every WAN unconfigured until the control "
+		       "process applies its generation\n", db);
+		return 0;
+	}
+	if (c->policy_path[0] == '\0') {
+		printf("dpwan-dataplane: no system.policy in %s and no %s: every WAN "
+		       "unconfigured until a document is applied\n", c->path, db);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * One line per worker at exit, counted over the whole life (warm-up included); tools/bench
  * takes cycles per packet over its measured window from the SIGUSR1 lines instead.
  */
@@ -344,6 +369,10 @@ main(int argc, char **argv)
 	};
 	const char *conf_path = "/etc/dpwan/dpwan.conf";
 	char *eal_argv[DPW_MAX_EAL_ARGS + 2 * DPW_MAX_PORTS + 8];
+	static struct dpw_doc factory;
+	static struct dpw_doc_problems pr;
+	uint8_t factory_hash[DPW_DOC_HASH_LEN];
+	int with_factory;
 	char err[512];
 	unsigned int p, n_probed = 0;
 	uint32_t n_mbufs, room;
@@ -371,14 +400,28 @@ main(int argc, char **argv)
 	}
 	if (dpw_sysconf_load(conf_path, &dp.conf, err, sizeof(err)) != 0)
 		return fail("%s", err);
+	dpw_doc_context_from_sysconf(&dp.conf, &dp.doc_ctx);
 	if (check) {
 		if (check_pool(&dp.conf, err, sizeof(err)) != 0) {
 			rc = fail("%s", err);
 			dpw_sysconf_free(&dp.conf);
 			return rc;
 		}
-		printf("%s: OK (%u ports)\n", conf_path, dp.conf.n_ports);
+		if (dp.conf.policy_path[0] != '\0' &&
+		    dp_cfg_read_factory(&dp.conf, &factory, factory_hash) != 0) {
+			dpw_sysconf_free(&dp.conf);
+			return 1;
+		}
+		printf("%s: OK (%u ports%s%s)\n", conf_path, dp.conf.n_ports,
+		       dp.conf.policy_path[0] ? ", factory document " : "", dp.conf.policy_path);
+		dpw_sysconf_free(&dp.conf);
 		return 0;
+	}
+	/* a bad factory document is said before anything is started */
+	with_factory = use_factory(&dp.conf);
+	if (with_factory && dp_cfg_read_factory(&dp.conf, &factory, factory_hash) != 0) {
+		dpw_sysconf_free(&dp.conf);
+		return 1;
 	}
 	if (check_ephemeral_ports(err, sizeof(err)) != 0)
 		return fail("%s", err);
@@ -450,15 +493,23 @@ main(int argc, char **argv)
 		}
 	}
 	fill_shared();
-	for (p = 0; p < dp.n_wans; p++)
-		dp.wst[p].admin = (uint8_t)dp.conf.ports[dp.wan_port[p]].enabled;
 	if (dp_punt_init() != 0) {
 		rc = fail("cannot set up the exception path (WAN input policy, policers)");
 		goto out_ports;
 	}
 	if ((rc = create_workers()) != 0)
 		goto out_ports;
-	if (dp_gen_publish() != 0) {
+	if (with_factory) {
+		dpw_doc_problems_init(&pr);
+		if (dp_cfg_apply(&factory, 0, factory_hash, &pr) != 0) {
+			for (p = 0; p < pr.n; p++)
+				fprintf(stderr, "dpwan-dataplane: %s: %s%s%s\n",
+					dp.conf.policy_path, pr.p[p].path,
+					pr.p[p].path[0] ? ": " : "", pr.p[p].message);
+			rc = 1;
+			goto out_ports;
+		}
+	} else if (dp_gen_publish() != 0) {
 		rc = fail("out of memory for the WAN view");
 		goto out_ports;
 	}

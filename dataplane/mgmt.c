@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The main lcore's loop: serve control messages (one dispatch switch, every request
- * answered), move exception-path traffic between the workers, the kernel TAPs and the
+ * answered; a document generation is checked here and applied by cfg_apply.c), move exception-path traffic between the workers, the kernel TAPs and the
  * wire, run ARP and hold timers, watch link state, copy port counters into shared
  * memory, bump the heartbeat, reclaim old WAN views after their grace period, and on
  * SIGUSR1 print the workers' counters (what tools/bench takes over its window).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,8 +21,10 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_memzone.h>
 
 /* (EAL runs with --no-pci unless the config names PCI ports: see main.c.) */
+#include "dataplane/cfg_apply.h"
 #include "dataplane/dp.h"
 #include "dataplane/wan_input.h"
 #include "lib/msg/dpw_msg.h"
@@ -28,8 +32,9 @@
 
 #define MSG_BURST 16
 
+/* Answer req; body (may be NULL) carries n_problems and text, the rest is filled here. */
 static void
-reply(const struct dpw_msg *req, int status)
+reply_with(const struct dpw_msg *req, int status, const struct dpw_msg_reply *body)
 {
 	struct dpw_msg r;
 
@@ -38,9 +43,127 @@ reply(const struct dpw_msg *req, int status)
 	r.req_op = req->op;
 	r.seq = req->seq;
 	r.status = status;
+	if (body != NULL)
+		r.u.reply = *body;
 	r.u.reply.wan_view_gen = dp.shm->wan_view_gen;
+	r.u.reply.config_gen = dp.shm->config_gen;
+	r.u.reply.abi = DPW_MSG_ABI;
 	/* never wait: a control process that stopped reading times out on its own */
 	(void)rte_ring_enqueue_elem(dp.d2c, &r, sizeof(r));
+}
+
+static void
+reply(const struct dpw_msg *req, int status)
+{
+	reply_with(req, status, NULL);
+}
+
+static int
+hello(const struct dpw_msg_hello *h)
+{
+	if (h->abi != DPW_MSG_ABI) {
+		RTE_LOG(ERR, USER1, "control process %d speaks message ABI %u, this dataplane "
+			"%u: refused\n", h->pid, h->abi, DPW_MSG_ABI);
+		return -EPROTO;
+	}
+	dp.shm->control_pid = h->pid;
+	RTE_LOG(NOTICE, USER1, "control process %d attached (message ABI %u)\n", h->pid, h->abi);
+	return 0;
+}
+
+/* A rejection with its reason in the reply's text; every one is counted. */
+static int
+reject(struct dpw_msg_reply *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+reject(struct dpw_msg_reply *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+	dp.shm->config_rejects++;
+	RTE_LOG(WARNING, USER1, "config apply rejected: %s\n", r->text);
+	return status;
+}
+
+/*
+ * DPW_MSG_CONFIG_APPLY: the generation's canonical JSON is in the memzone the message
+ * names. It is copied out before it is hashed and parsed, so that what is checked is
+ * what is applied whatever happens to the zone meanwhile.
+ */
+static int
+config_apply(const struct dpw_msg_config_apply *a, struct dpw_msg_reply *r)
+{
+	static struct dpw_doc_problems pr;   /* 20 KB: not on the stack */
+	static struct dpw_doc doc;
+	const struct dpw_doc_zone *z;
+	const struct rte_memzone *mz;
+	uint8_t hash[DPW_DOC_HASH_LEN];
+	char name[sizeof(a->zone) + 1], *json;
+	uint64_t t0 = rte_rdtsc(), t1;
+	unsigned int i;
+	int rc;
+
+	memcpy(name, a->zone, sizeof(a->zone));
+	name[sizeof(a->zone)] = '\0';
+	mz = rte_memzone_lookup(name);
+	if (mz == NULL)
+		return reject(r, -ENOENT, "generation %llu: no memzone '%s'",
+			      (unsigned long long)a->gen, name);
+	z = mz->addr;
+	if (mz->len < sizeof(*z) || z->magic != DPW_DOC_ZONE_MAGIC)
+		return reject(r, -EBADMSG, "memzone '%s' is not a document (magic)", name);
+	if (z->gen != a->gen || z->len != a->len || a->len > DPW_DOC_MAX_BYTES ||
+	    a->len > mz->len - sizeof(*z))
+		return reject(r, -EBADMSG, "memzone '%s': generation %llu, %u bytes, for a "
+			      "message of generation %llu, %u bytes in %zu", name,
+			      (unsigned long long)z->gen, z->len, (unsigned long long)a->gen,
+			      a->len, mz->len - sizeof(*z));
+	json = malloc(a->len + 1);
+	if (json == NULL)
+		return reject(r, -ENOMEM, "out of memory for %u bytes", a->len);
+	memcpy(json, z->json, a->len);
+	json[a->len] = '\0';
+	if (dpw_doc_hash(json, a->len, hash) != 0 || memcmp(hash, a->hash, sizeof(hash)) != 0 ||
+	    memcmp(z->hash, a->hash, sizeof(hash)) != 0) {
+		free(json);
+		return reject(r, -EINVAL, "generation %llu: the document's SHA-256 is not the "
+			      "one in the message", (unsigned long long)a->gen);
+	}
+	if (dp_cfg_is_running(hash)) {
+		free(json);
+		RTE_LOG(NOTICE, USER1, "generation %llu is the running document: relabelled\n",
+			(unsigned long long)a->gen);
+		dp_cfg_relabel(a->gen);
+		return 0;
+	}
+	rc = dpw_doc_parse(json, a->len, DPW_DOC_JSON, &dp.doc_ctx, &doc, &pr);
+	free(json);
+	t1 = rte_rdtsc();
+	if (rc == 0)
+		rc = dp_cfg_apply(&doc, a->gen, hash, &pr);
+	if (rc != 0) {
+		for (i = 0; i < pr.n; i++)
+			RTE_LOG(WARNING, USER1, "generation %llu: %s: %s\n",
+				(unsigned long long)a->gen, pr.p[i].path, pr.p[i].message);
+		r->n_problems = pr.errors;
+		for (i = 0; i < pr.n && pr.p[i].warning; i++)
+			;
+		return reject(r, rc, "%s%s%s", i < pr.n ? pr.p[i].path : "",
+			      i < pr.n && pr.p[i].path[0] ? ": " : "",
+			      i < pr.n ? pr.p[i].message : "rejected");
+	}
+	RTE_LOG(NOTICE, USER1, "generation %llu applied (%u WANs)\n",
+		(unsigned long long)a->gen, doc.n_wans);
+	/* the main lcore serves nothing else meanwhile: keep an eye on what it costs */
+	RTE_LOG(DEBUG, USER1, "generation %llu: %u bytes, %u WANs: hashed, parsed and validated "
+		"in %.1f us, applied (TAPs, view) in %.1f us\n", (unsigned long long)a->gen,
+		a->len, doc.n_wans, (double)(t1 - t0) * 1e6 / (double)dp.tsc_hz,
+		(double)(rte_rdtsc() - t1) * 1e6 / (double)dp.tsc_hz);
+	return 0;
 }
 
 static int
@@ -60,29 +183,36 @@ wan_admin(const struct dpw_msg_wan_admin *a)
 	return dp_gen_publish();
 }
 
+/*
+ * At most MSG_BURST messages, and at most one document: an apply takes tens of
+ * microseconds, so the exception path and ARP are served between two of them.
+ */
 static unsigned int
 serve_messages(void)
 {
-	struct dpw_msg msgs[MSG_BURST];
-	unsigned int n, i;
+	struct dpw_msg_reply body;
+	struct dpw_msg m;
+	unsigned int n;
 
-	n = rte_ring_dequeue_burst_elem(dp.c2d, msgs, sizeof(msgs[0]), MSG_BURST, NULL);
-	for (i = 0; i < n; i++) {
-		const struct dpw_msg *m = &msgs[i];
-
-		switch (m->op) {
+	for (n = 0; n < MSG_BURST; n++) {
+		if (rte_ring_dequeue_elem(dp.c2d, &m, sizeof(m)) != 0)
+			break;
+		switch (m.op) {
 		case DPW_MSG_NOP:
-			reply(m, 0);
+			reply(&m, 0);
 			break;
 		case DPW_MSG_HELLO:
-			RTE_LOG(NOTICE, USER1, "control process %d attached\n", m->u.hello.pid);
-			reply(m, 0);
+			reply(&m, hello(&m.u.hello));
 			break;
 		case DPW_MSG_WAN_ADMIN:
-			reply(m, wan_admin(&m->u.wan_admin));
+			reply(&m, wan_admin(&m.u.wan_admin));
 			break;
+		case DPW_MSG_CONFIG_APPLY:
+			memset(&body, 0, sizeof(body));
+			reply_with(&m, config_apply(&m.u.config_apply, &body), &body);
+			return n + 1;
 		default:
-			reply(m, -ENOTSUP);
+			reply(&m, -ENOTSUP);
 			break;
 		}
 	}
@@ -129,14 +259,17 @@ note_host_flow(const struct rte_mbuf *m, unsigned int p, uint32_t now)
 {
 	const struct dp_port *port = &dp.port[p];
 	struct dpw_pkt_info pi;
+	uint32_t addr;
 	struct dp_flow_key k;
 	unsigned int drop;
 	uint32_t ttl;
 
-	if (port->wan < 0 ||
-	    dpw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi,
+	if (port->wan < 0 || !dp.wst[port->wan].cfg.configured)
+		return;
+	addr = dp.wst[port->wan].cfg.addr;
+	if (dpw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi,
 			  &drop) != 0 ||
-	    pi.l3 != DPW_L3_IPV4 || pi.src != port->addr || (pi.frag & DPW_IP_OFFMASK))
+	    pi.l3 != DPW_L3_IPV4 || pi.src != addr || (pi.frag & DPW_IP_OFFMASK))
 		return;
 	switch (pi.proto) {
 	case DPW_IPPROTO_TCP:

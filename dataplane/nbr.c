@@ -43,6 +43,15 @@ dp_inject(struct rte_mbuf *m, uint16_t port_id)
 	}
 }
 
+/* Our address on port pidx now (network order): a WAN's is the running document's. */
+static uint32_t
+port_addr(unsigned int pidx)
+{
+	const struct dp_port *p = &dp.port[pidx];
+
+	return p->wan >= 0 ? dp.wst[p->wan].cfg.addr : p->addr;
+}
+
 static void
 send_arp(unsigned int pidx, uint16_t op, const uint8_t *eth_dst, const uint8_t *tha,
 	 uint32_t tpa)
@@ -56,7 +65,7 @@ send_arp(unsigned int pidx, uint16_t op, const uint8_t *eth_dst, const uint8_t *
 		return;
 	}
 	d = (uint8_t *)rte_pktmbuf_append(m, 60);
-	dpw_arp_build(d, op, eth_dst, p->mac.addr_bytes, p->addr, tha, tpa);
+	dpw_arp_build(d, op, eth_dst, p->mac.addr_bytes, port_addr(pidx), tha, tpa);
 	dp_inject(m, p->port_id);
 }
 
@@ -85,9 +94,9 @@ dp_nbr_input(struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (p->wan >= 0) {
+	if (p->wan >= 0 && dp.wst[p->wan].cfg.configured) {
 		struct dp_wan_state *ws = &dp.wst[p->wan];
-		uint32_t gw = rte_cpu_to_be_32(dp.conf.ports[pidx].gateway);
+		uint32_t gw = ws->cfg.gateway;
 
 		if (arp.spa == gw) {
 			ws->last_arp_reply_tsc = rte_rdtsc();
@@ -104,7 +113,7 @@ dp_nbr_input(struct rte_mbuf *m)
 			}
 		}
 	}
-	if (arp.op == 1 && arp.tpa == p->addr)
+	if (arp.op == 1 && arp.tpa != 0 && arp.tpa == port_addr(pidx))
 		send_arp(pidx, 2, arp.sha, arp.sha, arp.spa);
 	to_tap(m, pidx);
 }
@@ -120,9 +129,9 @@ dp_nbr_tick(uint64_t now)
 		struct dp_wan_state *ws = &dp.wst[w];
 		unsigned int pidx = dp.wan_port[w];
 
-		if (!ws->link_up || now < ws->next_arp_tsc)
+		if (!ws->cfg.configured || !ws->link_up || now < ws->next_arp_tsc)
 			continue;
-		send_arp(pidx, 1, bcast, zero, rte_cpu_to_be_32(dp.conf.ports[pidx].gateway));
+		send_arp(pidx, 1, bcast, zero, ws->cfg.gateway);
 		ws->next_arp_tsc = now + dp.tsc_hz *
 			(ws->gw_resolved ? ARP_REFRESH_MS : ARP_RETRY_MS) / 1000;
 	}

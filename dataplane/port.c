@@ -126,7 +126,11 @@ ifreq_ioctl(int fd, unsigned long req, struct ifreq *ifr, const char *ifname)
 	return ioctl(fd, req, ifr) == 0 ? 0 : -errno;
 }
 
-/* Give the kernel side of a TAP the port's address, mask and MTU, and bring it up. */
+/*
+ * Give the kernel side of a TAP an address, mask and MTU, and bring it up. SIOCSIFADDR
+ * replaces the interface's address (the old one and its prefix route go); address 0
+ * removes it (the kernel does not keep a 0.0.0.0 address), and then there is no mask.
+ */
 static int
 configure_tap_kernel(const char *ifname, uint32_t addr_be, uint32_t mask_be, uint16_t mtu,
 		     char *err, size_t errlen)
@@ -144,7 +148,7 @@ configure_tap_kernel(const char *ifname, uint32_t addr_be, uint32_t mask_be, uin
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = addr_be;
 	rc = ifreq_ioctl(fd, SIOCSIFADDR, &ifr, ifname);
-	if (rc == 0) {
+	if (rc == 0 && addr_be != 0) {
 		memset(&ifr, 0, sizeof(ifr));
 		sin->sin_family = AF_INET;
 		sin->sin_addr.s_addr = mask_be;
@@ -238,10 +242,15 @@ dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx
 		}
 	}
 	p->role = pc->role;
-	p->addr = htonl(pc->addr);
-	mask = pc->prefixlen ? 0xffffffffu << (32 - pc->prefixlen) : 0;
-	p->mask = htonl(mask);
 	p->mtu = pc->mtu;
+	p->addr = 0;
+	p->mask = 0;
+	if (pc->role == DPW_ROLE_LAN) {
+		/* a WAN's TAP gets its address when a document configures it (cfg_apply.c) */
+		p->addr = htonl(pc->addr);
+		mask = pc->prefixlen ? 0xffffffffu << (32 - pc->prefixlen) : 0;
+		p->mask = htonl(mask);
+	}
 
 	/* the exception path: a kernel TAP with the port's MAC, address and MTU */
 	snprintf(tapname, sizeof(tapname), "dpw-%s", pc->name);
@@ -263,6 +272,16 @@ dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx
 	if (rc != 0)
 		return rc;
 	return configure_tap_kernel(tapname, p->addr, p->mask, p->mtu, err, errlen);
+}
+
+int
+dp_port_tap_address(const struct dp_port *p, uint32_t addr_be, uint32_t mask_be, uint16_t mtu,
+		    char *err, size_t errlen)
+{
+	char tapname[IFNAMSIZ];
+
+	snprintf(tapname, sizeof(tapname), "dpw-%s", p->name);
+	return configure_tap_kernel(tapname, addr_be, mask_be, mtu, err, errlen);
 }
 
 void

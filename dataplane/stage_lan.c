@@ -27,8 +27,9 @@ port_taken(void *arg, uint16_t port)
 	return dp_ct_exists(t->ct, &t->reply);
 }
 
+/* For the router: the LAN address, broadcasts, multicast, or a WAN's address now. */
 static inline int
-for_router(const struct dp_port *p, uint32_t dst)
+for_router(const struct dp_port *p, const struct dp_wan_view *v, uint32_t dst)
 {
 	unsigned int i;
 
@@ -36,8 +37,8 @@ for_router(const struct dp_port *p, uint32_t dst)
 		return 1;
 	if (dst == (p->addr | ~p->mask))
 		return 1;
-	for (i = 0; i < dp.n_ports; i++)
-		if (dp.port[i].addr == dst)
+	for (i = 0; i < v->n_wans; i++)
+		if (v->wan[i].configured && v->wan[i].addr == dst)
 			return 1;
 	return 0;
 }
@@ -227,7 +228,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 		if (dp_rx_prologue(w, m, dp.lan, pi) != 0)
 			continue;
 		d = rte_pktmbuf_mtod(m, uint8_t *);
-		if (for_router(lan, pi->dst)) {
+		if (for_router(lan, v, pi->dst)) {
 			dp_punt(w, m, dp.lan, DPW_PUNT_LAN);
 			continue;
 		}

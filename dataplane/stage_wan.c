@@ -17,13 +17,14 @@
  * an ICMP error, the quoted flow reversed), so it can be matched to a host flow.
  */
 static void
-to_host(struct dp_worker *w, struct rte_mbuf *m, unsigned int pidx, const struct dp_pkt_ctx *c,
-	int to_addr, int keyed)
+to_host(struct dp_worker *w, const struct dp_wan_entry *we, struct rte_mbuf *m,
+	unsigned int pidx, const struct dp_pkt_ctx *c, int to_addr, int keyed)
 {
 	struct dp_wan_input in = {
 		.pi = &c->pi,
 		.to_addr = to_addr,
 		.icmp_err_about_us = keyed && c->icmp_err,
+		.wan_addr = rte_be_to_cpu_32(we->addr),
 	};
 	int cls;
 
@@ -46,7 +47,8 @@ static void
 deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	struct rte_mbuf *m, struct dp_pkt_ctx *c)
 {
-	const struct dp_port *p = &dp.port[pidx], *lan = &dp.port[dp.lan];
+	const struct dp_wan_entry *we = &v->wan[dp.port[pidx].wan];
+	const struct dp_port *lan = &dp.port[dp.lan];
 	struct dpw_pkt_info *pi = &c->pi;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct dp_sess *s;
@@ -55,11 +57,11 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	s = dp_ct_lookup_hinted(&w->ct, &c->key, c->hash, c->cand, &dir);
 	if (s == NULL || dir != DP_DIR_REPLY) {
 		/* no NAT session: the appliance's own traffic (health checks, DHCP...)? */
-		to_host(w, m, pidx, c, 1, 1);
+		to_host(w, we, m, pidx, c, 1, 1);
 		return;
 	}
 	if (pi->ttl <= 1) {
-		dp_icmp_reply_error(w, m, pi, pidx, DPW_ICMP_TIMXCEED, 0, 0, p->addr,
+		dp_icmp_reply_error(w, m, pi, pidx, DPW_ICMP_TIMXCEED, 0, 0, we->addr,
 				    DPW_DROP_TTL_EXCEEDED);
 		return;
 	}
@@ -93,11 +95,13 @@ void
 dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	     struct rte_mbuf **pkts, uint16_t n, int owned)
 {
-	const struct dp_port *p = &dp.port[pidx];
 	struct dp_pkt_ctx ctx[DP_BURST];
 	struct rte_mbuf *fwd[DP_BURST];
 	uint16_t i, nf = 0;
-	int wan = p->wan;
+	int wan = dp.port[pidx].wan;
+	/* this WAN's address as the running document gives it (0: unconfigured) */
+	const struct dp_wan_entry *we = &v->wan[wan];
+	uint32_t addr = we->addr;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -116,10 +120,10 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		d = rte_pktmbuf_mtod(m, uint8_t *);
 		c->icmp_err = 0;
 		c->fctx = NULL;
-		if (pi->dst != p->addr) {
-			if (pi->dst == 0xffffffffu || pi->dst == (p->addr | ~p->mask) ||
+		if (pi->dst != addr || addr == 0) {
+			if (pi->dst == 0xffffffffu || (addr != 0 && pi->dst == (addr | ~we->mask)) ||
 			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe)
-				to_host(w, m, pidx, c, 0, 0);
+				to_host(w, we, m, pidx, c, 0, 0);
 			else
 				dp_drop(w, m, DPW_DROP_NOT_FOR_US);
 			continue;
@@ -139,19 +143,19 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			natport = pi->dport;
 		} else if (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_kind == DPW_ICMP_KIND_ERROR &&
 			   dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0 &&
-			   c->in.src == p->addr &&
+			   c->in.src == addr &&
 			   dpw_csum_partial(d + pi->l4_off, pi->l4_len, 0) == 0xffff) {
 			/* about a packet we sent: its session is the quoted flow reversed */
 			dp_key_from_quoted(c);
 			natport = c->in.sport;
 		} else {
-			to_host(w, m, pidx, c, 1, 0);
+			to_host(w, we, m, pidx, c, 1, 0);
 			goto consumed;
 		}
 		owner = dp_nat_owner(rte_be_to_cpu_16(natport), dp.conf.nat_port_min,
 				     dp.conf.nat_port_max, dp.n_workers);
 		if (owner < 0) {
-			to_host(w, m, pidx, c, 1, 1);   /* the kernel's own ports */
+			to_host(w, we, m, pidx, c, 1, 1);   /* the kernel's own ports */
 			goto consumed;
 		}
 		if ((unsigned int)owner != w->idx) {

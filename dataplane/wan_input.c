@@ -31,9 +31,10 @@ dp_punt_rate(unsigned int c)
 }
 
 static int
-service_allowed(const struct dpw_pkt_info *pi, const struct dpw_port_conf *pc,
+service_allowed(const struct dp_wan_input *in, const struct dpw_port_conf *pc,
 		const struct dpw_sysconf *sys)
 {
+	const struct dpw_pkt_info *pi = in->pi;
 	uint16_t port = ntohs(pi->dport);
 	unsigned int i;
 
@@ -47,7 +48,7 @@ service_allowed(const struct dpw_pkt_info *pi, const struct dpw_port_conf *pc,
 
 		if (dpw_listen_covers_all(sys->api_listen))
 			return 1;
-		if (dpw_parse_ipv4(sys->api_listen, &a, NULL) == 0 && a == pc->addr)
+		if (dpw_parse_ipv4(sys->api_listen, &a, NULL) == 0 && in->wan_addr != 0 && a == in->wan_addr)
 			return 1;
 	}
 	return 0;
@@ -76,7 +77,7 @@ dp_wan_input_class(const struct dp_wan_input *in, const struct dpw_port_conf *pc
 		return -1;
 	case DPW_IPPROTO_TCP:
 	case DPW_IPPROTO_UDP:
-		return service_allowed(pi, pc, sys) ? DPW_PUNT_SERVICE : -1;
+		return service_allowed(in, pc, sys) ? DPW_PUNT_SERVICE : -1;
 	default:
 		return -1;
 	}

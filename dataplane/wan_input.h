@@ -20,6 +20,7 @@ struct dp_wan_input {
 	int to_addr;              /* for the WAN's own address, not a broadcast/multicast */
 	int host_flow;            /* answers a flow the host opened (dp_hostflow_has) */
 	int icmp_err_about_us;    /* an ICMP error quoting a packet from this WAN address */
+	uint32_t wan_addr;        /* host order: the WAN's address in the running document */
 };
 
 /*

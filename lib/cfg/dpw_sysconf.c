@@ -4,8 +4,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -229,14 +231,31 @@ out:
 }
 
 static const char *const system_keys[] = { "file_prefix", "eal_args", "idle_sleep_us", "mbufs",
-	"sessions", "state_dir", "log_level", NULL };
+	"sessions", "state_dir", "log_level", "policy", NULL };
 static const char *const nat_keys[] = { "port_min", "port_max", NULL };
 static const char *const timeout_keys[] = { "tcp_syn", "tcp_established", "tcp_fin",
 	"tcp_closed", "udp", "icmp", NULL };
 static const char *const api_keys[] = { "listen", "port", "allow_wan", "tls_cert", "tls_key",
 	NULL };
+/* "gateway", "weight" and "enabled" are known only to be refused with where they went */
 static const char *const port_keys[] = { "name", "role", "device", "address", "gateway",
 	"weight", "mtu", "enabled", "reply_to_ping", "allow_input", NULL };
+
+/*
+ * Port settings that moved into the network-policy document: a file written for an
+ * older dpwan is refused with where the setting lives now, never half-read.
+ */
+static const struct {
+	const char *key;
+	int wan_only;       /* a LAN port keeps this one (its address) */
+	const char *what;
+	const char *member;
+} moved_keys[] = {
+	{ "address", 1, "addressing", "wans[].addressing" },
+	{ "gateway", 1, "addressing", "wans[].addressing" },
+	{ "weight", 0, "weight", "wans[].weight" },
+	{ "enabled", 0, "admin state", "wans[].enabled" },
+};
 
 static int
 get_bool(config_setting_t *grp, const char *name, int *out, const char *path, char *err,
@@ -317,10 +336,11 @@ out:
 static const char *const top_keys[] = { "system", "nat", "timeouts", "api", "ports", NULL };
 
 static int
-load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
+load_port(config_setting_t *ps, unsigned int idx, struct dpw_port_conf *p, const char *path,
 	  char *err, size_t errlen)
 {
-	char role[8] = "", addr[32] = "", gw[32] = "";
+	char role[8] = "", addr[32] = "";
+	unsigned int k;
 	uint32_t v;
 	int rc;
 
@@ -333,9 +353,7 @@ load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
 	p->line = line_of(ps);
 	if ((rc = get_string(ps, "name", p->name, sizeof(p->name), 1, path, err, errlen)) ||
 	    (rc = get_string(ps, "role", role, sizeof(role), 1, path, err, errlen)) ||
-	    (rc = get_string(ps, "device", p->device, sizeof(p->device), 1, path, err, errlen)) ||
-	    (rc = get_string(ps, "address", addr, sizeof(addr), 1, path, err, errlen)) ||
-	    (rc = get_string(ps, "gateway", gw, sizeof(gw), 0, path, err, errlen)))
+	    (rc = get_string(ps, "device", p->device, sizeof(p->device), 1, path, err, errlen)))
 		goto out;
 	if (!valid_name(p->name))
 		FAIL(config_setting_get_member(ps, "name"),
@@ -347,59 +365,105 @@ load_port(config_setting_t *ps, struct dpw_port_conf *p, const char *path,
 	else
 		FAIL(config_setting_get_member(ps, "role"),
 		     "role '%s' of port '%s' must be \"lan\" or \"wan\"", role, p->name);
+	for (k = 0; k < sizeof(moved_keys) / sizeof(moved_keys[0]); k++) {
+		config_setting_t *m = config_setting_get_member(ps, moved_keys[k].key);
+
+		if (m == NULL || (moved_keys[k].wan_only && p->role != DPW_ROLE_WAN))
+			continue;
+		FAIL(m, "ports[%u].%s: a WAN's %s is part of the network-policy document now "
+		     "(%s in the file system.policy names)", idx, moved_keys[k].key,
+		     moved_keys[k].what, moved_keys[k].member);
+	}
 	p->is_pci = is_pci_address(p->device);
 	if (!p->is_pci && strncmp(p->device, "net_", 4) != 0)
 		FAIL(config_setting_get_member(ps, "device"),
 		     "device '%s' of port '%s' is neither a PCI address nor a vdev (net_...)",
 		     p->device, p->name);
-	if (dpw_parse_ipv4(addr, &p->addr, &p->prefixlen) != 0 || p->prefixlen == 0 ||
-	    p->prefixlen > 30 || strchr(addr, '/') == NULL)
-		FAIL(config_setting_get_member(ps, "address"),
-		     "address '%s' of port '%s' must be a.b.c.d/len with len 1-30",
-		     addr, p->name);
-	p->mtu = p->role == DPW_ROLE_WAN ? 1440 : 1500;
-	p->weight = 1;
-	p->enabled = 1;
+	if (p->role == DPW_ROLE_LAN) {
+		if ((rc = get_string(ps, "address", addr, sizeof(addr), 1, path, err, errlen)))
+			goto out;
+		if (dpw_parse_ipv4(addr, &p->addr, &p->prefixlen) != 0 || p->prefixlen == 0 ||
+		    p->prefixlen > 30 || strchr(addr, '/') == NULL)
+			FAIL(config_setting_get_member(ps, "address"),
+			     "address '%s' of port '%s' must be a.b.c.d/len with len 1-30",
+			     addr, p->name);
+		if (config_setting_get_member(ps, "gateway") != NULL)
+			FAIL(config_setting_get_member(ps, "gateway"),
+			     "LAN port '%s' takes no gateway", p->name);
+	}
+	/* the frame MTU; a WAN's IP MTU (the document's, default 1440) fits inside it */
+	p->mtu = 1500;
 	p->reply_to_ping = 1;
 	v = p->mtu;
 	if ((rc = get_uint(ps, "mtu", 576, 9000, &v, path, err, errlen)))
 		goto out;
 	p->mtu = (uint16_t)v;
 	if (p->role == DPW_ROLE_WAN) {
-		uint32_t mask = 0xffffffffu << (32 - p->prefixlen);
-		config_setting_t *en;
-
-		if (gw[0] == '\0')
-			FAIL(ps, "WAN port '%s' needs a 'gateway'", p->name);
-		if (dpw_parse_ipv4(gw, &p->gateway, NULL) != 0)
-			FAIL(config_setting_get_member(ps, "gateway"),
-			     "gateway '%s' of port '%s' is not an IPv4 address", gw, p->name);
-		if ((p->gateway & mask) != (p->addr & mask) || p->gateway == p->addr)
-			FAIL(config_setting_get_member(ps, "gateway"),
-			     "gateway %s of port '%s' is not another host of %s", gw, p->name,
-			     addr);
-		if ((rc = get_uint(ps, "weight", 1, 1000, &p->weight, path, err, errlen)))
-			goto out;
-		en = config_setting_get_member(ps, "enabled");
-		if (en != NULL) {
-			if (config_setting_type(en) != CONFIG_TYPE_BOOL)
-				FAIL(en, "'enabled' must be true or false");
-			p->enabled = config_setting_get_bool(en);
-		}
 		if ((rc = get_bool(ps, "reply_to_ping", &p->reply_to_ping, path, err, errlen)) ||
 		    (rc = load_allow(ps, p, path, err, errlen)))
 			goto out;
 	} else {
 		/* the LAN reaches the router's services; the WAN input policy is for WANs */
-		if (gw[0] != '\0')
-			FAIL(config_setting_get_member(ps, "gateway"),
-			     "LAN port '%s' takes no gateway", p->name);
 		if (config_setting_get_member(ps, "reply_to_ping") != NULL ||
 		    config_setting_get_member(ps, "allow_input") != NULL)
 			FAIL(ps, "reply_to_ping and allow_input are WAN settings; LAN port '%s' "
 			     "takes neither", p->name);
 	}
 	rc = 0;
+out:
+	return rc;
+}
+
+/*
+ * system.policy: the factory document, relative to the directory of the file that names
+ * it, made absolute here so that neither process depends on its working directory.
+ */
+static int
+load_policy(config_setting_t *sys, const char *path, struct dpw_sysconf *conf, char *err,
+	    size_t errlen)
+{
+	char name[DPW_PATH_LEN] = "", dir[PATH_MAX], real[PATH_MAX];
+	config_setting_t *s = sys ? config_setting_get_member(sys, "policy") : NULL;
+	const char *ext, *slash;
+	int rc = 0, n;
+
+	if ((rc = get_string(sys, "policy", name, sizeof(name), 0, path, err, errlen)))
+		return rc;
+	if (s == NULL)
+		return 0;
+	ext = strrchr(name, '.');
+	if (ext != NULL && strcmp(ext, ".json") == 0)
+		conf->policy_format = DPW_DOC_JSON;
+	else if (ext != NULL && (strcmp(ext, ".yaml") == 0 || strcmp(ext, ".yml") == 0))
+		conf->policy_format = DPW_DOC_YAML;
+	else
+		FAIL(s, "policy '%s' must name a .yaml, .yml or .json file", name);
+	if (name[0] == '/') {
+		n = snprintf(conf->policy_path, sizeof(conf->policy_path), "%s", name);
+	} else {
+		slash = strrchr(path, '/');
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == path)
+			snprintf(dir, sizeof(dir), "/");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		/* a directory that cannot be resolved (an in-memory text's stand-in name)
+		 * is taken relative to the working directory */
+		if (realpath(dir, real) == NULL) {
+			char cwd[PATH_MAX];
+
+			if (dir[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+				snprintf(real, sizeof(real), "%s", dir);
+			else
+				snprintf(real, sizeof(real), "%s/%s", cwd, dir);
+		}
+		n = snprintf(conf->policy_path, sizeof(conf->policy_path), "%s%s%s", real,
+			     strcmp(real, "/") == 0 ? "" : "/", name);
+	}
+	if (n < 0 || (size_t)n >= sizeof(conf->policy_path))
+		FAIL(s, "policy '%s' makes a path longer than %zu characters", name,
+		     sizeof(conf->policy_path) - 1);
 out:
 	return rc;
 }
@@ -560,16 +624,13 @@ load_parsed(config_t *cfg, const char *path, struct dpw_sysconf *out, char *err,
 		config_setting_t *ps = config_setting_get_elem(ports, i);
 		struct dpw_port_conf *p = &conf.ports[i];
 
-		if ((rc = load_port(ps, p, path, err, errlen)))
+		if ((rc = load_port(ps, i, p, path, err, errlen)))
 			goto out;
 		for (j = 0; j < i; j++) {
 			if (strcmp(conf.ports[j].name, p->name) == 0)
 				FAIL(ps, "port name '%s' is used twice", p->name);
 			if (strcmp(conf.ports[j].device, p->device) == 0)
 				FAIL(ps, "device '%s' is used by ports '%s' and '%s'", p->device,
-				     conf.ports[j].name, p->name);
-			if (conf.ports[j].addr == p->addr)
-				FAIL(ps, "ports '%s' and '%s' have the same address",
 				     conf.ports[j].name, p->name);
 		}
 		if (p->role == DPW_ROLE_WAN)
@@ -582,24 +643,17 @@ load_parsed(config_t *cfg, const char *path, struct dpw_sysconf *out, char *err,
 		FAIL(ports, "exactly one lan port is supported, %u configured", n_lan);
 	if (n_wan == 0 || n_wan > DPW_MAX_WANS)
 		FAIL(ports, "1 to %d wan ports are needed, %u configured", DPW_MAX_WANS, n_wan);
-	/* nothing management-facing listens on a WAN unless the file says so */
-	if (!conf.api_allow_wan) {
-		const char *wan = NULL;
-
-		if (dpw_listen_covers_all(conf.api_listen))
-			wan = "every WAN";
-		for (i = 0; i < conf.n_ports && wan == NULL; i++) {
-			uint32_t a;
-
-			if (conf.ports[i].role == DPW_ROLE_WAN &&
-			    dpw_parse_ipv4(conf.api_listen, &a, NULL) == 0 && a == conf.ports[i].addr)
-				wan = conf.ports[i].name;
-		}
-		if (wan != NULL)
-			FAIL(api != NULL ? config_setting_get_member(api, "listen") : NULL,
-			     "api listen '%s' would expose the API on %s: listen on 127.0.0.1 or "
-			     "the LAN address, or set api.allow_wan = true", conf.api_listen, wan);
-	}
+	/*
+	 * Nothing management-facing listens on a WAN unless the file says so. A listener on
+	 * one WAN's address is refused where that address is known: by the dataplane when it
+	 * applies the document (dataplane/cfg_apply.c).
+	 */
+	if (!conf.api_allow_wan && dpw_listen_covers_all(conf.api_listen))
+		FAIL(api != NULL ? config_setting_get_member(api, "listen") : NULL,
+		     "api listen '%s' would expose the API on every WAN: listen on 127.0.0.1 or "
+		     "the LAN address, or set api.allow_wan = true", conf.api_listen);
+	if ((rc = load_policy(sys, path, &conf, err, errlen)))
+		goto out;
 
 	*out = conf;
 	config_destroy(cfg);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * System configuration (conf/dpwan.conf, libconfig syntax): the settings that need a
- * restart — EAL arguments, ports and their roles and addresses, pool and table sizes,
- * NAT port range, session timeouts, the API listener and the state directory.
+ * restart — EAL arguments, ports and their roles, the LAN address, frame MTUs, pool and
+ * table sizes, NAT port range, session timeouts, the API listener, the state directory
+ * and the factory network-policy document (system.policy). A WAN's addressing, weight
+ * and admin state are in that document (lib/cfg/dpw_doc.h), not here.
  * Both processes read the same file. Pure: no DPDK.
  */
 #ifndef DPW_SYSCONF_H
@@ -10,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/cfg/dpw_doc.h"
 #include "lib/shm/dpw_shm.h"
 
 #define DPW_MAX_EAL_ARGS 32
@@ -30,12 +33,10 @@ struct dpw_port_conf {
 	uint8_t role;               /* enum dpw_port_role */
 	char device[DPW_DEVICE_LEN]; /* vdev string ("net_af_packet0,iface=wan1") or PCI address */
 	int is_pci;
-	uint32_t addr;              /* host byte order */
-	uint8_t prefixlen;
-	uint32_t gateway;           /* WAN only, host byte order */
-	uint32_t weight;            /* WAN only: share of new sessions, 1..1000 */
-	uint16_t mtu;               /* WAN: 1440 unless set (Peplink default); LAN: 1500 */
-	int enabled;                /* WAN only: admin state at start */
+	uint32_t addr;              /* LAN only, host byte order (a WAN's: the document) */
+	uint8_t prefixlen;          /* LAN only */
+	uint16_t mtu;               /* the port's frame MTU, 1500 unless set; a WAN's IP MTU
+				     * (the document's wans[].mtu) must not exceed it */
 	/* WAN input policy (what may reach the host through this WAN; default deny) */
 	int reply_to_ping;          /* answer echo requests to the WAN address (Peplink: on) */
 	struct dpw_input_allow allow[DPW_MAX_INPUT_ALLOW];   /* "tcp/22", "udp/500-501" */
@@ -72,8 +73,10 @@ struct dpw_sysconf {
 	int api_allow_wan;          /* api.allow_wan: the listener may cover a WAN address */
 	char api_tls_cert[DPW_PATH_LEN]; /* api.tls_cert / tls_key: PEM files, HTTPS; "" none */
 	char api_tls_key[DPW_PATH_LEN];
-	char policy_path[DPW_PATH_LEN]; /* system.policy, absolute: the factory document */
 	char log_level[16];
+	/* system.policy: the factory network-policy document, absolute ("" if not set) */
+	char policy_path[DPW_PATH_LEN];
+	enum dpw_doc_format policy_format;  /* by its extension: .json, .yaml / .yml */
 };
 
 /* Fill conf with the built-in defaults (no ports). Any thread. */

@@ -219,7 +219,7 @@ main(int argc, char **argv)
 	dp.port[0] = (struct dp_port){ .name = "lan", .role = DPW_ROLE_LAN, .wan = -1,
 		.port_id = lan_id, .addr = htonl(0xc6120001), .mask = htonl(0xffffff00), .mtu = 1500 };
 	dp.port[1] = (struct dp_port){ .name = "wan1", .role = DPW_ROLE_WAN, .wan = 0,
-		.port_id = wan_id, .addr = htonl(0xc6120102), .mask = htonl(0xffffff00), .mtu = 1440 };
+		.port_id = wan_id, .mtu = 1500 };   /* its address is the view's */
 	memcpy(&dp.port[0].mac, LAN_MAC, 6);
 	memcpy(&dp.port[1].mac, WAN_MAC, 6);
 	dp.slow = rte_ring_create("slow", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
@@ -231,7 +231,8 @@ main(int argc, char **argv)
 	view.usable[0] = 1;
 	view.weight[0] = 1;
 	view.wan[0] = (struct dp_wan_entry){ .usable = 1, .port = 1, .port_id = wan_id,
-		.mtu = 1440, .mss = 1400, .addr = dp.port[1].addr };
+		.mtu = 1440, .mss = 1400, .configured = 1, .addr = htonl(0xc6120102),
+		.mask = htonl(0xffffff00) };
 	memcpy(&view.wan[0].src_mac, WAN_MAC, 6);
 	memcpy(&view.wan[0].gw_mac, GW_MAC, 6);
 	dp.view = &view;
@@ -267,7 +268,7 @@ main(int argc, char **argv)
 		settle();
 		len = collect(1, l4, &src, &dst, GW_MAC, &pieces);
 		CHECK(len == 8 + SIZE, "datagram of %u bytes out of the WAN", len);
-		CHECK(src == dp.port[1].addr && dst == server, "NAT source");
+		CHECK(src == view.wan[0].addr && dst == server, "NAT source");
 		{
 			uint16_t sum = l4[6] << 8 | l4[7], zero = 0, calc;
 
@@ -281,9 +282,9 @@ main(int argc, char **argv)
 		CHECK(pieces >= 3, "%u pieces (a 1480-byte fragment is cut again for 1440)", pieces);
 
 		/* WAN to LAN: the answer, first fragment last again */
-		n = datagram(frags, WAN_MAC, GW_MAC, server, dp.port[1].addr, htons(9000), natport,
+		n = datagram(frags, WAN_MAC, GW_MAC, server, view.wan[0].addr, htons(9000), natport,
 			     (uint16_t)(200 + i), (uint8_t)(i + 1));
-		fk = dp_frag_key(server, dp.port[1].addr, htons((uint16_t)(200 + i)),
+		fk = dp_frag_key(server, view.wan[0].addr, htons((uint16_t)(200 + i)),
 				 DPW_IPPROTO_UDP, 1);
 		owner = dp_frag_owner(&fk, 2);
 		other = 1 - owner;

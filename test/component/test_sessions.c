@@ -124,7 +124,7 @@ main(int argc, char **argv)
 	dp.port[0] = (struct dp_port){ .name = "lan", .role = DPW_ROLE_LAN, .wan = -1,
 		.port_id = lan_id, .addr = htonl(0xc6120001), .mask = htonl(0xffffff00), .mtu = 1500 };
 	dp.port[1] = (struct dp_port){ .name = "wan1", .role = DPW_ROLE_WAN, .wan = 0,
-		.port_id = wan_id, .addr = htonl(0xc6120102), .mask = htonl(0xffffff00), .mtu = 1440 };
+		.port_id = wan_id, .mtu = 1500 };   /* its address is the view's */
 	memcpy(&dp.port[0].mac, LAN_MAC, 6);
 	memcpy(&dp.port[1].mac, WAN_MAC, 6);
 	dp.slow = rte_ring_create("slow", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
@@ -136,7 +136,8 @@ main(int argc, char **argv)
 	view.usable[0] = 1;
 	view.weight[0] = 1;
 	view.wan[0] = (struct dp_wan_entry){ .usable = 1, .port = 1, .port_id = wan_id,
-		.mtu = 1440, .mss = 1400, .addr = dp.port[1].addr };
+		.mtu = 1440, .mss = 1400, .configured = 1, .addr = htonl(0xc6120102),
+		.mask = htonl(0xffffff00) };
 	memcpy(&view.wan[0].src_mac, WAN_MAC, 6);
 	memcpy(&view.wan[0].gw_mac, GW_MAC, 6);
 	dp.view = &view;
@@ -193,7 +194,7 @@ main(int argc, char **argv)
 			k.family = 4;
 			s = dp_ct_lookup(&w->ct, &k, dp_ct_hash(&k), &dir);
 			CHECK(s != NULL && dir == DP_DIR_ORIG, "session of flow %u", i + j);
-			udp_frame(pkts[j], WAN_MAC, GW_MAC, dst, dp.port[1].addr, dport,
+			udp_frame(pkts[j], WAN_MAC, GW_MAC, dst, view.wan[0].addr, dport,
 				  s->key[DP_DIR_REPLY].dport);
 		}
 		dp_stage_wan(w, &view, 1, pkts, DP_BURST, 0);

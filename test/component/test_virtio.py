@@ -72,15 +72,17 @@ def cleanup():
 
 
 def write_conf(path):
-    ports = [("lan", "lan", 0, "198.18.0.1/24", None)]
-    ports += [(f"wan{i}", "wan", i, f"198.18.{i}.2/24", f"198.18.{i}.1") for i in (1, 2)]
+    """The system conf and, beside it, the factory document with the WANs' addressing
+    (the dataplane runs without the control process here)."""
     items = []
-    for name, role, i, addr, gw in ports:
+    for name, role, i in (("lan", "lan", 0), ("wan1", "wan", 1), ("wan2", "wan", 2)):
         dev = f"net_virtio_user{i},path={RUN}/{name}.sock,queues=1,queue_size=1024"
-        s = f'  {{ name = "{name}"; role = "{role}"; device = "{dev}"; address = "{addr}";'
-        if gw:
+        s = f'  {{ name = "{name}"; role = "{role}"; device = "{dev}";'
+        if role == "lan":
+            s += ' address = "198.18.0.1/24";'
+        else:
             # wan2 takes a jumbo MTU: virtio can, and the dataplane must apply it
-            s += f' gateway = "{gw}"; mtu = {JUMBO if name == "wan2" else 1500};'
+            s += f' mtu = {JUMBO if name == "wan2" else 1500};'
         items.append(s + " }")
     port_list = ",\n".join(items)
     text = f"""system = {{
@@ -90,6 +92,7 @@ def write_conf(path):
   idle_sleep_us = 50;
   sessions = {SESSIONS};
   state_dir = "{RUN}/state";
+  policy = "policy.json";
 }};
 api = {{ listen = "127.0.0.1"; port = 18097; }};
 ports = (
@@ -98,6 +101,11 @@ ports = (
 """
     with open(path, "w") as f:
         f.write(text)
+    wans = [{"name": f"wan{i}", "mtu": JUMBO if i == 2 else 1500,
+             "addressing": {"mode": "static", "address": f"198.18.{i}.2/24",
+                            "gateway": f"198.18.{i}.1"}} for i in (1, 2)]
+    with open(os.path.join(os.path.dirname(path), "policy.json"), "w") as f:
+        json.dump({"version": 1, "wans": wans}, f)
 
 
 def read_json(p, path, timeout):

@@ -151,6 +151,7 @@ step "podman run $NAME in the appliance namespace"
 timeout 120 "${PODMAN[@]}" run -d --name "$NAME" "${ULIMITS[@]}" \
 	--network ns:/run/netns/appliance --privileged \
 	-v /dev/hugepages:/dev/hugepages -v "$CONF:/etc/dpwan/dpwan.conf:ro" \
+	-v "$SRC/conf/lab-policy.yaml:/etc/dpwan/lab-policy.yaml:ro" \
 	"$IMAGE" >/dev/null || fail "podman run"
 
 ctl() { timeout 30 "${PODMAN[@]}" exec "$NAME" dpwanctl -c /etc/dpwan/dpwan.conf "$@"; }

@@ -4,6 +4,7 @@
 Runs a second dataplane in a scratch namespace with its own DPDK file prefix; it never
 touches the lab's (running) dataplane."""
 import glob
+import json
 import os
 import re
 import shutil
@@ -31,8 +32,14 @@ def cleanup_dpdk():
 def scratch(lab, request):
     """A scratch namespace with the veths lan0 and wan1 (but no wan2), and a copy of the
     suite's configuration with a private file prefix and state dir."""
-    conf = open(request.config.getoption("--dpwan-conf")).read()
+    conf_path = os.path.abspath(request.config.getoption("--dpwan-conf"))
+    conf = open(conf_path).read()
     assert "--no-pci" in conf, "the configuration must pass --no-pci to EAL"
+    # the copy lives elsewhere: its factory document by its absolute path
+    conf, n = re.subn(r'policy\s*=\s*"([^"/][^"]*)"',
+                      lambda m: 'policy = "%s"' % os.path.join(os.path.dirname(conf_path),
+                                                               m.group(1)), conf)
+    assert n == 1, "expected a relative system.policy in the configuration"
     conf, n = re.subn(r'file_prefix\s*=\s*"[^"]*"', 'file_prefix = "%s"' % PREFIX, conf)
     assert n == 1
     state = os.path.join(lab.workdir, "err-state")
@@ -99,7 +106,9 @@ def test_missing_interface_names_port(lab, scratch):
 def test_check_good_config(lab, scratch):
     path, p = run_dp(lab, scratch, "--check", name="good.conf")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert p.stdout.strip() == "%s: OK (3 ports)" % path, p.stdout
+    policy = re.search(r'policy = "([^"]*)"', scratch).group(1)
+    assert p.stdout.strip() == "%s: OK (3 ports, factory document %s)" % (path, policy), \
+        p.stdout
     assert our_lines(p.stderr) == [], p.stderr
     # --check does not start EAL: no runtime files under the prefix
     assert not os.path.exists("/var/run/dpdk/%s" % PREFIX)
@@ -111,6 +120,47 @@ def test_check_bad_config(lab, scratch):
     assert p.returncode != 0, p.stdout + p.stderr
     mine = our_lines(p.stderr)
     assert len(mine) == 1 and path in mine[0], p.stderr
+
+
+def test_bad_factory_document_refused(lab, scratch):
+    """A factory document with errors stops the start before EAL, and --check, with one
+    line per problem: the document's file and the JSON pointer of each."""
+    doc = os.path.join(lab.workdir, "bad-policy.json")
+    with open(doc, "w") as f:
+        json.dump({"version": 1, "wans": [
+            {"name": "wan1", "weight": 0,
+             "addressing": {"address": "198.18.1.2/24", "gateway": "198.18.1.1"}},
+            {"name": "wan2", "mtu": 1500,
+             "addressing": {"address": "198.18.2.2/24", "gateway": "198.18.9.1"}}]}, f)
+    conf, n = re.subn(r'policy\s*=\s*"[^"]*"', 'policy = "%s"' % doc, scratch)
+    assert n == 1
+    for args in (("--check",), ()):
+        path, p = run_dp(lab, conf, *args, name="badpolicy.conf")
+        assert p.returncode == 1, p.stdout + p.stderr
+        assert "ready" not in p.stdout, p.stdout
+        mine = our_lines(p.stderr)
+        assert any(ln.startswith("dpwan-dataplane: %s: /wans/0/weight: " % doc)
+                   for ln in mine), p.stderr
+        assert any(ln.startswith("dpwan-dataplane: %s: /wans/1/mtu: " % doc)
+                   for ln in mine), p.stderr   # above the port's frame MTU, 1440
+        assert any(ln.startswith("dpwan-dataplane: %s: /wans/1/addressing/gateway: " % doc)
+                   for ln in mine), p.stderr
+        assert not os.path.exists("/var/run/dpdk/%s" % PREFIX)
+
+
+def test_old_wan_settings_refused(lab, scratch):
+    """A WAN's address in the system configuration (the format before the policy
+    document) is refused, naming the line and where the setting lives now."""
+    conf, n = re.subn(r'(name = "wan1";[^}]*?)mtu = 1440;',
+                      r'\1mtu = 1440; gateway = "198.18.1.1";', scratch, count=1, flags=re.S)
+    assert n == 1
+    path, p = run_dp(lab, conf, "--check", name="oldwan.conf")
+    assert p.returncode == 1, p.stdout + p.stderr
+    mine = our_lines(p.stderr)
+    assert len(mine) == 1 and re.search(
+        r"%s:\d+: ports\[1\]\.gateway: a WAN's addressing is part of the network-policy "
+        r"document now \(wans\[\]\.addressing in the file system\.policy names\)" %
+        re.escape(path), mine[0]), mine
 
 
 def with_mbufs(conf, n):

@@ -49,24 +49,24 @@ check_conf(const struct dpw_sysconf *c)
 
 		FUZZ_CHECK(terminated(p->name, sizeof(p->name)) && p->name[0]);
 		FUZZ_CHECK(terminated(p->device, sizeof(p->device)) && p->device[0]);
-		FUZZ_CHECK(p->prefixlen >= 1 && p->prefixlen <= 30);
 		FUZZ_CHECK(p->mtu >= 576 && p->mtu <= 9000);
 		FUZZ_CHECK(dpw_sysconf_port_by_name(c, p->name) == (int)i);
 		for (j = 0; j < i; j++)
-			FUZZ_CHECK(strcmp(c->ports[j].device, p->device) != 0 &&
-				   c->ports[j].addr != p->addr);
+			FUZZ_CHECK(strcmp(c->ports[j].device, p->device) != 0);
 		if (p->role == DPW_ROLE_WAN) {
-			uint32_t mask = 0xffffffffu << (32 - p->prefixlen);
-
+			/* a WAN's addressing is the policy document's, never the file's */
 			n_wan++;
-			FUZZ_CHECK(p->weight >= 1 && p->weight <= 1000);
-			FUZZ_CHECK((p->gateway & mask) == (p->addr & mask) &&
-				   p->gateway != p->addr);
+			FUZZ_CHECK(p->addr == 0 && p->prefixlen == 0);
 		} else {
-			FUZZ_CHECK(p->role == DPW_ROLE_LAN && p->gateway == 0);
+			FUZZ_CHECK(p->role == DPW_ROLE_LAN && p->n_allow == 0);
+			FUZZ_CHECK(p->prefixlen >= 1 && p->prefixlen <= 30);
 			n_lan++;
 		}
 	}
+	/* a factory document named is an absolute path of a known format */
+	FUZZ_CHECK(terminated(c->policy_path, sizeof(c->policy_path)));
+	FUZZ_CHECK(c->policy_path[0] == '\0' || c->policy_path[0] == '/');
+	FUZZ_CHECK(c->policy_format == DPW_DOC_JSON || c->policy_format == DPW_DOC_YAML);
 	FUZZ_CHECK(n_lan == 1 && n_wan >= 1 && n_wan <= DPW_MAX_WANS);
 }
 

@@ -132,12 +132,17 @@ def sysconf_seeds():
         if name.endswith(".conf"):
             with open(os.path.join(conf, name), "rb") as f:
                 s[name[:-5]] = f.read()
-    # a WAN disabled at start, and one EAL argument more than allowed
+    # a file of the older format (a WAN's address and admin state, now the policy
+    # document's: refused), and one EAL argument more than allowed
+    old = ('ports = (\n { name = "lan"; role = "lan"; device = "net_tap0"; '
+           'address = "198.18.0.1/24"; },\n { name = "wan1"; role = "wan"; '
+           'device = "net_tap1"; address = "198.18.1.2/24"; gateway = "198.18.1.1"; '
+           'enabled = false; }\n);\n')
+    s["wan-disabled"] = old.encode()
     ports = ('ports = (\n { name = "lan"; role = "lan"; device = "net_tap0"; '
              'address = "198.18.0.1/24"; },\n { name = "wan1"; role = "wan"; '
-             'device = "net_tap1"; address = "198.18.1.2/24"; gateway = "198.18.1.1"; '
-             'enabled = false; }\n);\n')
-    s["wan-disabled"] = ports.encode()
+             'device = "net_tap1"; mtu = 1500; }\n);\n')
+    s["policy"] = ('system = { policy = "p.json"; };\n' + ports).encode()
     s["eal-args-33"] = ("system = { eal_args = [ %s ]; };\n" % ", ".join(['"-v"'] * 33) +
                         ports).encode()
     return s

@@ -36,7 +36,7 @@ static const char *GOOD_PORTS =
 	"  { name = \"lan\"; role = \"lan\"; device = \"net_af_packet0,iface=lan0\";\n"
 	"    address = \"198.18.0.1/24\"; },\n"
 	"  { name = \"wan1\"; role = \"wan\"; device = \"net_af_packet1,iface=wan1\";\n"
-	"    address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\"; weight = 3; }\n"
+	"    mtu = 1600; }\n"
 	");\n";
 
 static void
@@ -50,14 +50,17 @@ test_examples_load(void **state)
 	assert_int_equal(c.n_ports, 3);
 	assert_string_equal(c.file_prefix, "dpwan-lab");
 	assert_int_equal(c.ports[1].role, DPW_ROLE_WAN);
-	assert_int_equal(c.ports[1].mtu, 1440);
-	assert_int_equal(c.ports[1].gateway, 0xc6120101);
+	assert_int_equal(c.ports[1].mtu, 1440);   /* lab.conf sets it; the default is 1500 */
+	assert_int_equal(c.ports[1].addr, 0);               /* the document's */
+	assert_string_equal(c.policy_path, SRCDIR "/conf/lab-policy.yaml");
+	assert_int_equal(c.policy_format, DPW_DOC_YAML);
 	dpw_sysconf_free(&c);
 	assert_int_equal(dpw_sysconf_load(SRCDIR "/conf/lab-2workers.conf", &c, err, sizeof(err)), 0);
 	dpw_sysconf_free(&c);
 	assert_int_equal(dpw_sysconf_load(SRCDIR "/conf/dpwan.conf", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.ports[0].is_pci, 1);
-	assert_int_equal(c.ports[2].mtu, 1440);   /* Peplink's default */
+	assert_int_equal(c.ports[2].mtu, 1500);   /* a frame MTU; the document's is 1440 */
+	assert_string_equal(c.policy_path, SRCDIR "/conf/dpwan-policy.yaml");
 	dpw_sysconf_free(&c);
 }
 
@@ -71,9 +74,9 @@ test_defaults(void **state)
 	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.nat_port_min, 41000);
 	assert_int_equal(c.timeouts.udp, 300);
-	assert_int_equal(c.ports[1].weight, 3);
-	assert_int_equal(c.ports[1].enabled, 1);
+	assert_int_equal(c.ports[1].mtu, 1600);
 	assert_int_equal(c.ports[0].mtu, 1500);
+	assert_string_equal(c.policy_path, "");             /* none: no factory document */
 	dpw_sysconf_free(&c);
 	unlink(p);
 }
@@ -102,11 +105,11 @@ test_errors(void **state)
 	snprintf(buf, sizeof(buf), "system = { idle_sleep_us = -1; };\n%s", GOOD_PORTS);
 	expect_error(buf, ":1: 'idle_sleep_us' = -1 is out of range");
 	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
-		     " { name = \"wan1\"; role = \"isp\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\"; }\n);\n",
+		     " { name = \"wan1\"; role = \"isp\"; device = \"net_tap1\"; }\n);\n",
 		     ":3: role 'isp'");
-	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
-		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.9.1\"; }\n);\n",
-		     "is not another host");
+	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; gateway = \"198.18.0.9\"; },\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; }\n);\n",
+		     ":2: LAN port 'lan' takes no gateway");
 	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"eth0\"; address = \"198.18.0.1/24\"; }\n);\n",
 		     "neither a PCI address nor a vdev");
 	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; }\n);\n",
@@ -124,7 +127,7 @@ test_errors(void **state)
 	snprintf(buf, sizeof(buf), "sytem = { };\n%s", GOOD_PORTS);
 	expect_error(buf, "unknown setting 'sytem' in the file");
 	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; mut = 1500; },\n"
-		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\"; }\n);\n",
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; }\n);\n",
 		     ":2: unknown setting 'mut' in a port");
 	snprintf(buf, sizeof(buf), "system = { state_dir = \"state\"; };\n%s", GOOD_PORTS);
 	expect_error(buf, "must be an absolute path");
@@ -150,8 +153,8 @@ test_wan_input_settings(void **state)
 	static const char *WAN_INPUT =
 		"ports = (\n"
 		"  { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
-		"  { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\";\n"
-		"    gateway = \"198.18.1.1\"; reply_to_ping = false; allow_input = [ \"tcp/22\", \"udp/500-501\" ]; }\n"
+		"  { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
+		"    reply_to_ping = false; allow_input = [ \"tcp/22\", \"udp/500-501\" ]; }\n"
 		");\n";
 	struct dpw_sysconf c;
 	char err[512], buf[2048], *p;
@@ -181,8 +184,13 @@ test_wan_input_settings(void **state)
 	expect_error(buf, ":1: api listen '0.0.0.0' would expose the API on every WAN");
 	snprintf(buf, sizeof(buf), "api = { listen = \"::\"; };\n%s", GOOD_PORTS);
 	expect_error(buf, "would expose the API on every WAN");
+	/* a WAN's address is the document's: the dataplane refuses a document giving a WAN
+	 * the API's address (dataplane/cfg_apply.c); the file alone cannot know it */
 	snprintf(buf, sizeof(buf), "api = { listen = \"198.18.1.2\"; };\n%s", GOOD_PORTS);
-	expect_error(buf, "would expose the API on wan1");
+	p = write_tmp(buf);
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	dpw_sysconf_free(&c);
+	unlink(p);
 	snprintf(buf, sizeof(buf), "api = { listen = \"0.0.0.0\"; allow_wan = true; };\n%s",
 		 GOOD_PORTS);
 	p = write_tmp(buf);
@@ -197,18 +205,87 @@ test_wan_input_settings(void **state)
 	unlink(p);
 	/* malformed entries, and WAN settings on the LAN */
 	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
-		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\";\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
 		     "   allow_input = [ \"tcp/22\", \"sctp/9\" ]; }\n);\n",
 		     ":4: allow_input entry 2 of port 'wan1' ('sctp/9')");
 	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
-		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\";\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
 		     "   allow_input = [ \"udp/9-3\" ]; }\n);\n", "('udp/9-3')");
 	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; },\n"
-		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\";\n"
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
 		     "   reply_to_ping = 1; }\n);\n", "'reply_to_ping' must be true or false");
 	expect_error("ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; address = \"198.18.0.1/24\"; allow_input = [ \"tcp/22\" ]; },\n"
-		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; address = \"198.18.1.2/24\"; gateway = \"198.18.1.1\"; }\n);\n",
+		     " { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\"; }\n);\n",
 		     "are WAN settings");
+}
+
+/* What moved into the network-policy document is refused with where it lives now. */
+static void
+test_moved_to_document(void **state)
+{
+	static const char *const LAN =
+		"ports = (\n { name = \"lan\"; role = \"lan\"; device = \"net_tap0\"; "
+		"address = \"198.18.0.1/24\"; },\n";
+	char buf[1024];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
+		 "   address = \"198.18.1.2/24\"; }\n);\n", LAN);
+	expect_error(buf, ":4: ports[1].address: a WAN's addressing is part of the "
+		     "network-policy document now (wans[].addressing in the file system.policy "
+		     "names)");
+	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
+		 "   gateway = \"198.18.1.1\"; }\n);\n", LAN);
+	expect_error(buf, ":4: ports[1].gateway: a WAN's addressing is part of");
+	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
+		 "   weight = 2; }\n);\n", LAN);
+	expect_error(buf, ":4: ports[1].weight: a WAN's weight is part of the network-policy "
+		     "document now (wans[].weight in");
+	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
+		 "   enabled = false; }\n);\n", LAN);
+	expect_error(buf, ":4: ports[1].enabled: a WAN's admin state is part of the "
+		     "network-policy document now (wans[].enabled in");
+	/* the port's frame MTU stays, in the usual range */
+	snprintf(buf, sizeof(buf), "%s { name = \"wan1\"; role = \"wan\"; device = \"net_tap1\";\n"
+		 "   mtu = 100; }\n);\n", LAN);
+	expect_error(buf, ":4: 'mtu' = 100 is out of range [576, 9000]");
+}
+
+/* system.policy: the factory document, absolute, its format by its extension. */
+static void
+test_policy_path(void **state)
+{
+	struct dpw_sysconf c;
+	char err[512], buf[2048], cwd[512], want[600], *p;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	/* relative: to the directory of the file (write_tmp makes it in /tmp) */
+	snprintf(buf, sizeof(buf), "system = { policy = \"sub/p.yml\"; };\n%s", GOOD_PORTS);
+	p = write_tmp(buf);
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.policy_path, "/tmp/sub/p.yml");
+	assert_int_equal(c.policy_format, DPW_DOC_YAML);
+	dpw_sysconf_free(&c);
+	unlink(p);
+	snprintf(buf, sizeof(buf), "system = { policy = \"/etc/dpwan/p.json\"; };\n%s",
+		 GOOD_PORTS);
+	p = write_tmp(buf);
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.policy_path, "/etc/dpwan/p.json");
+	assert_int_equal(c.policy_format, DPW_DOC_JSON);
+	dpw_sysconf_free(&c);
+	unlink(p);
+	/* a text in memory named without a directory: the working directory's */
+	snprintf(buf, sizeof(buf), "system = { policy = \"p.json\"; };\n%s", GOOD_PORTS);
+	assert_int_equal(dpw_sysconf_load_string(buf, "mem.conf", &c, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s/p.json", cwd);
+	assert_string_equal(c.policy_path, want);
+	dpw_sysconf_free(&c);
+	snprintf(buf, sizeof(buf), "system = { policy = \"p.txt\"; };\n%s", GOOD_PORTS);
+	expect_error(buf, ":1: policy 'p.txt' must name a .yaml, .yml or .json file");
+	snprintf(buf, sizeof(buf), "system = { policy = 5; };\n%s", GOOD_PORTS);
+	expect_error(buf, ":1: 'policy' must be a string");
 }
 
 static void
@@ -340,6 +417,8 @@ main(void)
 		cmocka_unit_test(test_ipv4_parse),
 		cmocka_unit_test(test_ephemeral_ports),
 		cmocka_unit_test(test_wan_input_settings),
+		cmocka_unit_test(test_moved_to_document),
+		cmocka_unit_test(test_policy_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,6 @@ setup_conf(void)
 	dpw_sysconf_defaults(&sys);
 	memset(&wan, 0, sizeof(wan));
 	wan.role = DPW_ROLE_WAN;
-	wan.addr = 0xc6120102;     /* 198.18.1.2 */
 	wan.reply_to_ping = 1;
 }
 
@@ -34,7 +33,8 @@ classify(uint8_t proto, uint16_t sport, uint16_t dport, uint8_t icmp_type, int t
 {
 	struct dpw_pkt_info pi;
 	struct dp_wan_input in = { .pi = &pi, .to_addr = to_addr, .host_flow = host_flow,
-				   .icmp_err_about_us = err_about_us };
+				   .icmp_err_about_us = err_about_us,
+				   .wan_addr = 0xc6120102 /* 198.18.1.2, the document's */ };
 
 	memset(&pi, 0, sizeof(pi));
 	pi.proto = proto;

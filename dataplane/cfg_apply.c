@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Apply a network-policy document to the dataplane (main lcore): the WAN table comes
+ * from it. Build first, commit after: every new per-WAN setting is computed and checked
+ * and the next WAN view allocated before anything changes, so a rejected or failed
+ * apply leaves the running one whole. Also reads the factory document (system.policy)
+ * at start, on the main thread before EAL.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_log.h>
+
+#include "dataplane/cfg_apply.h"
+#include "dataplane/dp.h"
+#include "dataplane/port.h"
+
+static void
+print_problems(const char *file, const struct dpw_doc_problems *pr)
+{
+	unsigned int i;
+
+	for (i = 0; i < pr->n; i++)
+		fprintf(stderr, "dpwan-dataplane: %s: %s%s%s%s\n", file,
+			pr->p[i].warning ? "warning: " : "", pr->p[i].path,
+			pr->p[i].path[0] != '\0' ? ": " : "", pr->p[i].message);
+	if (pr->errors + pr->warnings > pr->n)
+		fprintf(stderr, "dpwan-dataplane: %s: and %u more problems\n", file,
+			pr->errors + pr->warnings - pr->n);
+}
+
+int
+dp_cfg_read_factory(const struct dpw_sysconf *conf, struct dpw_doc *doc,
+		    uint8_t hash[DPW_DOC_HASH_LEN])
+{
+	static struct dpw_doc_problems pr;   /* 20 KB: not on the stack */
+	struct dpw_doc_context ctx;
+	char *text = NULL, *canon = NULL;
+	size_t len = 0, clen;
+	FILE *f;
+	int rc;
+
+	if (conf->policy_path[0] == '\0')
+		return -ENOENT;
+	f = fopen(conf->policy_path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		fprintf(stderr, "dpwan-dataplane: %s: cannot read the factory document "
+			"(system.policy of %s): %s\n", conf->policy_path, conf->path,
+			strerror(errno));
+		return rc;
+	}
+	/* one byte more than the limit, so that the parser sees a text too long */
+	text = malloc(DPW_DOC_MAX_BYTES + 2);
+	if (text != NULL)
+		len = fread(text, 1, DPW_DOC_MAX_BYTES + 1, f);
+	if (text == NULL || ferror(f)) {
+		rc = text == NULL ? -ENOMEM : -EIO;
+		fprintf(stderr, "dpwan-dataplane: %s: cannot read: %s\n", conf->policy_path,
+			strerror(-rc));
+		fclose(f);
+		free(text);
+		return rc;
+	}
+	fclose(f);
+	text[len] = '\0';
+	dpw_doc_context_from_sysconf(conf, &ctx);
+	dpw_doc_problems_init(&pr);
+	rc = dpw_doc_parse(text, len, conf->policy_format, &ctx, doc, &pr);
+	free(text);
+	print_problems(conf->policy_path, &pr);
+	if (rc != 0)
+		return rc;
+	canon = dpw_doc_canonical(doc, &clen);
+	if (canon == NULL)
+		return -ENOMEM;
+	rc = dpw_doc_hash(canon, clen, hash);
+	free(canon);
+	return rc;
+}
+
+int
+dp_cfg_is_running(const uint8_t hash[DPW_DOC_HASH_LEN])
+{
+	return dp.config_running && memcmp(dp.config_hash, hash, DPW_DOC_HASH_LEN) == 0;
+}
+
+void
+dp_cfg_relabel(uint64_t gen)
+{
+	dp.shm->config_gen = gen;
+}
+
+static uint32_t
+mask_of(uint8_t len)
+{
+	return len == 0 ? 0 : 0xffffffffu << (32 - len);
+}
+
+/* The WAN id of the WAN port named name, or -1. */
+static int
+wan_by_name(const char *name)
+{
+	unsigned int w;
+
+	for (w = 0; w < dp.n_wans; w++)
+		if (strcmp(dp.port[dp.wan_port[w]].name, name) == 0)
+			return (int)w;
+	return -1;
+}
+
+/*
+ * Every WAN's settings in next[] from the document, and what only the dataplane can
+ * judge. The validator (dpw_doc_from_json with this system's context) has checked the
+ * rest; what is checked again here is what would corrupt the tables if it were wrong.
+ */
+static int
+build(const struct dpw_doc *doc, struct dp_wan_cfg next[DPW_MAX_WANS],
+      struct dpw_doc_problems *pr)
+{
+	uint32_t api_addr = 0;
+	unsigned int i;
+
+	memset(next, 0, sizeof(next[0]) * DPW_MAX_WANS);
+	if (!dp.conf.api_allow_wan && dpw_parse_ipv4(dp.conf.api_listen, &api_addr, NULL) != 0)
+		api_addr = 0;
+	for (i = 0; i < doc->n_wans && i < DPW_MAX_WANS; i++) {
+		const struct dpw_doc_wan *dw = &doc->wans[i];
+		char path[DPW_DOC_PATH_LEN];
+		struct dp_wan_cfg *c;
+		int w = wan_by_name(dw->name);
+
+		snprintf(path, sizeof(path), "/wans/%u", i);
+		if (w < 0) {
+			dpw_doc_problem_add(pr, false, path, "no WAN port '%s' in this dataplane",
+					    dw->name);
+			continue;
+		}
+		c = &next[w];
+		if (c->configured) {
+			dpw_doc_problem_add(pr, false, path, "WAN '%s' is configured twice",
+					    dw->name);
+			continue;
+		}
+		if (dw->addr_mode != DPW_ADDR_STATIC) {
+			dpw_doc_problem_add(pr, false, path, "addressing mode %u is not supported "
+					    "by this dataplane", dw->addr_mode);
+			continue;
+		}
+		if (dw->mtu > dp.port[dp.wan_port[w]].mtu || dw->mtu < 576 ||
+		    dw->prefixlen == 0 || dw->prefixlen > 30 || dw->weight == 0) {
+			dpw_doc_problem_add(pr, false, path, "mtu %u, /%u or weight %u out of what "
+					    "port '%s' (mtu %u) takes", dw->mtu, dw->prefixlen,
+					    dw->weight, dw->name, dp.port[dp.wan_port[w]].mtu);
+			continue;
+		}
+		if (api_addr != 0 && dw->addr == api_addr) {
+			snprintf(path, sizeof(path), "/wans/%u/addressing/address", i);
+			dpw_doc_problem_add(pr, false, path, "the API listens on this address "
+					    "(api.listen of %s): it would be exposed on WAN '%s'; "
+					    "set api.allow_wan = true or listen elsewhere",
+					    dp.conf.path, dw->name);
+			continue;
+		}
+		c->configured = 1;
+		c->enabled = dw->enabled;
+		c->forced_down = dw->forced_down;
+		c->prefixlen = dw->prefixlen;
+		c->addr = rte_cpu_to_be_32(dw->addr);
+		c->mask = rte_cpu_to_be_32(mask_of(dw->prefixlen));
+		c->gateway = rte_cpu_to_be_32(dw->gateway);
+		c->mtu = dw->mtu;
+		c->mss = dw->mss != 0 ? dw->mss : (uint16_t)(dw->mtu - 40);
+		c->weight = dw->weight;
+	}
+	return pr->errors != 0 ? -EINVAL : 0;
+}
+
+/* What the TAP carries for a WAN's settings: its address, or none and the port MTU. */
+static int
+tap_set(unsigned int w, const struct dp_wan_cfg *c, char *err, size_t errlen)
+{
+	const struct dp_port *p = &dp.port[dp.wan_port[w]];
+
+	if (!c->configured)
+		return dp_port_tap_address(p, 0, 0, p->mtu, err, errlen);
+	return dp_port_tap_address(p, c->addr, c->mask, c->mtu, err, errlen);
+}
+
+static int
+tap_differs(const struct dp_wan_cfg *a, const struct dp_wan_cfg *b)
+{
+	return a->configured != b->configured ||
+	       (b->configured && (a->addr != b->addr || a->mask != b->mask || a->mtu != b->mtu));
+}
+
+static int
+addressing_differs(const struct dp_wan_cfg *a, const struct dp_wan_cfg *b)
+{
+	return a->configured != b->configured || a->addr != b->addr || a->mask != b->mask ||
+	       a->gateway != b->gateway;
+}
+
+int
+dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC_HASH_LEN],
+	     struct dpw_doc_problems *pr)
+{
+	struct dp_wan_cfg next[DPW_MAX_WANS];
+	struct dp_wan_view *view;
+	char err[256];
+	unsigned int w, done;
+	int rc;
+
+	rc = build(doc, next, pr);
+	if (rc != 0)
+		return rc;
+	view = dp_gen_alloc();
+	if (view == NULL) {
+		dpw_doc_problem_add(pr, false, "", "out of memory for the WAN view");
+		return -ENOMEM;
+	}
+	/* the only step that can fail once begun: undo what it did if it does */
+	for (done = 0; done < dp.n_wans; done++) {
+		if (!tap_differs(&dp.wst[done].cfg, &next[done]))
+			continue;
+		rc = tap_set(done, &next[done], err, sizeof(err));
+		if (rc != 0)
+			break;
+	}
+	if (rc != 0) {
+		char ignored[256];
+
+		dpw_doc_problem_add(pr, false, "", "%s", err);
+		for (w = 0; w < done; w++)
+			if (tap_differs(&dp.wst[w].cfg, &next[w]))
+				(void)tap_set(w, &dp.wst[w].cfg, ignored, sizeof(ignored));
+		free(view);
+		return rc;
+	}
+	for (w = 0; w < dp.n_wans; w++) {
+		struct dp_wan_state *ws = &dp.wst[w];
+		uint8_t admin = next[w].configured ? next[w].enabled : 0;
+
+		if (addressing_differs(&ws->cfg, &next[w])) {
+			/* another subnet or next hop: the old gateway's MAC says nothing */
+			ws->gw_resolved = 0;
+			memset(&ws->gw_mac, 0, sizeof(ws->gw_mac));
+			ws->next_arp_tsc = 0;
+		}
+		if (ws->admin != admin)
+			dp.shm->wans[w].admin_changes++;
+		ws->admin = admin;
+		ws->cfg = next[w];
+	}
+	dp_gen_publish_view(view);
+	memcpy(dp.config_hash, hash, DPW_DOC_HASH_LEN);
+	dp.config_running = 1;
+	memcpy(dp.shm->config_hash, hash, DPW_DOC_HASH_LEN);
+	dp.shm->config_applied_ms = dpw_now_ms();
+	dp.shm->config_applies++;
+	dp.shm->config_gen = gen;
+	for (w = 0; w < dp.n_wans; w++) {
+		const struct dp_wan_cfg *c = &dp.wst[w].cfg;
+		char a[16], g[16];
+
+		if (!c->configured) {
+			RTE_LOG(INFO, USER1, "generation %llu: wan %s unconfigured\n",
+				(unsigned long long)gen, dp.port[dp.wan_port[w]].name);
+			continue;
+		}
+		RTE_LOG(INFO, USER1, "generation %llu: wan %s %s/%u via %s mtu %u mss %u weight %u"
+			"%s%s\n", (unsigned long long)gen, dp.port[dp.wan_port[w]].name,
+			dpw_ipv4_str(rte_be_to_cpu_32(c->addr), a, sizeof(a)), c->prefixlen,
+			dpw_ipv4_str(rte_be_to_cpu_32(c->gateway), g, sizeof(g)), c->mtu, c->mss,
+			c->weight, c->enabled ? "" : " disabled",
+			c->forced_down ? " forced down" : "");
+	}
+	return 0;
+}

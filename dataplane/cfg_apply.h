@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Applying a network-policy document (lib/cfg/dpw_doc.h) to the dataplane: the factory
+ * document at start, and each generation the control process sends (DPW_MSG_CONFIG_APPLY,
+ * served in mgmt.c). Main lcore (or the main thread before the workers start).
+ */
+#ifndef DP_CFG_APPLY_H
+#define DP_CFG_APPLY_H
+
+#include <stdint.h>
+
+#include "lib/cfg/dpw_doc.h"
+#include "lib/cfg/dpw_sysconf.h"
+
+/*
+ * The control process's store in the state directory (control/cfg_store.h names it
+ * CP_STORE_FILE; the dataplane may not include control/). Its presence means the
+ * control process holds applied generations: the dataplane then starts with every WAN
+ * unconfigured and waits for it, instead of applying the factory document.
+ */
+#define DP_STORE_FILE "dpwan.db"
+
+/*
+ * Read system.policy and decode it with the context of conf: 0 (doc and hash, the
+ * SHA-256 of its canonical JSON, filled), or -errno after printing every problem on
+ * stderr as "dpwan-dataplane: FILE: /json/pointer: message" (warnings too, as such).
+ * Pure (no EAL): main thread, before or after rte_eal_init.
+ */
+int dp_cfg_read_factory(const struct dpw_sysconf *conf, struct dpw_doc *doc,
+			uint8_t hash[DPW_DOC_HASH_LEN]);
+
+/*
+ * Apply a decoded document as generation gen: build every WAN's new settings first and
+ * check what only the dataplane can (addresses of the API listener); then re-address the
+ * TAPs of the WANs whose address, prefix or MTU changed (the old address goes), forget
+ * the gateway MAC of those whose addressing changed (ARP resolves it again), and publish
+ * one new WAN view; shared memory gets the WANs, config_gen, config_hash, the apply time
+ * and config_applies. Returns 0; -EINVAL with the problems in pr; -EIO or -ENOMEM with
+ * one problem in pr. On failure nothing has changed (a TAP re-addressed before another
+ * one failed is put back). Main lcore.
+ */
+int dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC_HASH_LEN],
+		 struct dpw_doc_problems *pr);
+
+/* Is hash the running document's? Main lcore. */
+int dp_cfg_is_running(const uint8_t hash[DPW_DOC_HASH_LEN]);
+
+/* The running document is now called generation gen (an equal document re-sent). */
+void dp_cfg_relabel(uint64_t gen);
+
+#endif
