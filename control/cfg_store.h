@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CP_STORE_FILE "dpwan.db"
+#include "lib/msg/dpw_msg.h"
+
+#define CP_STORE_FILE DPW_STORE_FILE   /* lib/msg: the dataplane looks for it too */
 #define CP_STORE_SCHEMA 1             /* PRAGMA user_version after the migrations */
 #define CP_STORE_BUSY_MS 5000
 #ifndef CP_STORE_EVENTS_KEEP          /* overridable only so the unit test can prune */

@@ -12,14 +12,6 @@
 #include "lib/cfg/dpw_sysconf.h"
 
 /*
- * The control process's store in the state directory (control/cfg_store.h names it
- * CP_STORE_FILE; the dataplane may not include control/). Its presence means the
- * control process holds applied generations: the dataplane then starts with every WAN
- * unconfigured and waits for it, instead of applying the factory document.
- */
-#define DP_STORE_FILE "dpwan.db"
-
-/*
  * Read system.policy and decode it with the context of conf: 0 (doc and hash, the
  * SHA-256 of its canonical JSON, filled), or -errno after printing every problem on
  * stderr as "dpwan-dataplane: FILE: /json/pointer: message" (warnings too, as such).

@@ -138,7 +138,7 @@ struct dp_wan_cfg {
 /* Main-lcore-only WAN bookkeeping. */
 struct dp_wan_state {
 	struct dp_wan_cfg cfg;
-	uint8_t admin;            /* cfg.enabled on apply; DPW_MSG_WAN_ADMIN changes it too */
+	uint8_t admin;            /* the document's enabled, set on apply */
 	uint8_t gw_resolved;
 	uint8_t link_up;
 	struct rte_ether_addr gw_mac;

@@ -314,9 +314,9 @@ check_pool(const struct dpw_sysconf *c, char *err, size_t errlen)
 static int
 use_factory(const struct dpw_sysconf *c)
 {
-	char db[DPW_PATH_LEN + sizeof(DP_STORE_FILE) + 1];
+	char db[DPW_PATH_LEN + sizeof(DPW_STORE_FILE) + 1];
 
-	snprintf(db, sizeof(db), "%s/%s", c->state_dir, DP_STORE_FILE);
+	snprintf(db, sizeof(db), "%s/%s", c->state_dir, DPW_STORE_FILE);
 	if (access(db, F_OK) == 0) {
 		printf("dpwan-dataplane: %s exists: every WAN unconfigured until the control "
 		       "process applies its generation\n", db);

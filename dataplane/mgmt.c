@@ -166,23 +166,6 @@ config_apply(const struct dpw_msg_config_apply *a, struct dpw_msg_reply *r)
 	return 0;
 }
 
-static int
-wan_admin(const struct dpw_msg_wan_admin *a)
-{
-	struct dp_wan_state *ws;
-
-	if (a->wan >= dp.n_wans || a->up > 1)
-		return -EINVAL;
-	ws = &dp.wst[a->wan];
-	if (ws->admin == a->up)
-		return 0;
-	ws->admin = (uint8_t)a->up;
-	dp.shm->wans[a->wan].admin_changes++;
-	RTE_LOG(NOTICE, USER1, "wan %s administratively %s\n", dp.port[dp.wan_port[a->wan]].name,
-		a->up ? "enabled" : "disabled");
-	return dp_gen_publish();
-}
-
 /*
  * At most MSG_BURST messages, and at most one document: an apply takes tens of
  * microseconds, so the exception path and ARP are served between two of them.
@@ -205,7 +188,8 @@ serve_messages(void)
 			reply(&m, hello(&m.u.hello));
 			break;
 		case DPW_MSG_WAN_ADMIN:
-			reply(&m, wan_admin(&m.u.wan_admin));
+			/* 0.1's op: the admin state is the document's now (its number stays) */
+			reply(&m, -ENOTSUP);
 			break;
 		case DPW_MSG_CONFIG_APPLY:
 			memset(&body, 0, sizeof(body));

@@ -15,6 +15,9 @@
 #define DPW_RING_C2D "dpw_c2d"
 #define DPW_RING_D2C "dpw_d2c"
 #define DPW_RING_SLOTS 256
+/* The control process's store in the state directory: its presence tells the dataplane
+ * to wait for the stored generation instead of applying the factory document. */
+#define DPW_STORE_FILE "dpwan.db"
 /* A document generation travels in its own memzone: "dpw_doc_<gen>" (control reserves
  * it, the dataplane reads it, control frees it after the reply). */
 #define DPW_DOC_ZONE_FMT "dpw_doc_%llu"
@@ -30,7 +33,7 @@
 #define DPW_MSG_OPS(X) \
 	X(NOP, "nop")               /* liveness check, replies with the WAN view gen */ \
 	X(HELLO, "hello")           /* a (re)attached control process announces itself */ \
-	X(WAN_ADMIN, "wan_admin")   /* enable / disable a WAN */ \
+	X(WAN_ADMIN, "wan_admin")   /* retired (0.1): answered -ENOTSUP; the number stays */ \
 	X(REPLY, "reply")           /* dataplane -> control answer to a request */ \
 	X(EVENT, "event")           /* dataplane -> control unsolicited event */ \
 	X(CONFIG_APPLY, "config_apply") /* apply the document generation in a memzone */
