@@ -125,7 +125,7 @@ class Spec:
         op = item.get(method.lower()) if item else None
         if op is None:
             # no such route or method: the server must say so, as a problem
-            want = (404,) if item is None else (405,)
+            want = (404, 414) if item is None else (405,)
             assert resp.code in want + (401, 429), \
                 "%s: undocumented path/method answered other than %s: %r" % (
                     what, want, resp.text[:300])
@@ -537,6 +537,15 @@ class Lab:
         body = doc if isinstance(doc, (str, bytes)) else json.dumps(doc)
         return self.api_json("PUT", "/api/v1/config" + query, body, want=want,
                              headers=['If-Match: "%d"' % gen], ctype=ctype)
+
+    def last_event(self):
+        """The newest event's seq (the list is oldest first: page through it)."""
+        last = 0
+        while True:
+            page = self.api_json("GET", "/api/v1/events?since=%d&limit=1000" % last)[0]
+            if not page["events"]:
+                return last
+            last = page["last"]
 
     def api_status(self):
         return self.api_json("GET", "/api/v1/status")[0]

@@ -22,7 +22,9 @@ def restored(lab):
 
 
 def dp_follows(lab, gen):
-    return lab.wait_for(lambda: lab.api_status()["config"]["dataplane_generation"] == gen,
+    """Wait until the dataplane runs generation GEN; the status that says so."""
+    return lab.wait_for(lambda: (lambda st: st if st["config"]["dataplane_generation"] == gen
+                                 else None)(lab.api_status()),
                         5, "the dataplane to run generation %d" % gen)
 
 
@@ -159,7 +161,7 @@ def wan_is(lab, name, **want):
 def test_wan_actions_events_and_stream(lab, http_server, restored):
     tok = lab.api_json("POST", "/api/v1/tokens", '{"role": "admin", "comment": "t21"}',
                        want=201)[0]
-    last = lab.api_json("GET", "/api/v1/events?limit=1")[0]["last"]
+    last = lab.last_event()
     # an SSE client from now on
     out = os.path.join(lab.workdir, "sse1.txt")
     sse = lab.start_bg("appliance", ["curl", "-sS", "-N", "--max-time", "60", "-o", out,

@@ -88,7 +88,7 @@ def wait_rollback(lab, applied_gen, prev_doc, deadline_mono, last_seq):
 
 def test_confirmed_apply_rolls_back_or_stays(lab, restored):
     prev, gen = lab.get_config()
-    last = lab.api_json("GET", "/api/v1/events?limit=1")[0]["last"]
+    last = lab.last_event()
     t0 = time.monotonic()
     res, r = lab.put_config(weight_doc(lab, 4), gen, query="?confirm=10")
     g1 = res["generation"]
@@ -117,7 +117,7 @@ def test_confirmed_apply_rolls_back_or_stays(lab, restored):
 
 def test_confirm_deadline_survives_a_control_restart(lab, restored):
     prev, gen = lab.get_config()
-    last = lab.api_json("GET", "/api/v1/events?limit=1")[0]["last"]
+    last = lab.last_event()
     t0 = time.monotonic()
     res, _ = lab.put_config(weight_doc(lab, 6), gen, query="?confirm=10")
     g1 = res["generation"]

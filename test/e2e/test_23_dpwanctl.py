@@ -87,7 +87,7 @@ def test_apply_validate_diff_history_rollback_confirm(lab, restored):
 
 
 def test_wan_actions_and_events_follow(lab, restored):
-    last = lab.api_json("GET", "/api/v1/events?limit=1")[0]["last"]
+    last = lab.last_event()
     out = os.path.join(lab.workdir, "t23-follow.txt")
     bg = lab.start_bg("appliance", ["timeout", "15", os.path.join(
         build_dir(), "tools", "dpwanctl", "dpwanctl"), "-c", CONF, "events", "--since",
