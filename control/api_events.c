@@ -224,4 +224,6 @@ cp_api_events_stream(struct cp_req *r)
 	r->status = 200;
 	if (keepalive_timer == 0)
 		keepalive_timer = cp_loop_timer(KEEPALIVE_MS, keepalive, NULL);
+	/* a backlog to send: run the daemon again, nothing else wakes the stream */
+	cp_api_kick();
 }

@@ -9,6 +9,7 @@
 
 #include "control/api.h"
 #include "control/api_parse.h"
+#include "control/config.h"
 #include "control/dplink.h"
 #include "control/wan.h"
 #include "lib/cfg/dpw_sysconf.h"
@@ -21,7 +22,9 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 	const char *state;
 	int enabled = w->admin == DPW_WAN_ADMIN_UP;
 	int usable = w->usable != 0;
-	json_t *j;
+	const struct dpw_doc *doc = &cp_config_running()->doc;
+	unsigned int mss = w->mtu > 40 ? w->mtu - 40u : 0, k;
+	json_t *j, *cnt;
 
 	/* Health checks will add the degraded state (DESIGN.md s3). */
 	state = !w->configured ? "unconfigured" : !enabled ? "disabled" :
@@ -41,11 +44,20 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 	json_object_set_new(j, "forced_down", json_boolean(w->forced_down));
 	json_object_set_new(j, "state", json_string(state));
 	json_object_set_new(j, "usable", json_boolean(usable));
+	json_object_set_new(j, "link", json_string(shm->ports[w->port].link_up ? "up" : "down"));
+	json_object_set_new(j, "gateway_resolved", json_boolean(w->gw_resolved));
 	json_object_set_new(j, "address", w->configured ? json_string(addr) : json_null());
 	json_object_set_new(j, "gateway", w->configured ? json_string(gw) : json_null());
 	json_object_set_new(j, "gateway_mac", w->gw_resolved ? json_string(mac) : json_null());
 	json_object_set_new(j, "mtu", json_integer(w->mtu));
 	json_object_set_new(j, "weight", json_integer(w->weight));
+	/* the effective clamp: the document's, or "auto" (mtu - 40) */
+	for (k = 0; k < doc->n_wans; k++)
+		if (strcmp(doc->wans[k].name, w->name) == 0 && doc->wans[k].mss != 0)
+			mss = doc->wans[k].mss;
+	json_object_set_new(j, "mss", json_integer(mss));
+	json_object_set_new(j, "usable_since", usable ?
+			    cp_api_time_json((int64_t)w->usable_since_ms) : json_null());
 	json_object_set_new(j, "online_since_ms",
 			    usable ? json_integer((json_int_t)w->usable_since_ms) : json_null());
 	json_object_set_new(j, "tx_packets",
@@ -58,6 +70,13 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 			    json_integer((json_int_t)DPW_SHM_SUM(shm, wan_rx_bytes[i])));
 	json_object_set_new(j, "sessions_created",
 			    json_integer((json_int_t)DPW_SHM_SUM(shm, wan_sess_created[i])));
+	cnt = json_object();
+	json_object_set(cnt, "tx_packets", json_object_get(j, "tx_packets"));
+	json_object_set(cnt, "tx_bytes", json_object_get(j, "tx_bytes"));
+	json_object_set(cnt, "rx_packets", json_object_get(j, "rx_packets"));
+	json_object_set(cnt, "rx_bytes", json_object_get(j, "rx_bytes"));
+	json_object_set(cnt, "sessions_created", json_object_get(j, "sessions_created"));
+	json_object_set_new(j, "counters", cnt);
 	return j;
 }
 

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,7 +22,9 @@ import sys
 import tempfile
 import time
 
+import jsonschema
 import pytest
+import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -38,6 +41,226 @@ STATE_DIR = "/run/dpwan-lab/state"
 # handoff ring): a transfer can still arrive intact through TCP's retransmissions, so
 # the sha256 alone would not show them.
 OVERLOAD_DROPS = ("tx_queue_full", "no_mbuf", "handoff_ring_full")
+
+SPEC_PATH = os.path.join(REPO, "api", "openapi.yaml")
+API = "http://127.0.0.1:8080"
+DB = os.path.join(STATE_DIR, "dpwan.db")
+
+
+# ---- api/openapi.yaml as JSON Schema -------------------------------------------------
+# Every response that goes through Lab.api() is checked against the description: the
+# path template, the method, the status code, the content type and the body's schema.
+# OpenAPI 3.0's schema dialect is JSON Schema draft 4/5 plus `nullable`; it is turned
+# into plain draft 4 here (`nullable: true` becomes a type union with "null").
+
+def _to_jsonschema(node):
+    if isinstance(node, list):
+        return [_to_jsonschema(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for k, v in node.items():
+        if k in ("nullable", "example", "deprecated", "discriminator", "xml",
+                 "externalDocs", "readOnly", "writeOnly"):
+            continue
+        if k == "$ref":
+            out[k] = v.replace("#/components/schemas/", "#/definitions/")
+        elif k in ("properties", "patternProperties", "definitions"):
+            out[k] = {pk: _to_jsonschema(pv) for pk, pv in v.items()}
+        else:
+            out[k] = _to_jsonschema(v)
+    if node.get("nullable"):
+        if "type" in out:
+            t = out["type"]
+            out["type"] = (t if isinstance(t, list) else [t]) + ["null"]
+        if "enum" in out:
+            out["enum"] = list(out["enum"]) + [None]
+        if "type" not in out and ("$ref" in out or "allOf" in out or "oneOf" in out):
+            out = {"anyOf": [{"type": "null"}, out]}
+    return out
+
+
+class Spec:
+    def __init__(self, path=SPEC_PATH):
+        with open(path) as f:
+            self.text = f.read()
+        self.doc = yaml.safe_load(self.text)
+        self.defs = {k: _to_jsonschema(v)
+                     for k, v in self.doc["components"]["schemas"].items()}
+        self.paths = []
+        for tmpl, item in self.doc["paths"].items():
+            rx = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(tmpl)) + "$"
+            self.paths.append((tmpl, re.compile(rx), item))
+        # literal paths before templates (none collide today, but keep it exact)
+        self.paths.sort(key=lambda p: p[0].count("{"))
+
+    def resolve(self, node):
+        while isinstance(node, dict) and "$ref" in node:
+            cur = self.doc
+            for part in node["$ref"].lstrip("#/").split("/"):
+                cur = cur[part]
+            node = cur
+        return node
+
+    def template(self, path):
+        path = path.split("?", 1)[0]
+        for tmpl, rx, item in self.paths:
+            if rx.match(path):
+                return tmpl, item
+        return None, None
+
+    def validator(self, schema):
+        root = dict(_to_jsonschema(schema))
+        root["definitions"] = self.defs
+        return jsonschema.Draft4Validator(root, format_checker=jsonschema.FormatChecker())
+
+    def problem_errors(self, value):
+        return list(self.validator({"$ref": "#/components/schemas/Problem"}).iter_errors(value))
+
+    def check(self, method, path, resp):
+        """Raise AssertionError unless RESP (an ApiResp) is what the description allows
+        for METHOD PATH. Returns (template, method, status) when documented."""
+        what = "%s %s -> HTTP %d" % (method, path, resp.code)
+        tmpl, item = self.template(path)
+        op = item.get(method.lower()) if item else None
+        if op is None:
+            # no such route or method: the server must say so, as a problem
+            want = (404, 414) if item is None else (405,)
+            assert resp.code in want + (401, 429), \
+                "%s: undocumented path/method answered other than %s: %r" % (
+                    what, want, resp.text[:300])
+            assert resp.media == "application/problem+json", "%s: Content-Type %r" % (
+                what, resp.ctype)
+            errs = self.problem_errors(resp.json())
+            assert not errs, "%s: problem body off the schema: %s" % (what, errs[0])
+            if resp.code == 405:
+                assert resp.header("Allow"), "%s: no Allow header" % what
+            return None
+        responses = op["responses"]
+        key = str(resp.code)
+        assert key in responses, "%s: status %s is not documented for %s %s (documented: %s)" \
+            % (what, key, method, tmpl, sorted(responses))
+        r = self.resolve(responses[key])
+        for h in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if h in r.get("headers", {}):
+                assert resp.header(h), "%s: the %s header is missing" % (what, h)
+        et = resp.header("ETag")
+        if et is not None:
+            assert re.match(r'^"[0-9]+"$', et), "%s: ETag %r" % (what, et)
+        content = r.get("content")
+        if not content:
+            assert resp.text == "", "%s: a body where none is documented: %r" % (
+                what, resp.text[:200])
+            return (tmpl, method.upper(), resp.code)
+        assert resp.media in content, "%s: Content-Type %r, documented: %s" % (
+            what, resp.ctype, sorted(content))
+        schema = content[resp.media].get("schema")
+        if schema is not None and resp.media in ("application/json",
+                                                 "application/problem+json"):
+            value = resp.json()
+        elif schema is not None and resp.media == "application/yaml" and \
+                self.resolve(schema).get("type") != "string":
+            value = yaml.safe_load(resp.text)
+        else:
+            value = None
+        if value is not None:
+            errs = sorted(self.validator(schema).iter_errors(value), key=lambda e: list(e.path))
+            assert not errs, "%s: body does not match the description: %s at %s\n%s" % (
+                what, errs[0].message, "/" + "/".join(str(x) for x in errs[0].path),
+                resp.text[:2000])
+        return (tmpl, method.upper(), resp.code)
+
+
+SPEC = Spec()
+
+
+class ApiResp(tuple):
+    """(status, Content-Type, body text), as the 0.1 helper returned, plus .headers
+    (lower-case names), .json(), .media (Content-Type without parameters)."""
+
+    def __new__(cls, code, ctype, text, headers):
+        self = tuple.__new__(cls, (code, ctype, text))
+        self.headers = headers
+        return self
+
+    code = property(lambda self: self[0])
+    ctype = property(lambda self: self[1])
+    text = property(lambda self: self[2])
+    media = property(lambda self: self[1].split(";")[0].strip().lower())
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def json(self):
+        try:
+            return json.loads(self.text)
+        except ValueError as e:
+            raise AssertionError("not JSON (%s): %r" % (e, self.text[:300]))
+
+    def etag(self):
+        et = self.header("ETag")
+        assert et is not None, "no ETag: %r" % (self.headers,)
+        return int(et.strip('"'))
+
+    def __repr__(self):
+        return "ApiResp(%d, %r, %r)" % (self[0], self[1], self[2][:500])
+
+
+def parse_curl_head(raw):
+    """Split curl's `-D -` output: (status, headers dict, body) of the last response
+    (a 100 Continue comes first for large bodies)."""
+    while True:
+        head, sep, rest = raw.partition("\r\n\r\n")
+        if not sep:
+            raise AssertionError("no HTTP header block in %r" % raw[:300])
+        lines = head.split("\r\n")
+        code = int(lines[0].split()[1])
+        if 100 <= code < 200 and rest.startswith("HTTP/"):
+            raw = rest
+            continue
+        headers = {}
+        for ln in lines[1:]:
+            k, _, v = ln.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        return code, headers, rest
+
+
+def sql(query, db=DB):
+    """The sqlite3 CLI on the store (WAL: a reader does not disturb the writer)."""
+    p = subprocess.run(["sqlite3", "-bail", "-cmd", ".timeout 5000", db, query],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, "sqlite3 %r: %s" % (query, p.stderr)
+    return p.stdout.strip()
+
+
+def store_gens():
+    """(number of generations, newest) in the store."""
+    n, _, m = sql("select count(*), coalesce(max(gen), 0) from generations").partition("|")
+    return int(n), int(m)
+
+
+def subset(want, got, where="$"):
+    """FRR topotest style: WANT's members (recursively) are in GOT with equal values;
+    None on a match, else a message naming the first difference."""
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return "%s: want an object, got %r" % (where, got)
+        for k, v in want.items():
+            if k not in got:
+                return "%s: no member %r in %r" % (where, k, sorted(got))
+            d = subset(v, got[k], "%s.%s" % (where, k))
+            if d:
+                return d
+        return None
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return "%s: want a list of %d, got %r" % (where, len(want), got)
+        for i, (a, b) in enumerate(zip(want, got)):
+            d = subset(a, b, "%s[%d]" % (where, i))
+            if d:
+                return d
+        return None
+    return None if want == got else "%s: want %r, got %r" % (where, want, got)
 
 
 def pytest_addoption(parser):
@@ -103,6 +326,8 @@ class Lab:
         self.bgs = []
         self.status_error = None
         self.env = dict(os.environ, DPWAN_BUILD=build_dir())
+        self.checked = set()       # (template, method, status) seen by Lab.api()
+        self.default_doc = None    # the lab's factory document, as GET /config gives it
 
     # ---- processes ----------------------------------------------------------------
     def lab(self, *args, timeout=60, check=True):
@@ -249,23 +474,97 @@ class Lab:
         with open(os.path.join(STATE_DIR, "initial-admin-token")) as f:
             return f.read().strip()
 
-    def api(self, method, path, body=None, token=None):
+    def api(self, method, path, body=None, token=None, headers=(), ctype=None,
+            timeout=10, check=True, source=None):
         """One request to the REST API from inside the appliance namespace, with TOKEN
-        (default: the initial admin token; "" for none). Returns (HTTP status,
-        Content-Type, body text)."""
+        (default: the initial admin token; "" for none). BODY (str or bytes) goes as
+        Content-Type CTYPE (default application/json); HEADERS: more "Name: value".
+        Returns an ApiResp: (HTTP status, Content-Type, body text) with .headers and
+        .json(). SOURCE: the client address (another 127.x.y.z than 127.0.0.1).
+        Every response is checked against api/openapi.yaml (check=False only
+        for what the description cannot say, such as a client that sends garbage)."""
         if token is None:
             token = self.admin_token()
-        args = ["curl", "-sS", "--max-time", "10", "-o", "/dev/stdout", "-w",
-                "\n%{http_code} %{content_type}", "-X", method, "http://127.0.0.1:8080" + path]
+        args = ["curl", "-sS", "--max-time", str(timeout), "-D", "-", "-o", "-", "-w",
+                "\n%{http_code} %{content_type}", "-X", method, API + path]
+        if source:
+            args[1:1] = ["--interface", source]
         if token:
             args += ["-H", "Authorization: Bearer " + token]
+        for h in headers:
+            args += ["-H", h]
+        data = None
         if body is not None:
-            args += ["-H", "Content-Type: application/json", "--data", body]
-        r = self.run("appliance", args, timeout=15)
-        text, _, tail = r.stdout.rpartition("\n")
-        code, _, ctype = tail.partition(" ")
-        assert code.isdigit(), "curl %s %s: %r %r" % (method, path, r.stdout, r.stderr)
-        return int(code), ctype, text
+            args += ["-H", "Content-Type: " + (ctype or "application/json"),
+                     "-H", "Expect:", "--data-binary", "@-"]
+            data = body.encode() if isinstance(body, str) else body
+        p = subprocess.run(self._argv("appliance", args), capture_output=True,
+                           timeout=timeout + 5, input=data if data is not None else b"",
+                           )
+        out = p.stdout.decode("utf-8", "replace")
+        text, _, tail = out.rpartition("\n")
+        code, _, ctype_got = tail.partition(" ")
+        assert code.isdigit() and code != "000", "curl %s %s: exit %d %r %r" % (
+            method, path, p.returncode, out[-300:], p.stderr[-300:])
+        scode, hdrs, body_text = parse_curl_head(text)
+        assert scode == int(code), (scode, code)
+        r = ApiResp(int(code), ctype_got, body_text, hdrs)
+        if check:
+            seen = SPEC.check(method, path, r)
+            if seen:
+                self.checked.add(seen)
+        return r
+
+    def api_json(self, method, path, body=None, want=200, **kw):
+        """api() that must answer WANT; returns (parsed JSON or None, ApiResp)."""
+        r = self.api(method, path, body, **kw)
+        assert r.code == want, "%s %s: HTTP %d, expected %d: %s" % (method, path, r.code,
+                                                                    want, r.text[:1000])
+        return (r.json() if r.text.strip() else None), r
+
+    def get_config(self, yaml_fmt=False):
+        """(document, generation) of GET /api/v1/config (JSON or YAML text)."""
+        r = self.api("GET", "/api/v1/config",
+                     headers=["Accept: application/yaml"] if yaml_fmt else ())
+        assert r.code == 200, r
+        return (r.text if yaml_fmt else r.json()), r.etag()
+
+    def put_config(self, doc, gen=None, want=200, query="", ctype=None):
+        """PUT /api/v1/config with If-Match GEN (default: the running one); DOC is a
+        tree (sent as JSON) or a text (sent with CTYPE). Returns (json, ApiResp)."""
+        if gen is None:
+            gen = self.get_config()[1]
+        body = doc if isinstance(doc, (str, bytes)) else json.dumps(doc)
+        return self.api_json("PUT", "/api/v1/config" + query, body, want=want,
+                             headers=['If-Match: "%d"' % gen], ctype=ctype)
+
+    def last_event(self):
+        """The newest event's seq (the list is oldest first: page through it)."""
+        last = 0
+        while True:
+            page = self.api_json("GET", "/api/v1/events?since=%d&limit=1000" % last)[0]
+            if not page["events"]:
+                return last
+            last = page["last"]
+
+    def api_status(self):
+        return self.api_json("GET", "/api/v1/status")[0]
+
+    def wan_state(self, name):
+        return self.api_json("GET", "/api/v1/wans/" + name)[0]
+
+    def restore_default(self):
+        """Put the lab's factory document back (both WANs enabled, weight 1) unless it
+        runs already, and wait until both WANs are usable again."""
+        assert self.default_doc is not None
+        pend = self.api_status()["config"]["pending_confirm"]
+        if pend:
+            self.api("POST", "/api/v1/config/confirm")
+        doc, gen = self.get_config()
+        if doc != self.default_doc:
+            self.put_config(self.default_doc, gen)
+        self.wait_for(lambda: all(w["usable"] and w["weight"] == 1 for w in
+                                  self.api_status()["wans"]), 10, "both WANs usable")
 
     def curl(self, url, timeout=10, extra=()):
         return self.run("lan", ["curl", "-sS", "--max-time", str(timeout), *extra, url],
@@ -321,6 +620,10 @@ def lab(request):
                 conf, p.returncode, p.stdout, p.stderr, lab.log_tails()))
         # the control process (and so the API) may still be starting
         lab.wait_for(lab.try_status, 15, "the REST API status")
+        # the factory document (conf's system.policy) is applied by then, or soon
+        lab.wait_for(lambda: lab.api_status()["config"]["generation"] >= 1, 10,
+                     "the factory document to be applied")
+        lab.default_doc = lab.get_config()[0]
         yield lab
     finally:
         teardown()

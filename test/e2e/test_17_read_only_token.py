@@ -1,58 +1,57 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""A read-only API token (README: a line `read-only <sha256-hex>` in
-<state_dir>/api-tokens) may read everything and change nothing: PUT answers 403 and the
-WAN keeps its state."""
-import hashlib
+"""A read-only API token (made with POST /api/v1/tokens) may read everything and
+change nothing: every write answers 403, and the running generation, the store and the
+WANs stay as they were; the admin token still may."""
 import json
-import os
-import secrets
 
-from conftest import STATE_DIR
+from conftest import store_gens
 
-TOKENS = os.path.join(STATE_DIR, "api-tokens")
-
-
-def wan1(st):
-    return next(w for w in st["wans"] if w["name"] == "wan1")
+READS = ("/api/v1/status", "/api/v1/wans", "/api/v1/wans/wan1", "/api/v1/config",
+         "/api/v1/config/history", "/api/v1/events", "/metrics")
 
 
 def test_read_only_token_reads_but_cannot_write(lab):
-    token = secrets.token_urlsafe(32)
-    line = "read-only %s\n" % hashlib.sha256(token.encode()).hexdigest()
-    with open(TOKENS) as f:
-        saved = f.read()
+    t = lab.api_json("POST", "/api/v1/tokens", '{"role": "read-only", "comment": "t17"}',
+                     want=201)[0]
+    tok = t["token"]
     try:
-        # append in place: the file keeps its owner and mode (the API checks them)
-        with open(TOKENS, "a") as f:
-            f.write(("" if saved.endswith("\n") else "\n") + line)
-        lab.wait_for(lambda: lab.api("GET", "/api/v1/status", token=token)[0] == 200, 5,
-                     "the read-only token to be accepted")
-        for path in ("/api/v1/status", "/api/v1/wans", "/api/v1/wans/wan1", "/metrics"):
-            code, _, text = lab.api("GET", path, token=token)
-            assert code == 200, "GET %s with a read-only token: HTTP %d %s" % (path, code, text)
-
-        st0 = lab.status()
-        assert wan1(st0)["enabled"] is True and wan1(st0)["usable"] is True, wan1(st0)
-        code, _, text = lab.api("PUT", "/api/v1/wans/wan1/admin", '{"enabled": false}',
-                                token=token)
-        assert code == 403, "PUT with a read-only token: HTTP %d %s" % (code, text)
-        assert "error" in json.loads(text), text
-        # the PUT of an admin answers once the dataplane applied the change, so a
-        # change let through would show now: same WAN state, no new WAN view
-        st1 = lab.status()
-        for k in ("enabled", "usable", "state", "online_since_ms"):
-            assert wan1(st1)[k] == wan1(st0)[k], (k, wan1(st0), wan1(st1))
+        for path in READS:
+            r = lab.api("GET", path, token=tok)
+            assert r.code == 200, "GET %s with a read-only token: %r" % (path, r)
+        doc, gen = lab.get_config()
+        # validating changes nothing: read-only may
+        r = lab.api("POST", "/api/v1/config/validate", json.dumps(doc), token=tok)
+        assert r.code == 200 and r.json()["valid"] is True, r
+        stored = store_gens()
+        st0 = lab.api_status()
+        changed = json.loads(json.dumps(doc))
+        changed["wans"][0]["enabled"] = False
+        im = ['If-Match: "%d"' % gen]
+        writes = [
+            ("PUT", "/api/v1/wans/wan1/admin", '{"enabled": false}', ()),
+            ("POST", "/api/v1/wans/wan1/disable", None, ()),
+            ("POST", "/api/v1/wans/wan1/force-down", None, ()),
+            ("PUT", "/api/v1/config", json.dumps(changed), im),
+            ("POST", "/api/v1/config/rollback", json.dumps({"generation": 1}), im),
+            ("POST", "/api/v1/config/confirm", None, ()),
+            ("POST", "/api/v1/tokens", '{"role": "admin"}', ()),
+            ("GET", "/api/v1/tokens", None, ()),
+            ("DELETE", "/api/v1/tokens/" + t["id"], None, ()),
+        ]
+        for method, path, body, hdrs in writes:
+            r = lab.api(method, path, body, token=tok, headers=hdrs)
+            assert r.code == 403, "%s %s with a read-only token: %r" % (method, path, r)
+            assert r.json()["status"] == 403, r
+        assert lab.get_config() == (doc, gen)
+        assert store_gens() == stored
+        st1 = lab.api_status()
+        for a, b in zip(st0["wans"], st1["wans"]):
+            for k in ("enabled", "forced_down", "usable", "state", "usable_since"):
+                assert a[k] == b[k], (k, a, b)
         assert st1["dataplane"]["wan_view_gen"] == st0["dataplane"]["wan_view_gen"]
-        code, _, text = lab.api("GET", "/api/v1/wans/wan1", token=token)
-        assert code == 200 and json.loads(text)["enabled"] is True, text
-        # and the admin token still may (the 403 is about the role, not the request)
-        code, _, text = lab.api("PUT", "/api/v1/wans/wan1/admin", '{"enabled": true}')
-        assert code == 200, text
+        # the token still works (a 403 is about the role, not the token)
+        assert lab.api("GET", "/api/v1/status", token=tok).code == 200
     finally:
-        with open(TOKENS, "w") as f:
-            f.write(saved)
-        if not wan1(lab.status())["enabled"]:
-            lab.ctl("wan", "wan1", "enable", check=False)
-    lab.wait_for(lambda: lab.api("GET", "/api/v1/status", token=token)[0] == 401, 5,
-                 "the read-only token to be refused once its line is gone")
-    lab.wait_for(lambda: wan1(lab.status())["usable"], 10, "wan1 usable")
+        lab.api("DELETE", "/api/v1/tokens/" + t["id"])
+    r = lab.api("GET", "/api/v1/status", token=tok)
+    assert r.code == 401, r
