@@ -428,6 +428,17 @@ queue_answer(struct cp_req *r)
 	return ret;
 }
 
+/* Before the headers: the whole request URI, query included, for the 414 check. */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct cp_req *r = calloc(1, sizeof(*r));
+
+	if (r != NULL)
+		r->uri_too_long = strlen(uri) > CP_API_URI_MAX;
+	return r;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	   const char *version, const char *upload_data, size_t *upload_data_size,
@@ -435,12 +446,16 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
 	struct cp_req *r = *con_cls;
 
-	if (r == NULL) {
-		r = calloc(1, sizeof(*r));
-		if (r == NULL)
-			return MHD_NO;
+	if (r == NULL)
+		return MHD_NO;          /* on_uri found no memory */
+	if (!r->admitted) {
+		r->admitted = 1;
 		r->conn = c;
-		*con_cls = r;
+		if (r->uri_too_long) {
+			cp_api_problem(r, 414, NULL, "request URI longer than %d bytes",
+				       CP_API_URI_MAX);
+			return queue_answer(r);
+		}
 		admit(r, url, method);
 		/* A refusal goes out at once, without reading the body. */
 		return r->resp != NULL ? queue_answer(r) : MHD_YES;
@@ -599,6 +614,7 @@ cp_api_start(void)
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CP_API_CONN_TIMEOUT_S,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CP_API_CONN_MEMORY,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 			MHD_OPTION_HTTPS_MEM_KEY, tls_key, MHD_OPTION_HTTPS_MEM_CERT, tls_cert,
 			MHD_OPTION_END);
 	else
@@ -609,6 +625,7 @@ cp_api_start(void)
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CP_API_CONN_TIMEOUT_S,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CP_API_CONN_MEMORY,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 			MHD_OPTION_END);
 	if (daemon_handle == NULL) {
 		CP_ERR("cannot start the API on %s port %u (address in use?%s)", conf->api_listen,

@@ -26,6 +26,7 @@
 #define CP_API_CONN_MEMORY (64 * 1024)  /* bounds headers and URL per connection */
 #define CP_API_MAX_PARAMS 2
 #define CP_API_MAX_HEADERS 4
+#define CP_API_URI_MAX 2048     /* bytes of path and query together */
 
 enum cp_method {
 	CP_GET = 1 << 0,
@@ -59,6 +60,8 @@ struct cp_req {
 	size_t len;
 	int too_big;
 	int suspended;
+	int admitted;             /* admit() ran */
+	int uri_too_long;         /* path and query over CP_API_URI_MAX */
 	/* the answer, once decided */
 	struct MHD_Response *resp;
 	unsigned int status;

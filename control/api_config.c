@@ -337,7 +337,7 @@ cp_api_config_rollback(struct cp_req *r)
 	unsigned int confirm_s = 0;
 	char cbuf[16];
 
-	if (cp_api_if_match(r, false) < 0)
+	if (cp_api_if_match(r, true) < 0)
 		return;
 	body = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (body == NULL || !json_is_object(body)) {

@@ -62,11 +62,11 @@ cp_api_tokens_post(struct cp_req *r)
 	role = json_object_get(body, "role");
 	comment = json_object_get(body, "comment");
 	if (!json_is_object(body) || !json_is_string(role) ||
-	    (comment != NULL && (!json_is_string(comment) || json_string_length(comment) > 120)) ||
+	    (comment != NULL && (!json_is_string(comment) || json_string_length(comment) > 200)) ||
 	    json_object_size(body) != 1u + (comment != NULL)) {
 		json_decref(body);
 		cp_api_problem(r, 400, json_pack("[{s:s,s:s}]", "path", "", "message",
-			"{\"role\": \"admin\" | \"read-only\", \"comment\": \"at most 120 "
+			"{\"role\": \"admin\" | \"read-only\", \"comment\": \"at most 200 "
 			"characters\"}, nothing else"), "body: {\"role\": ..., \"comment\": ...}");
 		return;
 	}

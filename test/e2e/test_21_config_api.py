@@ -135,6 +135,8 @@ def test_preconditions_and_media_types(lab):
     r = lab.api("POST", "/api/v1/config/rollback", json.dumps({"generation": gen}),
                 headers=['If-Match: "%d"' % (gen + 7)])
     assert r.code == 412, r
+    r = lab.api("POST", "/api/v1/config/rollback", json.dumps({"generation": gen}))
+    assert r.code == 428, r
     # the limit is 8 MiB for a document
     big = b'{"version": 1, "pad": "' + b"x" * (8 * 1024 * 1024 + 16) + b'"}'
     r = lab.api("PUT", "/api/v1/config", big, headers=['If-Match: "%d"' % gen], timeout=30)

@@ -29,6 +29,10 @@ def test_no_token_and_no_auth_routes(lab):
     assert lab.api("GET", "/api/v1/openapi.yaml", token="").code == 200
     r = lab.api("GET", "/api/v1/" + "a" * 1000)
     assert r.code == 414, r
+    # the query counts too: path and query together at most 2048 bytes
+    r = lab.api("GET", "/api/v1/status?x=" + "a" * 3000)
+    assert r.code == 414, r
+    assert lab.api("GET", "/api/v1/status?x=" + "a" * 1000).code == 200
 
 
 def test_bad_tokens_are_blocked(lab):
