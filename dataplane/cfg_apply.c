@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
+ * (EAL itself runs with --no-pci unless the config names PCI ports: see main.c.)
  * Apply a network-policy document to the dataplane (main lcore): the WAN table comes
  * from it. Build first, commit after: every new per-WAN setting is computed and checked
  * and the next WAN view allocated before anything changes, so a rejected or failed

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
+ * (EAL itself runs with --no-pci unless the config names PCI ports: see main.c.)
  * Applying a network-policy document (lib/cfg/dpw_doc.h) to the dataplane: the factory
  * document at start, and each generation the control process sends (DPW_MSG_CONFIG_APPLY,
  * served in mgmt.c). Main lcore (or the main thread before the workers start).
