@@ -390,13 +390,18 @@ go_offline(const struct cp_hfsm_cfg *cfg, struct cp_hfsm *f, bool quality, uint6
 	f->downs++;
 }
 
+/*
+ * recovered: the link itself came back (the start of a flap window); the last-usable
+ * exception is not that, it follows the other WANs, not this one.
+ */
 static void
-go_up(const struct cp_hfsm_cfg *cfg, struct cp_hfsm *f, uint64_t now_ms)
+go_up(const struct cp_hfsm_cfg *cfg, struct cp_hfsm *f, bool recovered, uint64_t now_ms)
 {
 	f->probe_up = true;
 	f->counter = cfg->down;
 	f->offline_quality = false;
-	f->recovered_ms = now_ms;
+	if (recovered)
+		f->recovered_ms = now_ms;
 	f->ups++;
 }
 
@@ -450,7 +455,7 @@ on_round(const struct cp_hfsm_cfg *cfg, struct cp_hfsm *f, const struct cp_hfsm_
 		f->counter--;
 	if (f->counter < f->rise_req)
 		return;
-	go_up(cfg, f, now_ms);
+	go_up(cfg, f, true, now_ms);
 	if (f->rise_req > cfg->up)
 		say(why, len, "%u good rounds (hold-down after %u flaps: %u needed, normally %u): "
 		    "%u of %u targets answered", f->ok_run, f->flaps, f->rise_req, cfg->up,
@@ -469,7 +474,7 @@ derive(const struct cp_hfsm_cfg *cfg, struct cp_hfsm *f, const struct cp_hfsm_in
 	char q[CP_HFSM_REASON_LEN];
 
 	if (!f->probe_up && f->offline_quality && in->last_usable && f->last_round_up) {
-		go_up(cfg, f, now_ms);
+		go_up(cfg, f, false, now_ms);
 		say_quality(q, sizeof(q), &f->last_q, f->qdown_lat, cfg->lat_down_ms,
 			    cfg->loss_down_pct, "down");
 		say(why, len, "%s, but no other WAN is usable: degraded, not offline", q);
