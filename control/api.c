@@ -606,27 +606,24 @@ cp_api_start(void)
 		CP_WARN("the API listens on %s without TLS: bearer tokens cross the network in "
 			"clear text; set api.tls_cert and api.tls_key", conf->api_listen);
 	}
-	if (tls)
+	{
+		/* One option list; the TLS pair is appended only for HTTPS. */
+		struct MHD_OptionItem opts[] = {
+			{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+			{ MHD_OPTION_CONNECTION_LIMIT, CP_API_CONN_LIMIT, NULL },
+			{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, CP_API_CONN_PER_IP, NULL },
+			{ MHD_OPTION_CONNECTION_TIMEOUT, CP_API_CONN_TIMEOUT_S, NULL },
+			{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CP_API_CONN_MEMORY, NULL },
+			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL },
+			{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL },
+			{ tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls_key },
+			{ tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls_cert },
+			{ MHD_OPTION_END, 0, NULL },
+		};
+
 		daemon_handle = MHD_start_daemon(flags, conf->api_port, NULL, NULL, on_request,
-			NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CP_API_CONN_LIMIT,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)CP_API_CONN_PER_IP,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CP_API_CONN_TIMEOUT_S,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CP_API_CONN_MEMORY,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-			MHD_OPTION_HTTPS_MEM_KEY, tls_key, MHD_OPTION_HTTPS_MEM_CERT, tls_cert,
-			MHD_OPTION_END);
-	else
-		daemon_handle = MHD_start_daemon(flags, conf->api_port, NULL, NULL, on_request,
-			NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CP_API_CONN_LIMIT,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)CP_API_CONN_PER_IP,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CP_API_CONN_TIMEOUT_S,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CP_API_CONN_MEMORY,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-			MHD_OPTION_END);
+						 NULL, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	}
 	if (daemon_handle == NULL) {
 		CP_ERR("cannot start the API on %s port %u (address in use?%s)", conf->api_listen,
 		       conf->api_port, tls ? " a bad certificate or key?" : "");
