@@ -8,9 +8,10 @@
  * Layout of the document (top-level members; a section not yet implemented is refused
  * as an unknown member, never accepted and ignored):
  *   version   1                                   this format's version
- *   wans      [ {name, enabled, forced_down, weight, mtu, mss, addressing{...}} ]
+ *   wans      [ {name, enabled, forced_down, weight, mtu, mss, priority, independent,
+ *                on_failure{tcp, udp}, addressing{mode, address, gateway, dns, hostname},
+ *                health{preset, method, targets, ... quality{...}}} ]
  * Planned, each by the issue that implements it (names fixed here so they fit):
- *   wans[].health         health checks of that WAN (issue 7)
  *   members, policies, rules                     outbound policy engine (issue 8)
  *   lan {dhcp, dns}, dns_records, domain_lookup  LAN services (issue 9)
  *   nat {mappings, one_to_one}, services, firewall {outbound, inbound}, dos (issue 10)
@@ -45,7 +46,86 @@ enum dpw_doc_format {
 /* WAN addressing mode. */
 enum dpw_doc_addr_mode {
 	DPW_ADDR_STATIC = 0,
-	DPW_ADDR_DHCP = 1,        /* issue 7 point 5: refused by the validator until then */
+	DPW_ADDR_DHCP = 1,        /* a DHCP client on the WAN's TAP (dpwan-control) */
+};
+
+/* Health-check method of a WAN (Peplink: ping, DNS lookup, HTTP; plus TCP connect). */
+#define DPW_HEALTH_METHODS(X) \
+	X(NONE, "none")     /* no checks: the WAN is judged by link and ARP alone */ \
+	X(PING, "ping")     /* ICMP echo, `size` bytes of payload */ \
+	X(DNS, "dns")       /* a query for dns_query; any answer (NXDOMAIN too) is up */ \
+	X(HTTP, "http")     /* GET of a URL: 2xx (and http_match in the body) is up */ \
+	X(HTTPS, "https")   /* the same over TLS (tls_verify) */ \
+	X(TCP, "tcp")       /* a TCP connect to target:port */
+
+enum dpw_health_method {
+#define DPW_X_ENUM(e, s) DPW_HM_##e,
+	DPW_HEALTH_METHODS(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_HM_MAX
+};
+
+/* "ping", ... or "unknown". */
+const char *dpw_health_method_str(unsigned int m);
+
+#define DPW_HEALTH_TARGETS_MAX 8       /* targets per WAN (mwan3 track_ip list) */
+#define DPW_HEALTH_TARGET_LEN 128      /* an address, or a URL for http/https */
+#define DPW_HEALTH_STR_LEN 64          /* dns_query, http_match */
+#define DPW_WAN_DNS_MAX 4
+#define DPW_WAN_PRIORITY_MAX 8         /* Peplink: 1 always-on, 2.. backup groups */
+
+/*
+ * A WAN's health checks. The numbers start from the named preset ("dpwan", "peplink",
+ * "mwan3", "pfsense": dpw_doc_health_preset) and members given in the document
+ * override them; the canonical form writes every member. Times in milliseconds,
+ * thresholds of 0 are off.
+ */
+struct dpw_doc_health {
+	char preset[DPW_HEALTH_STR_LEN];
+	uint8_t method;                /* enum dpw_health_method; default ping */
+	/*
+	 * ping, tcp, dns: IPv4 addresses (dns: the servers to ask); http(s): URLs. Empty
+	 * (the default): ping and tcp probe the WAN's gateway, dns the WAN's DNS servers
+	 * (addressing.dns or the DHCP lease's); http(s) needs targets.
+	 */
+	unsigned int n_targets;
+	char targets[DPW_HEALTH_TARGETS_MAX][DPW_HEALTH_TARGET_LEN];
+	uint16_t port;                 /* tcp: the port to connect to (required for tcp) */
+	uint16_t size;                 /* ping: payload bytes, 0..1472, default 56 */
+	char dns_query[DPW_HEALTH_STR_LEN];  /* dns: the name asked (A), default "example.com" */
+	char http_match[DPW_HEALTH_STR_LEN]; /* http(s): required in the body, "" none */
+	bool tls_verify;               /* https: verify the server certificate, default true */
+	uint32_t interval_ms;          /* between rounds while settled */
+	uint32_t failure_interval_ms;  /* while a failure is suspected (mwan3, HAProxy fastinter) */
+	uint32_t recovery_interval_ms; /* while a recovery is suspected */
+	uint32_t down_interval_ms;     /* while offline with nothing good seen (downinter) */
+	uint32_t timeout_ms;           /* a probe unanswered after this is lost */
+	uint32_t count;                /* probes per target per round */
+	uint32_t reliability;          /* targets that must answer for a good round (k of n) */
+	uint32_t window;               /* results per target in the quality window, 1..128 */
+	uint32_t down;                 /* failed rounds to go offline */
+	uint32_t up;                   /* good rounds to come back */
+	uint32_t up_max;               /* hold-down: cap of the doubled up count */
+	uint32_t flap_window_ms;       /* an offline sooner than this after recovery is a flap */
+	bool quality;                  /* judge latency and loss (mwan3 check_quality) */
+	uint32_t min_probes;           /* loss is judged on at least this many results */
+	uint32_t latency_warn_ms, latency_warn_clear_ms;   /* degraded above warn */
+	uint32_t latency_down_ms, latency_down_clear_ms;   /* offline above down */
+	uint32_t loss_warn_pct, loss_warn_clear_pct;
+	uint32_t loss_down_pct, loss_down_clear_pct;
+	bool initial_offline;          /* initial_state "offline" (mwan3); default "online" */
+	bool monitor_only;             /* pfSense "disable gateway monitoring action" */
+	bool passive;                  /* unanswered new connections make the WAN suspect */
+};
+
+/* What happens to a WAN's sessions when it stops being usable (issue 7 point 4). */
+enum dpw_fail_tcp {
+	DPW_FAIL_TCP_RESET = 0,        /* default: RST to the LAN host, session removed */
+	DPW_FAIL_TCP_KEEP = 1,         /* left alone: dropped while the WAN is down */
+};
+enum dpw_fail_udp {
+	DPW_FAIL_UDP_MOVE = 0,         /* default: bound again on a usable WAN, next packet */
+	DPW_FAIL_UDP_KEEP = 1,         /* left alone */
 };
 
 struct dpw_doc_wan {
@@ -59,6 +139,14 @@ struct dpw_doc_wan {
 	uint32_t addr;            /* static: host byte order */
 	uint8_t prefixlen;        /* static: 1..30 */
 	uint32_t gateway;         /* static: host byte order, inside addr/prefixlen */
+	unsigned int n_dns;       /* the ISP's DNS servers (static; dhcp: overrides the lease's) */
+	uint32_t dns[DPW_WAN_DNS_MAX];   /* host byte order */
+	char hostname[DPW_HEALTH_STR_LEN]; /* dhcp: option 12 sent, "" none */
+	uint8_t priority;         /* Peplink connection priority: 1 always-on, 2.. backup */
+	bool independent;         /* Peplink "independent from backup WANs" */
+	uint8_t fail_tcp;         /* enum dpw_fail_tcp */
+	uint8_t fail_udp;         /* enum dpw_fail_udp */
+	struct dpw_doc_health health;
 };
 
 struct dpw_doc {
@@ -167,6 +255,13 @@ json_t *dpw_doc_diff(const json_t *a, const json_t *b);
 
 /* The WAN named name in doc, or NULL. */
 const struct dpw_doc_wan *dpw_doc_wan_find(const struct dpw_doc *doc, const char *name);
+
+/*
+ * Fill the numbers of *h (intervals .. passive; not method, targets or the method's
+ * settings) from the named preset: "dpwan" (ours: sub-second), "peplink", "mwan3",
+ * "pfsense". 0, or -ENOENT for another name. Pure.
+ */
+int dpw_doc_health_preset(const char *name, struct dpw_doc_health *h);
 
 /* Is s a valid object name (mwan3: 1-15 characters of letters, digits, underscore)? */
 bool dpw_doc_name_valid(const char *s);

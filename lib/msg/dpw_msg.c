@@ -26,3 +26,15 @@ dpw_event_str(unsigned int ev)
 {
 	return ev < DPW_EV_MAX ? ev_names[ev] : "unknown";
 }
+
+static const char *const wh_names[DPW_WH_MAX] = {
+#define DPW_X_NAME(e, s) [DPW_WH_##e] = s,
+	DPW_WAN_HEALTH_STATES(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+const char *
+dpw_wan_health_str(unsigned int s)
+{
+	return s < DPW_WH_MAX ? wh_names[s] : "unknown";
+}

@@ -28,7 +28,7 @@
  * (-EPROTO). Bump it on any change of a payload; op numbers never move: a new op is
  * appended before REPLY's successors' end, never inserted.
  */
-#define DPW_MSG_ABI 3
+#define DPW_MSG_ABI 4
 
 #define DPW_MSG_OPS(X) \
 	X(NOP, "nop")               /* liveness check, replies with the WAN view gen */ \
@@ -36,7 +36,9 @@
 	X(WAN_ADMIN, "wan_admin")   /* retired (0.1): answered -ENOTSUP; the number stays */ \
 	X(REPLY, "reply")           /* dataplane -> control answer to a request */ \
 	X(EVENT, "event")           /* dataplane -> control unsolicited event */ \
-	X(CONFIG_APPLY, "config_apply") /* apply the document generation in a memzone */
+	X(CONFIG_APPLY, "config_apply") /* apply the document generation in a memzone */ \
+	X(WAN_HEALTH, "wan_health") /* the health checker's verdict on one WAN */ \
+	X(WAN_LEASE, "wan_lease")   /* a DHCP WAN's lease: address, gateway (or none) */
 
 enum dpw_msg_op {
 #define DPW_X_ENUM(e, s) DPW_MSG_##e,
@@ -50,7 +52,9 @@ const char *dpw_msg_op_str(unsigned int op);
 
 #define DPW_EVENTS(X) \
 	X(WAN_USABLE, "wan_usable")     /* a: wan id, b: 1 usable / 0 not */ \
-	X(GW_RESOLVED, "gateway_resolved") /* a: wan id */
+	X(GW_RESOLVED, "gateway_resolved") /* a: wan id */ \
+	X(WAN_SESSIONS_RESET, "wan_sessions_reset") /* a: wan id, b: TCP sessions sent a RST
+						      * (one event per worker's sweep) */
 
 enum dpw_event {
 #define DPW_X_ENUM(e, s) DPW_EV_##e,
@@ -65,6 +69,60 @@ const char *dpw_event_str(unsigned int ev);
 struct dpw_msg_wan_admin {
 	uint32_t wan;       /* index into dpw_shm.wans */
 	uint32_t up;        /* 1 enable, 0 disable */
+};
+
+/*
+ * Health states as the dataplane carries them in its WAN view (the lowest-latency
+ * algorithm reads state, RTT and loss). UNKNOWN: no verdict yet (no checks, or control
+ * not attached): the WAN is judged by link and ARP alone, as before health checks.
+ */
+#define DPW_WAN_HEALTH_STATES(X) \
+	X(UNKNOWN, "unknown") \
+	X(ONLINE, "online") \
+	X(DEGRADED, "degraded") \
+	X(OFFLINE, "offline") \
+	X(DISABLED, "disabled") \
+	X(FORCED_DOWN, "forced_down")
+
+enum dpw_wan_health {
+#define DPW_X_ENUM(e, s) DPW_WH_##e,
+	DPW_WAN_HEALTH_STATES(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_WH_MAX
+};
+
+/* Name of a health state, "unknown" outside the enum. Any thread. */
+const char *dpw_wan_health_str(unsigned int s);
+
+/*
+ * WAN_HEALTH: sent on every change of state or usable verdict and at most once a second
+ * otherwise (RTT, loss). The dataplane publishes a new view when usable or state
+ * changed; when usable goes from 1 to 0 it applies the WAN's on_failure rules to its
+ * sessions (RST for TCP, re-bind for UDP) through the workers' mailboxes. Replies
+ * with status 0, -EINVAL (no such WAN).
+ */
+struct dpw_msg_wan_health {
+	uint32_t wan;          /* index into dpw_shm.wans */
+	uint8_t state;         /* enum dpw_wan_health */
+	uint8_t usable;        /* the checker lets this WAN carry new connections */
+	uint8_t reserved[2];
+	uint32_t rtt_us;       /* WAN quality (cp_hquality): RTT mean, 0 unknown */
+	uint32_t jitter_us;
+	uint32_t loss_permille; /* over the window, 0..1000 */
+};
+
+/*
+ * WAN_LEASE: the address a DHCP WAN holds now. addr 0: no lease (the WAN is unusable).
+ * A changed address re-addresses the TAP and treats the WAN's sessions as on a failure
+ * (their packets could no longer come back). Replies 0, -EINVAL (no such WAN, not a
+ * DHCP WAN in the running document, bad prefix, gateway outside the subnet).
+ */
+struct dpw_msg_wan_lease {
+	uint32_t wan;
+	uint32_t addr;         /* host byte order */
+	uint32_t gateway;      /* host byte order */
+	uint8_t prefixlen;     /* 1..30 */
+	uint8_t reserved[3];
 };
 
 struct dpw_msg_reply {
@@ -116,6 +174,8 @@ struct dpw_msg {
 		struct dpw_msg_hello hello;
 		struct dpw_msg_event event;
 		struct dpw_msg_config_apply config_apply;
+		struct dpw_msg_wan_health wan_health;
+		struct dpw_msg_wan_lease wan_lease;
 		uint8_t raw[112];
 	} u;
 };

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define DPW_SHM_MAGIC 0x4450574eu /* "DPWN" */
-#define DPW_SHM_ABI 3
+#define DPW_SHM_ABI 4
 
 #define DPW_MAX_PORTS 8
 #define DPW_MAX_WANS 8
@@ -168,6 +168,19 @@ struct dpw_lcore_stats {
 	uint64_t wan_rx_pkts[DPW_MAX_WANS];
 	uint64_t wan_rx_bytes[DPW_MAX_WANS];
 	uint64_t wan_sess_created[DPW_MAX_WANS];
+	/*
+	 * Passive detection (issue 7): new connections per WAN and how many were answered.
+	 * tcp_syn: TCP sessions created by a SYN; tcp_synack: of those, the first SYN-ACK
+	 * seen; udp_new: UDP sessions created; udp_answered: the first packet back. The
+	 * control process compares the WANs' rates over a short window.
+	 */
+	uint64_t wan_tcp_syn[DPW_MAX_WANS];
+	uint64_t wan_tcp_synack[DPW_MAX_WANS];
+	uint64_t wan_udp_new[DPW_MAX_WANS];
+	uint64_t wan_udp_answered[DPW_MAX_WANS];
+	/* on_failure: TCP sessions sent a RST, UDP sessions bound again on another WAN */
+	uint64_t wan_tcp_reset[DPW_MAX_WANS];
+	uint64_t wan_udp_moved[DPW_MAX_WANS];
 } __attribute__((aligned(64)));
 
 struct dpw_port_shm {
@@ -210,6 +223,19 @@ struct dpw_wan_shm {
 	uint32_t weight;
 	uint64_t usable_since_ms; /* CLOCK_REALTIME ms of the last usable transition */
 	uint64_t admin_changes;
+	/* the health checker's last verdict as the dataplane applied it (WAN_HEALTH) */
+	uint8_t health;           /* enum dpw_wan_health */
+	uint8_t health_usable;    /* 1 when no verdict was given (DPW_WH_UNKNOWN) */
+	uint8_t link_up;          /* the WAN port's link */
+	uint8_t priority;         /* the document's, 1..DPW_WAN_PRIORITY_MAX */
+	uint8_t standby;          /* usable but held back by a higher priority group */
+	uint8_t dhcp;             /* addressing from a DHCP lease */
+	uint8_t prefixlen;
+	uint8_t reserved;
+	uint32_t rtt_us;
+	uint32_t jitter_us;
+	uint32_t loss_permille;
+	uint32_t dns[4];          /* DNS servers in force (document or lease), host order */
 };
 
 struct dpw_shm {
