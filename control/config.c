@@ -12,6 +12,7 @@
 #include <rte_memzone.h>
 
 #include "control/config.h"
+#include "control/health.h"
 #include "control/control.h"
 #include "control/dplink.h"
 #include "control/events.h"
@@ -113,6 +114,7 @@ set_running(int64_t gen, const struct dpw_doc *doc, char *json, size_t len,
 	memcpy(running.hash, hash, DPW_DOC_HASH_LEN);
 	running.applied_ms = (int64_t)dpw_now_ms();
 	snprintf(running.who, sizeof(running.who), "%s", who);
+	cp_health_sync(&running.doc);
 }
 
 static void
