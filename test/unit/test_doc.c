@@ -633,13 +633,15 @@ test_json_yaml_equal(void **state)
 	ty = dpw_yaml_load(text, len, DPW_DOC_MAX_BYTES, DPW_DOC_MAX_DEPTH, err, sizeof(err));
 	assert_non_null(ty);
 	free(text);
-	tj = json_loads("{\"version\":1,\"wans\":[{\"name\":\"wan1\",\"enabled\":true,"
-			"\"forced_down\":false,\"weight\":1,\"mtu\":1440,\"mss\":\"auto\","
-			"\"addressing\":{\"mode\":\"static\",\"address\":\"198.18.1.2/24\","
-			"\"gateway\":\"198.18.1.1\"}},{\"name\":\"wan2\",\"enabled\":true,"
-			"\"forced_down\":false,\"weight\":1,\"mtu\":1440,\"mss\":\"auto\","
-			"\"addressing\":{\"mode\":\"static\",\"address\":\"198.18.2.2/24\","
-			"\"gateway\":\"198.18.2.1\"}}]}", 0, &je);
+	tj = json_loads("{\"version\":1,\"wans\":[{\"name\":\"wan1\",\"enabled\":true,\"forced_down\""
+			":false,\"weight\":1,\"mtu\":1440,\"mss\":\"auto\",\"priority\":1,\"on_failur"
+			"e\":{\"tcp\":\"reset\",\"udp\":\"move\"},\"addressing\":{\"mode\":\"static\""
+			",\"address\":\"198.18.1.2/24\",\"gateway\":\"198.18.1.1\"},\"health\":{\"pre"
+			"set\":\"dpwan\",\"method\":\"ping\",\"targets\":[\"198.19.0.10\"]}},{\"name"
+			"\":\"wan2\",\"enabled\":true,\"forced_down\":false,\"weight\":1,\"mtu\":1440"
+			",\"mss\":\"auto\",\"priority\":1,\"addressing\":{\"mode\":\"static\",\"addre"
+			"ss\":\"198.18.2.2/24\",\"gateway\":\"198.18.2.1\"},\"health\":{\"preset\":\""
+			"dpwan\",\"method\":\"ping\",\"targets\":[\"198.19.0.10\"]}}]}", 0, &je);
 	assert_non_null(tj);
 	assert_true(json_equal(tj, ty));
 	assert_int_equal(dpw_doc_from_json(tj, &lab_ctx, &dj, &pr), 0);
