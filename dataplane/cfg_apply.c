@@ -175,6 +175,14 @@ build(const struct dpw_doc *doc, struct dp_wan_cfg next[DPW_MAX_WANS],
 		c->mtu = dw->mtu;
 		c->mss = dw->mss != 0 ? dw->mss : (uint16_t)(dw->mtu - 40);
 		c->weight = dw->weight;
+		/* priority groups and on_failure (issue 7): 0 is a document decoded before
+		 * the priority member existed */
+		c->priority = dw->priority != 0 ? dw->priority : 1;
+		c->independent = dw->independent;
+		c->fail_tcp = dw->fail_tcp == DPW_FAIL_TCP_KEEP ? DPW_FAIL_TCP_KEEP :
+								   DPW_FAIL_TCP_RESET;
+		c->fail_udp = dw->fail_udp == DPW_FAIL_UDP_KEEP ? DPW_FAIL_UDP_KEEP :
+								   DPW_FAIL_UDP_MOVE;
 	}
 	return pr->errors != 0 ? -EINVAL : 0;
 }
@@ -252,6 +260,9 @@ dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC
 		}
 		if (ws->admin != admin)
 			dp.shm->wans[w].admin_changes++;
+		/* a WAN that stays keeps its health verdict; one that leaves is judged anew */
+		if (ws->cfg.configured && !next[w].configured)
+			dp_wan_health_reset(ws);
 		ws->admin = admin;
 		ws->cfg = next[w];
 	}
@@ -272,11 +283,14 @@ dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC
 			continue;
 		}
 		RTE_LOG(INFO, USER1, "generation %llu: wan %s %s/%u via %s mtu %u mss %u weight %u"
-			"%s%s\n", (unsigned long long)gen, dp.port[dp.wan_port[w]].name,
+			" priority %u%s on_failure tcp %s udp %s%s%s\n", (unsigned long long)gen,
+			dp.port[dp.wan_port[w]].name,
 			dpw_ipv4_str(rte_be_to_cpu_32(c->addr), a, sizeof(a)), c->prefixlen,
 			dpw_ipv4_str(rte_be_to_cpu_32(c->gateway), g, sizeof(g)), c->mtu, c->mss,
-			c->weight, c->enabled ? "" : " disabled",
-			c->forced_down ? " forced down" : "");
+			c->weight, c->priority, c->independent ? " independent" : "",
+			c->fail_tcp == DPW_FAIL_TCP_KEEP ? "keep" : "reset",
+			c->fail_udp == DPW_FAIL_UDP_KEEP ? "keep" : "move",
+			c->enabled ? "" : " disabled", c->forced_down ? " forced down" : "");
 	}
 	return 0;
 }

@@ -72,6 +72,20 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	} else {
 		if (pi->proto == DPW_IPPROTO_TCP && dp_track_tcp(w, s, DP_DIR_REPLY, m, pi) != 0)
 			return;
+		if (unlikely(!(s->flags & DP_SESS_REPLIED)) && s->wan < DPW_MAX_WANS) {
+			/* passive detection: the first answer of the session (a SYN-ACK for
+			 * TCP), counted once against its WAN */
+			if (pi->proto != DPW_IPPROTO_TCP) {
+				s->flags |= DP_SESS_REPLIED;     /* ICMP: not counted */
+				if (pi->proto == DPW_IPPROTO_UDP)
+					w->st->wan_udp_answered[s->wan]++;
+			} else if (pi->proto == DPW_IPPROTO_TCP &&
+				   (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) ==
+				   (DPW_TCP_SYN | DPW_TCP_ACK)) {
+				s->flags |= DP_SESS_REPLIED;
+				w->st->wan_tcp_synack[s->wan]++;
+			}
+		}
 		dp_ct_touch(s, DP_DIR_REPLY, pi->ip_len, w->now);
 		dp_nat_rewrite(d, pi, 0, s->key[DP_DIR_ORIG].src, s->key[DP_DIR_ORIG].sport);
 		if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN) &&
