@@ -27,6 +27,7 @@
 /* (EAL runs with --no-pci unless the config names PCI ports: see main.c.) */
 #include "dataplane/cfg_apply.h"
 #include "dataplane/dp.h"
+#include "dataplane/port.h"
 #include "dataplane/wan_input.h"
 #include "lib/msg/dpw_msg.h"
 #include "lib/pkt/dpw_pkt.h"
@@ -191,6 +192,9 @@ serve_messages(void)
 		case DPW_MSG_WAN_ADMIN:
 			/* 0.1's op: the admin state is the document's now (its number stays) */
 			reply(&m, -ENOTSUP);
+			break;
+		case DPW_MSG_WAN_LEASE:
+			reply(&m, dp_cfg_lease(&m.u.wan_lease));
 			break;
 		case DPW_MSG_CONFIG_APPLY:
 			memset(&body, 0, sizeof(body));
@@ -373,6 +377,9 @@ poll_links(void)
 			RTE_LOG(NOTICE, USER1, "port %s link %s\n", dp.port[p].name,
 				link.link_status ? "up" : "down");
 		ps->link_up = link.link_status;
+		/* the host sees the link as it is (a no-op while it does not change) */
+		if (wan >= 0)
+			(void)dp_port_tap_carrier(&dp.port[p], link.link_status);
 		if (wan >= 0 && dp.wst[wan].link_up != link.link_status) {
 			dp.wst[wan].link_up = link.link_status;
 			if (!link.link_status)
