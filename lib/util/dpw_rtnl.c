@@ -68,7 +68,8 @@ static int
 transact(struct req *r)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 0, .tv_usec = ACK_TIMEOUT_MS * 1000 };
+	struct timeval tv = { .tv_sec = ACK_TIMEOUT_MS / 1000,
+			      .tv_usec = (ACK_TIMEOUT_MS % 1000) * 1000 };
 	char buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
 	int fd, rc = -EIO;
 
