@@ -14,6 +14,7 @@
 #include "control/config.h"
 #include "control/health.h"
 #include "control/control.h"
+#include "control/dhcp_client.h"
 #include "control/dplink.h"
 #include "control/events.h"
 #include "control/log.h"
@@ -115,6 +116,8 @@ set_running(int64_t gen, const struct dpw_doc *doc, char *json, size_t len,
 	running.applied_ms = (int64_t)dpw_now_ms();
 	snprintf(running.who, sizeof(running.who), "%s", who);
 	cp_health_sync(&running.doc);
+	/* the dataplane runs doc now: its DHCP WANs get (or lose) their clients */
+	(void)cp_dhcp_sync(&running.doc);
 }
 
 static void

@@ -28,6 +28,7 @@
 #include "control/auth.h"
 #include "control/config.h"
 #include "control/control.h"
+#include "control/dhcp_client.h"
 #include "control/dplink.h"
 #include "control/events.h"
 #include "control/health.h"
@@ -341,6 +342,7 @@ main(int argc, char **argv)
 
 	if (cp_loop_run() < 0)
 		exit_code = 1;
+	cp_dhcp_stop();
 	cp_api_stop();
 	cp_probe_fini();
 eal_cleanup:

@@ -123,6 +123,7 @@ struct dp_wan_entry {
 	uint8_t independent;
 	uint8_t configured;       /* the running document has this WAN (else addr is 0) */
 	uint8_t port;             /* index into dp_ctx.port */
+	uint8_t dhcp;             /* addressed by DHCP: the input policy lets its replies in */
 	uint16_t port_id;
 	uint16_t mtu;             /* IP MTU (the document's) */
 	uint16_t mss;             /* TCP MSS clamp (the document's; "auto": mtu - 40) */
@@ -200,6 +201,8 @@ struct dp_wan_cfg {
 	uint8_t enabled;
 	uint8_t forced_down;
 	uint8_t prefixlen;
+	uint8_t dhcp;             /* addressing mode dhcp: addr/mask/gateway are the lease's
+				   * (all 0 while there is none) */
 	uint32_t addr;
 	uint32_t mask;
 	uint32_t gateway;

@@ -150,6 +150,7 @@ dp_gen_publish_view(struct dp_wan_view *v)
 		e->port = (uint8_t)dp.wan_port[w];
 		e->port_id = p->port_id;
 		e->configured = cf->configured;
+		e->dhcp = cf->dhcp;
 		e->mtu = cf->mtu;
 		e->mss = cf->mss;
 		e->addr = cf->addr;

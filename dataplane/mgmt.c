@@ -28,6 +28,7 @@
 /* (EAL runs with --no-pci unless the config names PCI ports: see main.c.) */
 #include "dataplane/cfg_apply.h"
 #include "dataplane/dp.h"
+#include "dataplane/port.h"
 #include "dataplane/wan_input.h"
 #include "lib/msg/dpw_msg.h"
 #include "lib/pkt/dpw_pkt.h"
@@ -194,11 +195,10 @@ wan_health(const struct dpw_msg_wan_health *h)
 			dp.port[dp.wan_port[h->wan]].name, dpw_wan_health_str(ws->health),
 			dpw_wan_health_str(h->state), usable ? "usable" : "not usable", h->rtt_us,
 			h->loss_permille);
-		/*
-		 * LEAD: the WAN's TAP follows the health state here (kernel operstate dormant
-		 * while OFFLINE), once port.c has it:
-		 *   dp_port_tap_health(&dp.port[dp.wan_port[h->wan]], h->state == DPW_WH_OFFLINE);
-		 */
+		/* host software sees it: operstate dormant while offline (the carrier stays
+		 * on, so the probes that may bring it back still leave) */
+		(void)dp_port_tap_health(&dp.port[dp.wan_port[h->wan]],
+					 h->state == DPW_WH_OFFLINE);
 	}
 	ws->health = h->state;
 	ws->health_usable = usable;
@@ -236,6 +236,9 @@ dp_mgmt_serve_messages(void)
 			break;
 		case DPW_MSG_WAN_HEALTH:
 			reply(&m, wan_health(&m.u.wan_health));
+			break;
+		case DPW_MSG_WAN_LEASE:
+			reply(&m, dp_cfg_lease(&m.u.wan_lease));
 			break;
 		case DPW_MSG_CONFIG_APPLY:
 			memset(&body, 0, sizeof(body));
@@ -419,6 +422,9 @@ poll_links(void)
 				link.link_status ? "up" : "down");
 		ps->link_up = link.link_status;
 		/* a link that goes down takes the WAN down: gen.c flushes its sessions */
+		/* the host sees the link as it is (a no-op while it does not change) */
+		if (wan >= 0)
+			(void)dp_port_tap_carrier(&dp.port[p], link.link_status);
 		if (wan >= 0 && dp.wst[wan].link_up != link.link_status) {
 			dp.wst[wan].link_up = link.link_status;
 			if (!link.link_status)

@@ -25,6 +25,7 @@ to_host(struct dp_worker *w, const struct dp_wan_entry *we, struct rte_mbuf *m,
 		.to_addr = to_addr,
 		.icmp_err_about_us = keyed && c->icmp_err,
 		.wan_addr = rte_be_to_cpu_32(we->addr),
+		.dhcp_wan = we->dhcp,
 	};
 	int cls;
 
@@ -135,8 +136,10 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		c->icmp_err = 0;
 		c->fctx = NULL;
 		if (pi->dst != addr || addr == 0) {
+			/* a DHCP WAN's offers may come to the address offered, not (yet) ours */
 			if (pi->dst == 0xffffffffu || (addr != 0 && pi->dst == (addr | ~we->mask)) ||
-			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe)
+			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe ||
+			    (we->dhcp && dp_wan_input_dhcp_reply(pi)))
 				to_host(w, we, m, pidx, c, 0, 0);
 			else
 				dp_drop(w, m, DPW_DROP_NOT_FOR_US);
