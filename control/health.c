@@ -63,6 +63,7 @@ struct round {
 struct htarget {
 	char name[DPW_HEALTH_TARGET_LEN];
 	struct cp_hstats st;
+	uint64_t sent, lost;                  /* since the target was set, for the API */
 	bool last_up;
 	bool seen;
 	char detail[CP_PROBE_DETAIL_LEN];
@@ -303,6 +304,31 @@ refresh_targets(struct hwan *w)
 	w->n_targets = n;
 }
 
+/*
+ * A probe's result into its target's window. While the WAN is down by its probe counter
+ * (an outage, not a quality problem) losses stay out of the window: they say the link is
+ * dead, which the counter already acts on, and kept in they would hold the WAN down by
+ * its loss band for a whole window after the link is back.
+ */
+static void
+add_result(struct hwan *w, struct htarget *t, bool up, uint32_t rtt_us)
+{
+	t->sent++;
+	t->lost += !up;
+	if (up || w->fsm.probe_up)
+		cp_hstats_add(&t->st, up, rtt_us);
+}
+
+/* The windows start again (an outage began: its last losses are not quality either). */
+static void
+reset_windows(struct hwan *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->n_targets; i++)
+		cp_hstats_init(&w->t[i].st, w->cfg.window);
+}
+
 /* ---- rounds ------------------------------------------------------------------------------- */
 
 static void
@@ -315,7 +341,7 @@ on_probe(void *arg, const struct cp_probe_result *r)
 
 	ref->id = 0;
 	if (ref->target < w->n_targets) {
-		cp_hstats_add(&t->st, r->up, r->rtt_us);
+		add_result(w, t, r->up, r->rtt_us);
 		t->last_up = r->up;
 		t->seen = true;
 		snprintf(t->detail, sizeof(t->detail), "%s", r->detail);
@@ -403,7 +429,7 @@ start_round(struct hwan *w)
 			}
 			if (ws->addr != 0)
 				rd->pending--;
-			cp_hstats_add(&w->t[i].st, false, 0);
+			add_result(w, &w->t[i], false, 0);
 			w->t[i].last_up = false;
 			w->t[i].seen = true;
 			snprintf(w->t[i].detail, sizeof(w->t[i].detail), "%s",
@@ -481,6 +507,8 @@ take(struct hwan *w, const struct cp_hfsm_out *out, const char *details)
 	uint32_t ival = out->next_interval_ms;
 
 	w->usable = out->usable;
+	if (out->health_changed && w->fsm.health == CP_HFSM_OFFLINE && !w->fsm.offline_quality)
+		reset_windows(w);
 	if (out->changed || out->health_changed) {
 		snprintf(w->reason, sizeof(w->reason), "%s%s%s%s", out->reason,
 			 details && details[0] ? " (" : "", details ? details : "",
@@ -806,7 +834,7 @@ cp_health_wan_json(unsigned int wan)
 			"rtt_ms", ms_or_null(s.answered > 0, s.rtt_mean_us),
 			"jitter_ms", ms_or_null(s.answered > 0, s.rtt_mdev_us),
 			"loss_pct", s.n ? json_real(100.0 * s.lost / s.n) : json_null(),
-			"sent", (json_int_t)w->t[i].st.sent, "lost", (json_int_t)w->t[i].st.lost,
+			"sent", (json_int_t)w->t[i].sent, "lost", (json_int_t)w->t[i].lost,
 			"detail", w->t[i].detail));
 	}
 	j = json_pack("{s:s, s:s, s:b, s:b, s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:o}",

@@ -137,8 +137,8 @@ on_dp_event(const struct dpw_msg_event *ev)
 	case DPW_EV_WAN_USABLE:
 		cp_event(ev->b ? CP_EV_WAN_USABLE : CP_EV_WAN_UNUSABLE, wan, NULL,
 			 "%s %s", wan, ev->b ? "usable: carries new sessions" :
-			 "not usable: no new sessions (disabled, forced down, link down or "
-			 "gateway unresolved)");
+			 "not usable: no new sessions (disabled, forced down, link down, "
+			 "gateway unresolved, health offline or a higher priority WAN usable)");
 		break;
 	case DPW_EV_GW_RESOLVED:
 		cp_event(CP_EV_GATEWAY_RESOLVED, wan, NULL, "%s gateway resolved", wan);
