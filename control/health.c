@@ -735,7 +735,17 @@ cp_health_sync(const struct dpw_doc *doc)
 			for (k = 0; k < w->n_targets; k++)
 				cp_hstats_init(&w->t[k].st, w->cfg.window);
 			if (!w->active) {
-				cp_hfsm_init(&w->cfg, &w->fsm, cp_loop_now_ms());
+				struct cp_hfsm_cfg c0 = w->cfg;
+
+				/*
+				 * A restarted control process takes up the verdict the dataplane
+				 * still holds: a WAN it had offline stays offline until its probes
+				 * bring it back, never online for the rounds it takes to see again
+				 * that it is dead.
+				 */
+				if (sh->wans[i].health == DPW_WH_OFFLINE)
+					c0.initial_state = CP_HFSM_OFFLINE;
+				cp_hfsm_init(&c0, &w->fsm, cp_loop_now_ms());
 				w->next_seq = w->judge_seq = 0;
 				w->suspect = false;
 				w->p_n = w->p_head = 0;
