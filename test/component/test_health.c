@@ -218,6 +218,22 @@ take(unsigned int idx, struct dpw_pkt_info *pi, unsigned int wait_ms)
 	return m;
 }
 
+/* The next frame out of either WAN; *k is the port it left by. */
+static struct rte_mbuf *
+take_wan(struct dpw_pkt_info *pi, unsigned int *k)
+{
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() * WAIT_MS / 1000;
+	struct rte_mbuf *m;
+
+	do {
+		for (*k = 1; *k <= 2; (*k)++)
+			if ((m = take(*k, pi, 0)) != NULL)
+				return m;
+		usleep(100);
+	} while (rte_rdtsc() < deadline);
+	return NULL;
+}
+
 /* Nothing comes out of any port within a while. */
 static void
 expect_silence(const char *what)
@@ -243,10 +259,8 @@ udp_flow_wan(uint16_t sport, uint16_t *natport)
 	unsigned int k;
 
 	send_udp(0, LAN_MAC, HOST_MAC, htonl(HOST), htonl(SERVER), htons(sport), htons(53));
-	for (k = 1; k <= 2; k++) {
-		m = take(k, &pi, k == 1 ? WAIT_MS : 50);
-		if (m == NULL)
-			continue;
+	m = take_wan(&pi, &k);
+	if (m != NULL) {
 		CHECK(pi.src == wan_addr[k - 1] && pi.dst == htonl(SERVER), "UDP source NAT");
 		CHECK(memcmp(rte_pktmbuf_mtod(m, uint8_t *), GW_MAC[k - 1], 6) == 0, "gateway MAC");
 		if (natport)
@@ -276,11 +290,9 @@ tcp_connect(struct conn *c, uint16_t sport, uint32_t iss_h, uint32_t iss_s)
 	c->sport = htons(sport);
 	send_tcp(0, LAN_MAC, HOST_MAC, htonl(HOST), htonl(SERVER), c->sport, htons(443), iss_h, 0,
 		 DPW_TCP_SYN, 0);
-	m = NULL;
-	for (k = 1; k <= 2 && m == NULL; k++)
-		m = take(k, &pi, k == 1 ? WAIT_MS : 100);
+	m = take_wan(&pi, &k);
 	CHECK(m != NULL && pi.tcp_flags == DPW_TCP_SYN, "SYN out");
-	c->wan = w = k - 2;
+	c->wan = w = k - 1;
 	c->natport = pi.sport;
 	rte_pktmbuf_free(m);
 	send_tcp(w + 1, WAN_MAC[w], GW_MAC[w], htonl(SERVER), wan_addr[w], htons(443), c->natport,
