@@ -12,6 +12,7 @@
 #include <rte_memzone.h>
 
 #include "control/config.h"
+#include "control/health.h"
 #include "control/control.h"
 #include "control/dhcp_client.h"
 #include "control/dplink.h"
@@ -116,6 +117,7 @@ set_running(int64_t gen, const struct dpw_doc *doc, char *json, size_t len,
 	snprintf(running.who, sizeof(running.who), "%s", who);
 	/* the dataplane runs doc now: its DHCP WANs get (or lose) their clients */
 	(void)cp_dhcp_sync(&running.doc);
+	cp_health_sync(&running.doc);
 }
 
 static void

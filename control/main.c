@@ -31,6 +31,8 @@
 #include "control/dhcp_client.h"
 #include "control/dplink.h"
 #include "control/events.h"
+#include "control/health.h"
+#include "control/probe.h"
 #include "control/log.h"
 #include "control/loop.h"
 #include "control/token.h"
@@ -140,6 +142,10 @@ on_dp_event(const struct dpw_msg_event *ev)
 		break;
 	case DPW_EV_GW_RESOLVED:
 		cp_event(CP_EV_GATEWAY_RESOLVED, wan, NULL, "%s gateway resolved", wan);
+		break;
+	case DPW_EV_WAN_SESSIONS_RESET:
+		cp_event(CP_EV_WAN_SESSIONS_RESET, wan, NULL, "%s: %u TCP sessions reset towards "
+			 "the LAN (on_failure tcp reset)", wan, ev->b);
 		break;
 	default:
 		break;
@@ -326,6 +332,10 @@ main(int argc, char **argv)
 	cp_event(CP_EV_CONTROL_STARTED, NULL, NULL, "dpwan-control pid %d started, attached "
 		 "to dpwan-dataplane pid %d (document generation %llu)", (int)getpid(),
 		 (int)cp_dplink_shm()->dp_pid, (unsigned long long)hello.u.reply.config_gen);
+	if (cp_probe_init() < 0 || cp_health_init() < 0) {
+		CP_ERR("cannot start the health checker");
+		goto eal_cleanup;
+	}
 	cp_config_start();
 	cp_loop_timer(ALIVE_PERIOD_MS, check_alive, NULL);
 	CP_INFO("running (pid %d)", (int)getpid());
@@ -334,6 +344,7 @@ main(int argc, char **argv)
 		exit_code = 1;
 	cp_dhcp_stop();
 	cp_api_stop();
+	cp_probe_fini();
 eal_cleanup:
 	rte_eal_cleanup();
 close_store:
