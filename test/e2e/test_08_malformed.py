@@ -123,7 +123,9 @@ def test_malformed_went_nowhere(lab, sniffers):
     # positive control: a ping to the router's LAN address reaches the TAP, one to the
     # server leaves on a WAN
     for addr in ("198.18.0.1", SERVER):
-        p = lab.run("lan", ["ping", "-n", "-c", "1", "-W", "2", addr], timeout=10)
+        # 100 bytes of payload: not to be taken for a health probe (HEALTH_PROBE)
+        p = lab.run("lan", ["ping", "-n", "-c", "1", "-s", "100", "-W", "2", addr],
+                    timeout=10)
         assert " 0% packet loss" in p.stdout, p.stdout + p.stderr
     lab.wait_for(lambda: (lambda p: p[("appliance", "dpw-lan")] and
                           (p[("isp1", "dl0")] or p[("isp2", "dl0")]))(sniffers.packets()),
