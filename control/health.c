@@ -554,6 +554,7 @@ judge(struct hwan *w)
 		struct round *rd = NULL;
 		char details[256];
 		unsigned int s, i;
+		uint32_t run;
 
 		for (s = 0; s < ROUNDS_MAX; s++)
 			if (w->rounds[s].used && w->rounds[s].seq == w->judge_seq)
@@ -574,8 +575,18 @@ judge(struct hwan *w)
 		in.last_usable = !others_usable(w);
 		in.have_round = true;
 		cp_hstats_round(rd->answered, rd->n_targets, w->cfg.reliability, &in.round);
-		for (i = 0; i < w->n_targets; i++)
+		for (i = 0; i < w->n_targets; i++) {
 			cp_hstats_sum(&w->t[i].st, &sums[i]);
+			/*
+			 * The losses of a run still going on are the probe counter's to judge
+			 * (an outage in progress, offline after `down` rounds): the loss band
+			 * judges the results before it, so a dying link is not called
+			 * degraded for the round before it is called offline.
+			 */
+			run = sums[i].run_lost < sums[i].lost ? sums[i].run_lost : sums[i].lost;
+			sums[i].lost -= run;
+			sums[i].n -= run;
+		}
 		cp_hstats_wan_quality(sums, w->n_targets, w->cfg.reliability, &in.quality);
 		round_details(w, rd, details, sizeof(details));
 		rd->used = false;
