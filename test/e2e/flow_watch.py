@@ -5,7 +5,7 @@
       line echo server (inet); the line "WHO" is answered with the peer's "ADDR PORT".
   flow_watch.py tcp-client HOST PORT WANT_ADDR LOG READYFILE
       (lan) connects until the server sees WANT_ADDR as the source (at most 20 tries),
-      writes READYFILE, then sends a line every 50 ms and reads its echo (10 s timeout),
+      writes READYFILE, then sends a line every 50 ms and reads its echo (30 s timeout),
       appending JSON lines to LOG: {"t": unix time, "ev": "ok"|"reset"|"timeout"|
       "closed"|"error", "detail": ...}; stops at the first event that is not "ok".
   flow_watch.py udp-who HOST PORT WANT_ADDR PERIOD LOG READYFILE
@@ -74,7 +74,7 @@ def tcp_client(host, port, want, log, ready):
         c.close()
     if s is None:
         sys.exit("no connection left through %s in 20 tries" % want)
-    s.settimeout(10)
+    s.settimeout(30)
     out = open(log, "a", buffering=1)
     ready_file(ready, "%s %d\n" % s.getsockname())
     n = 0

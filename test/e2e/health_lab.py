@@ -37,17 +37,17 @@ def flow_watch_cmd(*args):
 
 # ---- documents ------------------------------------------------------------------------
 
-def health_doc(lab, wan1=None, wan2=None, **wan_members):
+def health_doc(lab, wan1=None, wan2=None, members=None):
     """The lab's factory document with the health section of wan1 / wan2 REPLACED by the
     given dicts (None: left as the factory has it). The canonical form the API gives back
     writes every member of a section, so merging into it would override the preset.
-    wan_members: {"wan1": {"priority": 2}, ...} for members beside health."""
+    MEMBERS: {"wan1": {"priority": 2}, ...} for members beside health."""
     doc = copy.deepcopy(lab.default_doc)
     for w in doc["wans"]:
         h = {"wan1": wan1, "wan2": wan2}.get(w["name"])
         if h is not None:
             w["health"] = copy.deepcopy(h)
-        w.update(copy.deepcopy(wan_members.get(w["name"], {})))
+        w.update(copy.deepcopy((members or {}).get(w["name"], {})))
     return doc
 
 
