@@ -36,17 +36,19 @@ def online_for(lab, name, seconds, what):
 
 
 def test_factory_document_checks_by_ping(lab):
-    """The lab's document: ping, the gateway as the target (targets empty); both WANs
-    online with answering targets and an RTT."""
+    """The lab's document checks both WANs by ping (its targets, or the gateway when it
+    names none); both WANs online with answering targets and an RTT."""
+    want = {}
     for w in lab.default_doc["wans"]:
         assert w["health"]["method"] == "ping", w
+        want[w["name"]] = w["health"].get("targets") or [w["addressing"]["gateway"]]
     both_online(lab)
-    for n, gw in (("wan1", "198.18.1.1"), ("wan2", "198.18.2.1")):
+    for n in ("wan1", "wan2"):
         h = lab.wait_for(lambda: (lambda h: h if h["rtt_ms"] is not None and h["targets"]
                                   and h["targets"][0]["sent"] > 0 else None)(
             health_of(lab, n)), 10, "%s to have probe results" % n)
         assert h["method"] == "ping" and h["monitor_only"] is False, h
-        assert [t["target"] for t in h["targets"]] == [gw], h
+        assert [t["target"] for t in h["targets"]] == want[n], h
         t = h["targets"][0]
         assert t["state"] == "up" and t["sent"] >= 1, t
         assert h["rtt_ms"] < 100 and h["loss_pct"] is not None and h["loss_pct"] < 50, h
