@@ -10,6 +10,8 @@
 #include "control/api.h"
 #include "control/config.h"
 #include "control/dplink.h"
+#include "control/health.h"
+#include "control/probe.h"
 #include "control/events.h"
 
 #define U64(v) ((unsigned long long)(v))
@@ -47,6 +49,72 @@ lcore_total(FILE *f, const struct dpw_shm *shm, const char *name, const char *ty
 #define PORT_C(f, shm, metric, field, help) \
 	port_metric(f, shm, metric, "counter", help, offsetof(struct dpw_port_shm, field))
 
+/* The health checker's view of each WAN (only WANs it checks have these series). */
+static void
+health_metrics(FILE *f, const struct dpw_shm *shm, unsigned int n)
+{
+	static const char *const states[] = { "online", "degraded", "offline", "disabled",
+					      "forced_down" };
+	struct cp_health_figures hf;
+	unsigned int i, k;
+
+	family(f, "dpwan_wan_health_state", "gauge",
+	       "1 for the state the health checker reports for the WAN.");
+	for (i = 0; i < n; i++)
+		for (k = 0; cp_health_figures(i, &hf) && k < 5; k++)
+			fprintf(f, "dpwan_wan_health_state{wan=\"%.*s\",state=\"%s\"} %d\n",
+				DPW_NAME_LEN, shm->wans[i].name, states[k],
+				strcmp(hf.state, states[k]) == 0);
+	family(f, "dpwan_wan_state_seconds", "gauge", "Seconds in the current health state.");
+	for (i = 0; i < n; i++)
+		if (cp_health_figures(i, &hf))
+			fprintf(f, "dpwan_wan_state_seconds{wan=\"%.*s\"} %llu\n", DPW_NAME_LEN,
+				shm->wans[i].name, U64(hf.seconds_in_state));
+	family(f, "dpwan_wan_rtt_seconds", "gauge", "Round-trip time of the health probes.");
+	for (i = 0; i < n; i++)
+		if (cp_health_figures(i, &hf) && hf.have_rtt)
+			fprintf(f, "dpwan_wan_rtt_seconds{wan=\"%.*s\"} %.6f\n", DPW_NAME_LEN,
+				shm->wans[i].name, hf.rtt_s);
+	family(f, "dpwan_wan_jitter_seconds", "gauge",
+	       "Mean deviation of the health probes' round-trip time.");
+	for (i = 0; i < n; i++)
+		if (cp_health_figures(i, &hf) && hf.have_rtt)
+			fprintf(f, "dpwan_wan_jitter_seconds{wan=\"%.*s\"} %.6f\n", DPW_NAME_LEN,
+				shm->wans[i].name, hf.jitter_s);
+	family(f, "dpwan_wan_loss_ratio", "gauge", "Health probes lost over the window.");
+	for (i = 0; i < n; i++)
+		if (cp_health_figures(i, &hf) && hf.have_loss)
+			fprintf(f, "dpwan_wan_loss_ratio{wan=\"%.*s\"} %.4f\n", DPW_NAME_LEN,
+				shm->wans[i].name, hf.loss_ratio);
+	family(f, "dpwan_wan_health_downs_total", "counter",
+	       "Times the health checker took the WAN offline.");
+	for (i = 0; i < n; i++)
+		if (cp_health_figures(i, &hf))
+			fprintf(f, "dpwan_wan_health_downs_total{wan=\"%.*s\"} %llu\n",
+				DPW_NAME_LEN, shm->wans[i].name, U64(hf.downs));
+	family(f, "dpwan_wan_suspect", "gauge",
+	       "1 while the passive detector suspects the WAN.");
+	for (i = 0; i < n; i++)
+		if (cp_health_figures(i, &hf))
+			fprintf(f, "dpwan_wan_suspect{wan=\"%.*s\"} %d\n", DPW_NAME_LEN,
+				shm->wans[i].name, hf.suspect);
+	family(f, "dpwan_health_rounds_total", "counter", "Health-check rounds started.");
+	fprintf(f, "dpwan_health_rounds_total %llu\n", U64(cp_health_rounds()));
+	{
+		struct cp_probe_counters pc;
+
+		cp_probe_counters(&pc);
+		family(f, "dpwan_health_probes_total", "counter",
+		       "Health probes by method and result.");
+		for (k = 1; k < DPW_HM_MAX; k++) {
+			fprintf(f, "dpwan_health_probes_total{method=\"%s\",result=\"up\"} %llu\n",
+				dpw_health_method_str(k), U64(pc.up[k]));
+			fprintf(f, "dpwan_health_probes_total{method=\"%s\",result=\"down\"} "
+				"%llu\n", dpw_health_method_str(k), U64(pc.down[k]));
+		}
+	}
+}
+
 static void
 wan_metrics(FILE *f, const struct dpw_shm *shm)
 {
@@ -64,6 +132,18 @@ wan_metrics(FILE *f, const struct dpw_shm *shm)
 		  offsetof(struct dpw_lcore_stats, wan_rx_bytes) },
 		{ "dpwan_wan_sessions_created_total", "Sessions bound to the WAN.",
 		  offsetof(struct dpw_lcore_stats, wan_sess_created) },
+		{ "dpwan_wan_tcp_syn_total", "New TCP connections on the WAN (passive detection).",
+		  offsetof(struct dpw_lcore_stats, wan_tcp_syn) },
+		{ "dpwan_wan_tcp_synack_total", "Of those, the ones answered by a SYN-ACK.",
+		  offsetof(struct dpw_lcore_stats, wan_tcp_synack) },
+		{ "dpwan_wan_udp_new_total", "New UDP flows on the WAN.",
+		  offsetof(struct dpw_lcore_stats, wan_udp_new) },
+		{ "dpwan_wan_udp_answered_total", "Of those, the ones that got a reply.",
+		  offsetof(struct dpw_lcore_stats, wan_udp_answered) },
+		{ "dpwan_wan_tcp_reset_total", "TCP sessions reset towards the LAN on a failure.",
+		  offsetof(struct dpw_lcore_stats, wan_tcp_reset) },
+		{ "dpwan_wan_udp_moved_total", "UDP sessions bound again on another WAN.",
+		  offsetof(struct dpw_lcore_stats, wan_udp_moved) },
 	};
 	unsigned int i, k, n = shm->n_wans < DPW_MAX_WANS ? shm->n_wans : DPW_MAX_WANS;
 
@@ -84,6 +164,7 @@ wan_metrics(FILE *f, const struct dpw_shm *shm)
 	for (i = 0; i < n; i++)
 		fprintf(f, "dpwan_wan_weight{wan=\"%.*s\"} %u\n", DPW_NAME_LEN,
 			shm->wans[i].name, shm->wans[i].weight);
+	health_metrics(f, shm, n);
 	for (k = 0; k < sizeof(per_wan) / sizeof(per_wan[0]); k++) {
 		family(f, per_wan[k].name, "counter", per_wan[k].help);
 		for (i = 0; i < n; i++)

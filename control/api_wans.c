@@ -11,6 +11,7 @@
 #include "control/api_parse.h"
 #include "control/config.h"
 #include "control/dplink.h"
+#include "control/health.h"
 #include "control/wan.h"
 #include "lib/cfg/dpw_sysconf.h"
 
@@ -19,16 +20,21 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 {
 	const struct dpw_wan_shm *w = &shm->wans[i];
 	char addr[16], gw[16], mac[18];
-	const char *state;
+	const char *state, *hstate;
 	int enabled = w->admin == DPW_WAN_ADMIN_UP;
 	int usable = w->usable != 0;
 	const struct dpw_doc *doc = &cp_config_running()->doc;
 	unsigned int mss = w->mtu > 40 ? w->mtu - 40u : 0, k;
 	json_t *j, *cnt;
 
-	/* Health checks will add the degraded state (DESIGN.md s3). */
+	/*
+	 * The health checker's state where it has one; the dataplane's verdict decides
+	 * whether an online WAN carries traffic (link, gateway, priority groups).
+	 */
+	hstate = cp_health_state_str(i);
 	state = !w->configured ? "unconfigured" : !enabled ? "disabled" :
-		w->forced_down ? "forced_down" : usable ? "online" : "offline";
+		w->forced_down ? "forced_down" : w->standby ? "standby" :
+		!usable ? "offline" : strcmp(hstate, "degraded") == 0 ? "degraded" : "online";
 	dpw_ipv4_str(w->addr, addr, sizeof(addr));
 	dpw_ipv4_str(w->gateway, gw, sizeof(gw));
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", w->gw_mac[0],
@@ -44,6 +50,8 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 	json_object_set_new(j, "forced_down", json_boolean(w->forced_down));
 	json_object_set_new(j, "state", json_string(state));
 	json_object_set_new(j, "usable", json_boolean(usable));
+	json_object_set_new(j, "standby", json_boolean(w->standby));
+	json_object_set_new(j, "priority", json_integer(w->priority ? w->priority : 1));
 	json_object_set_new(j, "link", json_string(shm->ports[w->port].link_up ? "up" : "down"));
 	json_object_set_new(j, "gateway_resolved", json_boolean(w->gw_resolved));
 	json_object_set_new(j, "address", w->configured ? json_string(addr) : json_null());
@@ -77,6 +85,7 @@ cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 	json_object_set(cnt, "rx_bytes", json_object_get(j, "rx_bytes"));
 	json_object_set(cnt, "sessions_created", json_object_get(j, "sessions_created"));
 	json_object_set_new(j, "counters", cnt);
+	json_object_set_new(j, "health", cp_health_wan_json(i));
 	return j;
 }
 

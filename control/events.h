@@ -20,6 +20,10 @@
 	X(WAN_USABLE, "wan_usable") \
 	X(WAN_UNUSABLE, "wan_unusable") \
 	X(GATEWAY_RESOLVED, "gateway_resolved") \
+	X(WAN_STATE, "wan_state") \
+	X(WAN_SUSPECT, "wan_suspect") \
+	X(WAN_SESSIONS_RESET, "wan_sessions_reset") \
+	X(WAN_LEASE, "wan_lease")     /* a DHCP WAN's lease: new, changed or lost */ \
 	X(TOKEN_CREATED, "token_created") \
 	X(TOKEN_REVOKED, "token_revoked") \
 	X(AUTH_FAILED, "auth_failed")

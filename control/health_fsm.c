@@ -38,155 +38,46 @@ cp_hfsm_ival_str(enum cp_hfsm_ival i)
 	return (unsigned int)i < CP_HFSM_N_IVALS ? ival_names[i] : "unknown";
 }
 
-/*
- * Presets. Each value names its source; "ours" marks a choice the seed does not make
- * (the state machine needs a value) and says why.
- */
-static void
-preset_dpwan(struct cp_hfsm_cfg *c)
+void
+cp_hfsm_cfg_from_doc(const struct dpw_doc_health *h, struct cp_hfsm_cfg *c)
 {
-	/*
-	 * Our own (issue 7: sub-second detection, e.g. 200 ms probes and 3 misses, with a
-	 * hold-down). Detection of a dead WAN takes at most timeout + (down - 1) x interval
-	 * = 500 + 2 x 200 = 900 ms when probes are sent every interval whatever is in flight;
-	 * a 1 s timeout would make that 1.4 s, so the timeout is 500 ms (above the latency
-	 * down band, so that a slow link is judged by its latency rather than lost).
-	 */
-	c->interval_ms = 200;
-	c->failure_interval_ms = 100;   /* HAProxy fastinter: confirm a suspicion quickly */
-	c->recovery_interval_ms = 200;
-	c->down_interval_ms = 1000;     /* HAProxy downinter: a dead WAN costs 1 probe/s */
-	c->timeout_ms = 500;
-	c->count = 1;
-	c->reliability = 1;
-	c->window = 50;                 /* 10 s of 200 ms probes */
-	c->down = 3;
-	c->up = 5;                      /* 1 s of good rounds */
-	c->up_max = 40;                 /* after 3 flaps: 8 s of good rounds */
-	c->flap_window_ms = 60000;      /* an offline within a minute of recovery is a flap */
-	c->quality = true;
-	c->min_probes = 10;             /* 2 s: loss is not judged on 1 lost of 2 */
-	c->lat_warn_ms = 150;
-	c->lat_warn_clear_ms = 100;
-	c->lat_down_ms = 400;
-	c->lat_down_clear_ms = 250;
-	c->loss_warn_pct = 5;
-	c->loss_warn_clear_pct = 2;
-	c->loss_down_pct = 20;
-	c->loss_down_clear_pct = 10;
-	c->initial_state = CP_HFSM_ONLINE; /* as mwan3's default: today's behaviour kept */
+	memset(c, 0, sizeof(*c));
+	c->interval_ms = h->interval_ms;
+	c->failure_interval_ms = h->failure_interval_ms;
+	c->recovery_interval_ms = h->recovery_interval_ms;
+	c->down_interval_ms = h->down_interval_ms;
+	c->timeout_ms = h->timeout_ms;
+	c->count = h->count;
+	c->reliability = h->reliability;
+	c->window = h->window;
+	c->down = h->down;
+	c->up = h->up;
+	c->up_max = h->up_max;
+	c->flap_window_ms = h->flap_window_ms;
+	c->quality = h->quality;
+	c->min_probes = h->min_probes;
+	c->lat_warn_ms = h->latency_warn_ms;
+	c->lat_warn_clear_ms = h->latency_warn_clear_ms;
+	c->lat_down_ms = h->latency_down_ms;
+	c->lat_down_clear_ms = h->latency_down_clear_ms;
+	c->loss_warn_pct = h->loss_warn_pct;
+	c->loss_warn_clear_pct = h->loss_warn_clear_pct;
+	c->loss_down_pct = h->loss_down_pct;
+	c->loss_down_clear_pct = h->loss_down_clear_pct;
+	c->initial_state = h->initial_offline ? CP_HFSM_OFFLINE : CP_HFSM_ONLINE;
 }
 
-static void
-preset_peplink(struct cp_hfsm_cfg *c)
-{
-	/* Peplink Balance manual, Health Check Settings (seeds/000_...txt). */
-	c->interval_ms = 5000;          /* "default health check interval is 5 seconds" */
-	c->failure_interval_ms = 5000;  /* one interval only in Peplink */
-	c->recovery_interval_ms = 5000;
-	c->down_interval_ms = 5000;
-	c->timeout_ms = 5000;           /* "The default timeout is 5 seconds" */
-	c->count = 1;
-	c->reliability = 1;             /* "up if ping responses are received from either one" */
-	c->window = 10;                 /* ours: Peplink reports no quality; 50 s of results */
-	c->down = 3;                    /* "Default health retries is set to 3" */
-	c->up = 3;                      /* "Recover Retries is set to 3" */
-	c->up_max = 3;                  /* no hold-down in Peplink */
-	c->flap_window_ms = 0;
-	c->quality = false;             /* Peplink's health check has no thresholds */
-	c->min_probes = 1;
-	c->initial_state = CP_HFSM_ONLINE; /* ours: the manual does not say */
-}
-
-static void
-preset_mwan3(struct cp_hfsm_cfg *c)
-{
-	/* OpenWrt mwan3, interface configuration table (seeds/002_...txt). */
-	c->interval_ms = 10000;         /* interval '10' */
-	/*
-	 * failure_interval and recovery_interval default to '<interval>' in the seed's
-	 * table (not 5 s: that is the example config some images ship, not the default).
-	 */
-	c->failure_interval_ms = 10000;
-	c->recovery_interval_ms = 10000;
-	c->down_interval_ms = 10000;    /* mwan3 has no slower interval while down */
-	c->timeout_ms = 4000;           /* timeout '4' */
-	c->count = 1;                   /* count '1' */
-	c->reliability = 1;             /* reliability '1' */
-	c->window = 1;                  /* mwan3 judges quality over one test's `count` pings */
-	c->down = 5;                    /* down '5' */
-	c->up = 5;                      /* up '5' */
-	c->up_max = 5;                  /* no hold-down in mwan3 */
-	c->flap_window_ms = 0;
-	c->quality = false;             /* check_quality '0' */
-	c->min_probes = 1;
-	c->lat_down_ms = 1000;          /* failure_latency '1000' */
-	c->lat_down_clear_ms = 500;     /* recovery_latency '500' */
-	c->loss_down_pct = 40;          /* failure_loss '40' */
-	c->loss_down_clear_pct = 10;    /* recovery_loss '10' */
-	c->initial_state = CP_HFSM_ONLINE; /* initial_state 'online' */
-}
-
-static void
-preset_pfsense(struct cp_hfsm_cfg *c)
-{
-	/* pfSense gateway settings, dpinger (seeds/001_...txt). One round is one probe. */
-	c->interval_ms = 500;           /* Probe Interval: "twice per second (500 ms)" */
-	c->failure_interval_ms = 500;   /* dpinger probes at one rate */
-	c->recovery_interval_ms = 500;
-	c->down_interval_ms = 500;
-	c->timeout_ms = 2000;           /* Loss Interval: "default is 2000 ms" */
-	c->count = 1;
-	c->reliability = 1;             /* one Monitor IP per gateway */
-	c->window = 120;                /* Time Period 60000 ms / Probe Interval 500 ms */
-	/*
-	 * dpinger has no consecutive-failure count: the averaged loss decides. Ours: 25 is
-	 * where a clean full window first exceeds the 20 % down band, so the counter only
-	 * matters where pfSense has nothing (the last usable WAN); up 1 leaves the recovery
-	 * to the loss falling back to 20 % as in dpinger.
-	 */
-	c->down = 25;
-	c->up = 1;
-	c->up_max = 1;
-	c->flap_window_ms = 0;
-	c->quality = true;
-	c->min_probes = 10;             /* ours: dpinger averages whatever it has */
-	/* Latency Thresholds "From 200 and To 500"; no hysteresis in pfSense: clear = enter */
-	c->lat_warn_ms = 200;
-	c->lat_warn_clear_ms = 200;
-	c->lat_down_ms = 500;
-	c->lat_down_clear_ms = 500;
-	/* Packet Loss Thresholds "From 10 and To 20" */
-	c->loss_warn_pct = 10;
-	c->loss_warn_clear_pct = 10;
-	c->loss_down_pct = 20;
-	c->loss_down_clear_pct = 20;
-	/* Alert Interval (1000 ms) is not modelled: we judge at every round. */
-	c->initial_state = CP_HFSM_ONLINE; /* ours: the text does not say */
-}
-
+/* The presets live with the document (lib/cfg/dpw_doc_health.c): one table for both. */
 int
 cp_hfsm_preset(const char *name, struct cp_hfsm_cfg *cfg)
 {
-	static const struct {
-		const char *name;
-		void (*fill)(struct cp_hfsm_cfg *);
-	} presets[] = {
-		{ "dpwan", preset_dpwan },
-		{ "peplink", preset_peplink },
-		{ "mwan3", preset_mwan3 },
-		{ "pfsense", preset_pfsense },
-	};
-	unsigned int i;
+	struct dpw_doc_health h;
 
-	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
-		if (strcmp(name, presets[i].name) == 0) {
-			memset(cfg, 0, sizeof(*cfg));
-			presets[i].fill(cfg);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	memset(&h, 0, sizeof(h));
+	if (dpw_doc_health_preset(name, &h) != 0)
+		return -ENOENT;
+	cp_hfsm_cfg_from_doc(&h, cfg);
+	return 0;
 }
 
 static void __attribute__((format(printf, 3, 4)))

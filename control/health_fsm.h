@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "control/health_stats.h"
+#include "lib/cfg/dpw_doc.h"
 
 #define CP_HFSM_REASON_LEN 160
 /* longest hold-down doubling: up << 16 is beyond any sensible up_max */
@@ -154,6 +155,9 @@ const char *cp_hfsm_ival_str(enum cp_hfsm_ival i);
  * 0, or -ENOENT for another name.
  */
 int cp_hfsm_preset(const char *name, struct cp_hfsm_cfg *cfg);
+
+/* The state machine's settings from a document's health member. */
+void cp_hfsm_cfg_from_doc(const struct dpw_doc_health *h, struct cp_hfsm_cfg *cfg);
 
 /* 0, or -EINVAL with the reason in err. */
 int cp_hfsm_cfg_check(const struct cp_hfsm_cfg *cfg, char *err, size_t errlen);

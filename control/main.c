@@ -28,8 +28,11 @@
 #include "control/auth.h"
 #include "control/config.h"
 #include "control/control.h"
+#include "control/dhcp_client.h"
 #include "control/dplink.h"
 #include "control/events.h"
+#include "control/health.h"
+#include "control/probe.h"
 #include "control/log.h"
 #include "control/loop.h"
 #include "control/token.h"
@@ -134,11 +137,15 @@ on_dp_event(const struct dpw_msg_event *ev)
 	case DPW_EV_WAN_USABLE:
 		cp_event(ev->b ? CP_EV_WAN_USABLE : CP_EV_WAN_UNUSABLE, wan, NULL,
 			 "%s %s", wan, ev->b ? "usable: carries new sessions" :
-			 "not usable: no new sessions (disabled, forced down, link down or "
-			 "gateway unresolved)");
+			 "not usable: no new sessions (disabled, forced down, link down, "
+			 "gateway unresolved, health offline or a higher priority WAN usable)");
 		break;
 	case DPW_EV_GW_RESOLVED:
 		cp_event(CP_EV_GATEWAY_RESOLVED, wan, NULL, "%s gateway resolved", wan);
+		break;
+	case DPW_EV_WAN_SESSIONS_RESET:
+		cp_event(CP_EV_WAN_SESSIONS_RESET, wan, NULL, "%s: %u TCP sessions reset towards "
+			 "the LAN (on_failure tcp reset)", wan, ev->b);
 		break;
 	default:
 		break;
@@ -325,13 +332,19 @@ main(int argc, char **argv)
 	cp_event(CP_EV_CONTROL_STARTED, NULL, NULL, "dpwan-control pid %d started, attached "
 		 "to dpwan-dataplane pid %d (document generation %llu)", (int)getpid(),
 		 (int)cp_dplink_shm()->dp_pid, (unsigned long long)hello.u.reply.config_gen);
+	if (cp_probe_init() < 0 || cp_health_init() < 0) {
+		CP_ERR("cannot start the health checker");
+		goto eal_cleanup;
+	}
 	cp_config_start();
 	cp_loop_timer(ALIVE_PERIOD_MS, check_alive, NULL);
 	CP_INFO("running (pid %d)", (int)getpid());
 
 	if (cp_loop_run() < 0)
 		exit_code = 1;
+	cp_dhcp_stop();
 	cp_api_stop();
+	cp_probe_fini();
 eal_cleanup:
 	rte_eal_cleanup();
 close_store:

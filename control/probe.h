@@ -25,6 +25,9 @@
 #include "lib/cfg/dpw_doc.h"
 
 #define CP_PROBE_DETAIL_LEN 96
+#define CP_PROBE_MAX 1024           /* probes in flight at once (a fixed table) */
+#define CP_PROBE_PING_SIZE_MAX 1472 /* ping payload bytes (DPW_HEALTH: size 0..1472) */
+#define CP_PROBE_HTTP_BODY_MAX 65536 /* http(s): bytes of body read (http_match looked for) */
 
 struct cp_probe_spec {
 	uint8_t method;                       /* enum dpw_health_method, not NONE */
@@ -59,6 +62,10 @@ void cp_probe_fini(void);
 /*
  * Start one probe. Returns its id (> 0), or -errno when it could not even start (bad
  * target, no such interface, out of sockets): then cb is never called.
+ * -EINVAL: bad spec (method, target, port, size, timeout 0); -ENODEV: no interface
+ * ifname; -EADDRNOTAVAIL: src is not an address of this host; -ENOSPC: CP_PROBE_MAX in
+ * flight or no loop timer left; -EMFILE ...: out of sockets. A failure after the start
+ * (sendto refused, connect refused at once) is a down result delivered by the loop.
  */
 int64_t cp_probe_start(const struct cp_probe_spec *spec, cp_probe_cb cb, void *arg);
 

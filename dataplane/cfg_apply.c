@@ -145,19 +145,20 @@ build(const struct dpw_doc *doc, struct dp_wan_cfg next[DPW_MAX_WANS],
 					    dw->name);
 			continue;
 		}
-		if (dw->addr_mode != DPW_ADDR_STATIC) {
+		if (dw->addr_mode != DPW_ADDR_STATIC && dw->addr_mode != DPW_ADDR_DHCP) {
 			dpw_doc_problem_add(pr, false, path, "addressing mode %u is not supported "
 					    "by this dataplane", dw->addr_mode);
 			continue;
 		}
-		if (dw->mtu > dp.port[dp.wan_port[w]].mtu || dw->mtu < 576 ||
-		    dw->prefixlen == 0 || dw->prefixlen > 30 || dw->weight == 0) {
+		if (dw->mtu > dp.port[dp.wan_port[w]].mtu || dw->mtu < 576 || dw->weight == 0 ||
+		    (dw->addr_mode == DPW_ADDR_STATIC &&
+		     (dw->prefixlen == 0 || dw->prefixlen > 30))) {
 			dpw_doc_problem_add(pr, false, path, "mtu %u, /%u or weight %u out of what "
 					    "port '%s' (mtu %u) takes", dw->mtu, dw->prefixlen,
 					    dw->weight, dw->name, dp.port[dp.wan_port[w]].mtu);
 			continue;
 		}
-		if (api_addr != 0 && dw->addr == api_addr) {
+		if (dw->addr_mode == DPW_ADDR_STATIC && api_addr != 0 && dw->addr == api_addr) {
 			snprintf(path, sizeof(path), "/wans/%u/addressing/address", i);
 			dpw_doc_problem_add(pr, false, path, "the API listens on this address "
 					    "(api.listen of %s): it would be exposed on WAN '%s'; "
@@ -168,33 +169,67 @@ build(const struct dpw_doc *doc, struct dp_wan_cfg next[DPW_MAX_WANS],
 		c->configured = 1;
 		c->enabled = dw->enabled;
 		c->forced_down = dw->forced_down;
-		c->prefixlen = dw->prefixlen;
-		c->addr = rte_cpu_to_be_32(dw->addr);
-		c->mask = rte_cpu_to_be_32(mask_of(dw->prefixlen));
-		c->gateway = rte_cpu_to_be_32(dw->gateway);
+		if (dw->addr_mode == DPW_ADDR_DHCP) {
+			const struct dp_wan_cfg *run = &dp.wst[w].cfg;
+
+			/* a WAN that stays DHCP keeps its lease; a new one waits for its first */
+			c->dhcp = 1;
+			if (run->configured && run->dhcp) {
+				c->prefixlen = run->prefixlen;
+				c->addr = run->addr;
+				c->mask = run->mask;
+				c->gateway = run->gateway;
+			}
+		} else {
+			c->prefixlen = dw->prefixlen;
+			c->addr = rte_cpu_to_be_32(dw->addr);
+			c->mask = rte_cpu_to_be_32(mask_of(dw->prefixlen));
+			c->gateway = rte_cpu_to_be_32(dw->gateway);
+		}
 		c->mtu = dw->mtu;
 		c->mss = dw->mss != 0 ? dw->mss : (uint16_t)(dw->mtu - 40);
 		c->weight = dw->weight;
+		/* priority groups and on_failure (issue 7): 0 is a document decoded before
+		 * the priority member existed */
+		c->priority = dw->priority != 0 ? dw->priority : 1;
+		c->independent = dw->independent;
+		c->fail_tcp = dw->fail_tcp == DPW_FAIL_TCP_KEEP ? DPW_FAIL_TCP_KEEP :
+								   DPW_FAIL_TCP_RESET;
+		c->fail_udp = dw->fail_udp == DPW_FAIL_UDP_KEEP ? DPW_FAIL_UDP_KEEP :
+								   DPW_FAIL_UDP_MOVE;
 	}
 	return pr->errors != 0 ? -EINVAL : 0;
 }
 
-/* What the TAP carries for a WAN's settings: its address, or none and the port MTU. */
+/*
+ * What the TAP carries for a WAN's settings: its address and the host's routing table
+ * for that WAN (port.h), or none and the port MTU. A DHCP WAN without a lease has no
+ * address, but its TAP stays up: the DHCP client works on it with raw sockets.
+ */
 static int
 tap_set(unsigned int w, const struct dp_wan_cfg *c, char *err, size_t errlen)
 {
 	const struct dp_port *p = &dp.port[dp.wan_port[w]];
+	int rc;
 
-	if (!c->configured)
-		return dp_port_tap_address(p, 0, 0, p->mtu, err, errlen);
-	return dp_port_tap_address(p, c->addr, c->mask, c->mtu, err, errlen);
+	if (!c->configured || c->addr == 0) {
+		rc = dp_port_tap_address(p, 0, 0, c->configured ? c->mtu : p->mtu, err, errlen);
+		if (rc == 0)
+			rc = dp_port_tap_route(p, 0, 0, 0, err, errlen);
+		return rc;
+	}
+	rc = dp_port_tap_address(p, c->addr, c->mask, c->mtu, err, errlen);
+	if (rc == 0)
+		rc = dp_port_tap_route(p, c->addr, c->mask, c->gateway, err, errlen);
+	return rc;
 }
 
 static int
 tap_differs(const struct dp_wan_cfg *a, const struct dp_wan_cfg *b)
 {
 	return a->configured != b->configured ||
-	       (b->configured && (a->addr != b->addr || a->mask != b->mask || a->mtu != b->mtu));
+	       (b->configured && (a->addr != b->addr || a->mask != b->mask || a->mtu != b->mtu ||
+				  a->gateway != b->gateway));
 }
 
 static int
@@ -252,6 +287,9 @@ dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC
 		}
 		if (ws->admin != admin)
 			dp.shm->wans[w].admin_changes++;
+		/* a WAN that stays keeps its health verdict; one that leaves is judged anew */
+		if (ws->cfg.configured && !next[w].configured)
+			dp_wan_health_reset(ws);
 		ws->admin = admin;
 		ws->cfg = next[w];
 	}
@@ -271,12 +309,105 @@ dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC
 				(unsigned long long)gen, dp.port[dp.wan_port[w]].name);
 			continue;
 		}
-		RTE_LOG(INFO, USER1, "generation %llu: wan %s %s/%u via %s mtu %u mss %u weight %u"
-			"%s%s\n", (unsigned long long)gen, dp.port[dp.wan_port[w]].name,
+		if (c->dhcp && c->addr == 0) {
+			RTE_LOG(INFO, USER1, "generation %llu: wan %s dhcp, no lease yet (not "
+				"usable) mtu %u weight %u\n", (unsigned long long)gen,
+				dp.port[dp.wan_port[w]].name, c->mtu, c->weight);
+			continue;
+		}
+		RTE_LOG(INFO, USER1, "generation %llu: wan %s %s%s/%u via %s mtu %u mss %u weight %u"
+			" priority %u%s on_failure tcp %s udp %s%s%s\n", (unsigned long long)gen,
+			dp.port[dp.wan_port[w]].name, c->dhcp ? "dhcp lease " : "",
 			dpw_ipv4_str(rte_be_to_cpu_32(c->addr), a, sizeof(a)), c->prefixlen,
 			dpw_ipv4_str(rte_be_to_cpu_32(c->gateway), g, sizeof(g)), c->mtu, c->mss,
-			c->weight, c->enabled ? "" : " disabled",
-			c->forced_down ? " forced down" : "");
+			c->weight, c->priority, c->independent ? " independent" : "",
+			c->fail_tcp == DPW_FAIL_TCP_KEEP ? "keep" : "reset",
+			c->fail_udp == DPW_FAIL_UDP_KEEP ? "keep" : "move",
+			c->enabled ? "" : " disabled", c->forced_down ? " forced down" : "");
 	}
+	return 0;
+}
+
+/* Why a lease cannot be taken, or NULL: the contract of struct dpw_msg_wan_lease. */
+static const char *
+lease_invalid(const struct dpw_msg_wan_lease *l)
+{
+	uint32_t mask;
+
+	if (l->addr == 0)
+		return NULL;
+	if (l->prefixlen < 1 || l->prefixlen > 30)
+		return "prefix length out of 1..30";
+	mask = mask_of(l->prefixlen);
+	if ((l->addr >> 24) == 0 || (l->addr >> 24) == 127 || (l->addr >> 28) >= 0xe)
+		return "not a unicast address";
+	if ((l->addr & ~mask) == 0 || (l->addr | mask) == 0xffffffffu)
+		return "the network or broadcast address of its subnet";
+	if (l->gateway == 0 || l->gateway == l->addr || (l->gateway & mask) != (l->addr & mask) ||
+	    (l->gateway & ~mask) == 0 || (l->gateway | mask) == 0xffffffffu)
+		return "no gateway inside the subnet";
+	return NULL;
+}
+
+int
+dp_cfg_lease(const struct dpw_msg_wan_lease *l)
+{
+	struct dp_wan_state *ws;
+	struct dp_wan_cfg next;
+	struct dp_wan_view *view;
+	const char *why, *name;
+	char err[256], a[16], g[16], o[16];
+	int rc;
+
+	if (l->wan >= dp.n_wans)
+		return -EINVAL;
+	ws = &dp.wst[l->wan];
+	name = dp.port[dp.wan_port[l->wan]].name;
+	if (!ws->cfg.configured || !ws->cfg.dhcp) {
+		RTE_LOG(WARNING, USER1, "wan %s: lease refused: the running document does not "
+			"address it by DHCP\n", name);
+		return -EINVAL;
+	}
+	why = lease_invalid(l);
+	if (why != NULL) {
+		RTE_LOG(WARNING, USER1, "wan %s: lease %s/%u via %s refused: %s\n", name,
+			dpw_ipv4_str(l->addr, a, sizeof(a)), l->prefixlen,
+			dpw_ipv4_str(l->gateway, g, sizeof(g)), why);
+		return -EINVAL;
+	}
+	next = ws->cfg;
+	next.addr = rte_cpu_to_be_32(l->addr);
+	next.prefixlen = l->addr != 0 ? l->prefixlen : 0;
+	next.mask = l->addr != 0 ? rte_cpu_to_be_32(mask_of(l->prefixlen)) : 0;
+	next.gateway = l->addr != 0 ? rte_cpu_to_be_32(l->gateway) : 0;
+	if (!addressing_differs(&ws->cfg, &next))
+		return 0;   /* a renewal: nothing changes */
+	view = dp_gen_alloc();
+	if (view == NULL)
+		return -ENOMEM;
+	rc = tap_set(l->wan, &next, err, sizeof(err));
+	if (rc != 0) {
+		char ignored[256];
+
+		RTE_LOG(ERR, USER1, "wan %s: lease not applied: %s\n", name, err);
+		(void)tap_set(l->wan, &ws->cfg, ignored, sizeof(ignored));
+		free(view);
+		return rc;
+	}
+	if (l->addr == 0)
+		RTE_LOG(NOTICE, USER1, "wan %s: lease %s gone: no address, not usable\n", name,
+			dpw_ipv4_str(rte_be_to_cpu_32(ws->cfg.addr), o, sizeof(o)));
+	else
+		RTE_LOG(NOTICE, USER1, "wan %s: lease %s/%u via %s (was %s)\n", name,
+			dpw_ipv4_str(l->addr, a, sizeof(a)), l->prefixlen,
+			dpw_ipv4_str(l->gateway, g, sizeof(g)),
+			ws->cfg.addr != 0 ? dpw_ipv4_str(rte_be_to_cpu_32(ws->cfg.addr), o, sizeof(o)) :
+			"none");
+	/* another subnet or next hop: the old gateway's MAC says nothing; ARP it now */
+	ws->gw_resolved = 0;
+	memset(&ws->gw_mac, 0, sizeof(ws->gw_mac));
+	ws->next_arp_tsc = 0;
+	ws->cfg = next;
+	dp_gen_publish_view(view);
 	return 0;
 }

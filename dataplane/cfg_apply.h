@@ -11,6 +11,7 @@
 
 #include "lib/cfg/dpw_doc.h"
 #include "lib/cfg/dpw_sysconf.h"
+#include "lib/msg/dpw_msg.h"
 
 /*
  * Read system.policy and decode it with the context of conf: 0 (doc and hash, the
@@ -33,6 +34,16 @@ int dp_cfg_read_factory(const struct dpw_sysconf *conf, struct dpw_doc *doc,
  */
 int dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC_HASH_LEN],
 		 struct dpw_doc_problems *pr);
+
+/*
+ * DPW_MSG_WAN_LEASE: the lease a DHCP WAN holds now (addr 0: none). A changed address,
+ * prefix or gateway re-addresses the TAP and the WAN's routing table, forgets the
+ * gateway's MAC (ARP asks at once) and publishes a new WAN view; the same lease again
+ * (a renewal) changes nothing. The lease stays across applies while the WAN stays DHCP.
+ * 0; -EINVAL: no such WAN, not DHCP in the running document, a bad address, prefix or
+ * gateway (logged); -ENOMEM; the TAP's -errno (nothing changed). Main lcore.
+ */
+int dp_cfg_lease(const struct dpw_msg_wan_lease *l);
 
 /* Is hash the running document's? Main lcore. */
 int dp_cfg_is_running(const uint8_t hash[DPW_DOC_HASH_LEN]);

@@ -51,6 +51,7 @@ const char *dp_tcp_state_str(unsigned int s);
 #define DP_SESS_USED 0x01
 #define DP_SESS_TCP_ORIG 0x02     /* the LAN host's SYN was seen: its side is tracked */
 #define DP_SESS_TCP_REPLY 0x04    /* the server's SYN-ACK was seen */
+#define DP_SESS_REPLIED 0x08      /* passive detection: the first answer was counted */
 
 /* How a session translates; explicit, so later kinds (DNAT, 1:1, hairpin) fit. */
 #define DP_XLATE_KINDS(X) \

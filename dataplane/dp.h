@@ -40,6 +40,7 @@
 #define DP_RING_INJECT_SLOTS 4096
 #define DP_RING_HANDOFF_SLOTS 4096
 #define DP_RING_RELAY_SLOTS 512
+#define DP_RING_MBOX_SLOTS 64       /* commands are rare: one per WAN transition */
 #define DP_RING_ARP "dp_arp"       /* workers -> main lcore: ARP */
 #define DP_RING_SLOW "dp_slow"     /* workers -> main lcore: packets for the kernel */
 #define DP_RING_HOLD "dp_hold"     /* workers -> main lcore: waiting for a gateway MAC */
@@ -47,6 +48,52 @@
 #define DP_RING_HANDOFF "dp_handoff%u" /* any worker -> worker N: packets of N's sessions */
 #define DP_RING_RELAY "dp_relay%u"  /* worker N-1 -> worker N: LAN ICMP errors looking for
 				     * the worker that holds their session */
+#define DP_RING_MBOX "dp_mbox%u"    /* main lcore -> worker N: commands (struct dp_mbox_cmd) */
+#define DP_RING_MBOX_EV "dp_mbev%u" /* worker N -> main lcore: their results (dp_mbox_ev) */
+
+/* Commands of a worker's mailbox (DESIGN.md s2). */
+#define DP_MBOX_OPS(X) \
+	X(FLUSH_WAN, "flush_wan")   /* apply a failed WAN's on_failure rules to its sessions */
+
+enum dp_mbox_op {
+#define DP_X_ENUM(e, s) DP_MBOX_##e,
+	DP_MBOX_OPS(DP_X_ENUM)
+#undef DP_X_ENUM
+	DP_MBOX_MAX
+};
+
+/* Why a WAN stopped being usable: the first condition that fails (logs, the command). */
+#define DP_WAN_DOWN_CAUSES(X) \
+	X(NONE, "none") \
+	X(ADMIN, "admin")           /* unconfigured, disabled or forced down by the document */ \
+	X(LINK, "link") \
+	X(HEALTH, "health")         /* the health checker's verdict (WAN_HEALTH) */ \
+	X(GATEWAY, "gateway")       /* the gateway's MAC is not known (any more) */
+
+enum dp_wan_down_cause {
+#define DP_X_ENUM(e, s) DP_DOWN_##e,
+	DP_WAN_DOWN_CAUSES(DP_X_ENUM)
+#undef DP_X_ENUM
+	DP_DOWN_MAX
+};
+
+const char *dp_wan_down_cause_str(unsigned int c);
+
+struct dp_mbox_cmd {
+	uint8_t op;               /* enum dp_mbox_op */
+	uint8_t wan;
+	uint8_t tcp;              /* enum dpw_fail_tcp */
+	uint8_t udp;              /* enum dpw_fail_udp: MOVE happens on the next packet */
+	uint32_t why;             /* enum dp_wan_down_cause */
+	uint64_t gen;             /* the WAN view in which the WAN went down */
+};
+
+struct dp_mbox_ev {
+	uint8_t op;               /* the command this answers */
+	uint8_t wan;
+	uint8_t reserved[2];
+	uint32_t count;           /* FLUSH_WAN: TCP sessions sent a RST */
+};
 
 struct dp_port {
 	char name[DPW_NAME_LEN];
@@ -66,9 +113,17 @@ struct dp_port {
 
 /* What workers need to know of one WAN; part of the RCU-published view. */
 struct dp_wan_entry {
-	uint8_t usable;
+	uint8_t usable;           /* takes new sessions (priority groups applied) */
+	uint8_t up;               /* carries its sessions: usable on its own, maybe standby */
+	uint8_t standby;          /* up, but held back by a better priority group */
+	uint8_t health;           /* enum dpw_wan_health */
+	uint8_t fail_tcp;         /* enum dpw_fail_tcp */
+	uint8_t fail_udp;         /* enum dpw_fail_udp */
+	uint8_t priority;         /* 1.. (0 in the document is taken as 1) */
+	uint8_t independent;
 	uint8_t configured;       /* the running document has this WAN (else addr is 0) */
 	uint8_t port;             /* index into dp_ctx.port */
+	uint8_t dhcp;             /* addressed by DHCP: the input policy lets its replies in */
 	uint16_t port_id;
 	uint16_t mtu;             /* IP MTU (the document's) */
 	uint16_t mss;             /* TCP MSS clamp (the document's; "auto": mtu - 40) */
@@ -76,6 +131,9 @@ struct dp_wan_entry {
 	uint32_t mask;            /* network order */
 	struct rte_ether_addr src_mac;
 	struct rte_ether_addr gw_mac;
+	uint32_t rtt_us;          /* health checker's quality figures (lowest latency) */
+	uint32_t jitter_us;
+	uint32_t loss_permille;
 };
 
 /*
@@ -88,9 +146,22 @@ struct dp_wan_view {
 	uint32_t n_wans;
 	uint32_t n_usable;
 	uint32_t n_resolving;     /* up, but the gateway MAC is not known yet */
-	uint8_t usable[DPW_MAX_WANS];
+	uint8_t usable[DPW_MAX_WANS];  /* new sessions may pick it */
+	uint8_t up[DPW_MAX_WANS];      /* its sessions' packets go on (usable or standby) */
 	uint32_t weight[DPW_MAX_WANS];
 	struct dp_wan_entry wan[DPW_MAX_WANS];
+};
+
+/*
+ * A worker's sweep of its session table for failed WANs (mailbox FLUSH_WAN): one
+ * cursor for all of them, each WAN done once it has seen every slot.
+ */
+struct dp_flush {
+	uint8_t mask;                     /* WANs being swept */
+	uint32_t cursor;
+	uint32_t left[DPW_MAX_WANS];      /* slots still to check for that WAN */
+	uint32_t reset[DPW_MAX_WANS];     /* RSTs sent in this sweep */
+	uint64_t gen[DPW_MAX_WANS];       /* the view the WAN failed in */
 };
 
 struct dp_txq {
@@ -109,6 +180,9 @@ struct dp_worker {
 	struct dp_wrr wrr;
 	struct rte_ring *handoff; /* packets other workers found for my sessions */
 	struct rte_ring *relay;   /* LAN ICMP errors the previous worker had no session for */
+	struct rte_ring *mbox;    /* commands from the main lcore (SPSC) */
+	struct rte_ring *mbox_ev; /* what they did, back to the main lcore (SPSC) */
+	struct dp_flush flush;
 	int relaying;             /* the LAN stage is running on relayed packets */
 	int handed;               /* the LAN stage is running on packets handed to us */
 	struct dp_frag_table *frag;  /* datagrams in shallow reassembly */
@@ -127,12 +201,18 @@ struct dp_wan_cfg {
 	uint8_t enabled;
 	uint8_t forced_down;
 	uint8_t prefixlen;
+	uint8_t dhcp;             /* addressing mode dhcp: addr/mask/gateway are the lease's
+				   * (all 0 while there is none) */
 	uint32_t addr;
 	uint32_t mask;
 	uint32_t gateway;
 	uint16_t mtu;
 	uint16_t mss;
 	uint32_t weight;
+	uint8_t priority;         /* 1.. (the document's 0, not yet decoded, is 1) */
+	uint8_t independent;
+	uint8_t fail_tcp;         /* enum dpw_fail_tcp */
+	uint8_t fail_udp;         /* enum dpw_fail_udp */
 };
 
 /* Main-lcore-only WAN bookkeeping. */
@@ -141,6 +221,12 @@ struct dp_wan_state {
 	uint8_t admin;            /* the document's enabled, set on apply */
 	uint8_t gw_resolved;
 	uint8_t link_up;
+	/* the health checker's last verdict (WAN_HEALTH): kept across document applies */
+	uint8_t health;           /* enum dpw_wan_health; UNKNOWN until the first verdict */
+	uint8_t health_usable;    /* 1 while UNKNOWN: judged by link and ARP alone */
+	uint32_t rtt_us;
+	uint32_t jitter_us;
+	uint32_t loss_permille;
 	struct rte_ether_addr gw_mac;
 	uint64_t next_arp_tsc;
 	uint64_t last_arp_reply_tsc;
@@ -197,6 +283,28 @@ void dp_gen_publish_view(struct dp_wan_view *v);
 
 /* Free views whose grace period has ended. Main lcore only. */
 void dp_gen_reclaim(int wait);
+
+/* An event to the control process (DPW_MSG_EVENT); a full ring loses it. Main lcore. */
+void dp_send_event(uint32_t type, uint32_t a, uint32_t b);
+
+/* A WAN's health state as nobody has judged it yet (start, WAN left the document). */
+void dp_wan_health_reset(struct dp_wan_state *ws);
+
+/*
+ * One pass of what dp_mgmt_loop serves each iteration (exported for component tests):
+ * at most a burst of control messages, and the workers' mailbox results. Each returns
+ * how much it did. Main lcore.
+ */
+unsigned int dp_mgmt_serve_messages(void);
+unsigned int dp_mbox_poll_events(void);
+
+/*
+ * Ask every worker to apply WAN wan's on_failure rules to its sessions (FLUSH_WAN),
+ * the WAN having gone down in view generation gen for cause why. Never waits: a full
+ * mailbox loses the command (logged). Main lcore.
+ */
+void dp_mbox_post_flush(unsigned int wan, uint8_t tcp, uint8_t udp, unsigned int why,
+			uint64_t gen);
 
 /*
  * Set up the exception path's policers: the profiles (dp.punt_prof) once, then each

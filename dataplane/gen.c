@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * WAN view generations (main lcore only): build an immutable view from the WANs'
- * document settings (dp_wan_cfg), admin, link and neighbour state, publish it with one
- * atomic pointer store, and free the previous one once every worker has reported a quiescent state (rte_rcu_qsbr). Workers
- * never take a lock, so a change applies without losing a packet.
+ * document settings (dp_wan_cfg), admin, link, neighbour and health state and the
+ * priority groups (wan_select.c), publish it with one atomic pointer store, and free the
+ * previous one once every worker has reported a quiescent state (rte_rcu_qsbr). Workers
+ * never take a lock, so a change applies without losing a packet. A WAN that stops
+ * being up gets its on_failure rules applied through the workers' mailboxes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <rte_log.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/wan_select.h"
 #include "lib/msg/dpw_msg.h"
 
 #define MAX_PENDING 64
@@ -26,8 +29,47 @@ static struct pending pending[MAX_PENDING];
 static unsigned int n_pending;
 static uint64_t next_gen = 1;
 
-static void
-send_event(uint32_t type, uint32_t a, uint32_t b)
+static const char *const down_names[DP_DOWN_MAX] = {
+#define DP_X_NAME(e, s) [DP_DOWN_##e] = s,
+	DP_WAN_DOWN_CAUSES(DP_X_NAME)
+#undef DP_X_NAME
+};
+
+const char *
+dp_wan_down_cause_str(unsigned int c)
+{
+	return c < DP_DOWN_MAX ? down_names[c] : "unknown";
+}
+
+void
+dp_wan_health_reset(struct dp_wan_state *ws)
+{
+	ws->health = DPW_WH_UNKNOWN;
+	ws->health_usable = 1;
+	ws->rtt_us = 0;
+	ws->jitter_us = 0;
+	ws->loss_permille = 0;
+}
+
+/* The first reason why WAN ws is not up, DP_DOWN_NONE when it is. */
+static unsigned int
+down_cause(const struct dp_wan_state *ws)
+{
+	const struct dp_wan_cfg *cf = &ws->cfg;
+
+	if (!cf->configured || !ws->admin || cf->forced_down)
+		return DP_DOWN_ADMIN;
+	if (!ws->link_up)
+		return DP_DOWN_LINK;
+	if (!ws->health_usable)
+		return DP_DOWN_HEALTH;
+	if (!ws->gw_resolved)
+		return DP_DOWN_GATEWAY;
+	return DP_DOWN_NONE;
+}
+
+void
+dp_send_event(uint32_t type, uint32_t a, uint32_t b)
 {
 	struct dpw_msg m;
 
@@ -77,6 +119,8 @@ void
 dp_gen_publish_view(struct dp_wan_view *v)
 {
 	const struct dp_wan_view *old = dp.view;
+	struct dp_wan_group grp[DPW_MAX_WANS];
+	uint8_t usable[DPW_MAX_WANS], standby[DPW_MAX_WANS], why[DPW_MAX_WANS];
 	unsigned int w;
 
 	/* a full list waits for the workers here, rather than failing after a commit */
@@ -86,25 +130,46 @@ dp_gen_publish_view(struct dp_wan_view *v)
 	v->gen = next_gen++;
 	v->n_wans = dp.n_wans;
 	for (w = 0; w < dp.n_wans; w++) {
+		why[w] = (uint8_t)down_cause(&dp.wst[w]);
+		grp[w].up = why[w] == DP_DOWN_NONE;
+		grp[w].priority = dp.wst[w].cfg.priority;
+		grp[w].independent = dp.wst[w].cfg.independent;
+	}
+	dp_wan_select(grp, dp.n_wans, usable, standby);
+	for (w = 0; w < dp.n_wans; w++) {
 		const struct dp_port *p = &dp.port[dp.wan_port[w]];
 		struct dp_wan_state *ws = &dp.wst[w];
 		const struct dp_wan_cfg *cf = &ws->cfg;
 		struct dp_wan_entry *e = &v->wan[w];
 		struct dpw_wan_shm *sw = &dp.shm->wans[w];
 		struct dpw_port_shm *ps = &dp.shm->ports[dp.wan_port[w]];
-		int up = cf->configured && ws->admin && !cf->forced_down && ws->link_up;
+		/* everything but the gateway's MAC: packets may wait for that (nbr.c hold) */
+		int up = cf->configured && ws->admin && !cf->forced_down && ws->link_up &&
+			 ws->health_usable;
 
 		e->port = (uint8_t)dp.wan_port[w];
 		e->port_id = p->port_id;
 		e->configured = cf->configured;
+		e->dhcp = cf->dhcp;
 		e->mtu = cf->mtu;
 		e->mss = cf->mss;
 		e->addr = cf->addr;
 		e->mask = cf->mask;
 		e->src_mac = p->mac;
 		e->gw_mac = ws->gw_mac;
-		e->usable = up && ws->gw_resolved;
+		e->up = grp[w].up;
+		e->usable = usable[w];
+		e->standby = standby[w];
+		e->health = ws->health;
+		e->fail_tcp = cf->fail_tcp;
+		e->fail_udp = cf->fail_udp;
+		e->priority = cf->priority != 0 ? cf->priority : 1;
+		e->independent = cf->independent;
+		e->rtt_us = ws->rtt_us;
+		e->jitter_us = ws->jitter_us;
+		e->loss_permille = ws->loss_permille;
 		v->usable[w] = e->usable;
+		v->up[w] = e->up;
 		v->weight[w] = cf->configured ? cf->weight : 0;
 		v->n_usable += e->usable;
 		v->n_resolving += up && !ws->gw_resolved;
@@ -121,21 +186,44 @@ dp_gen_publish_view(struct dp_wan_view *v)
 		ps->addr = sw->addr;
 		ps->prefixlen = cf->prefixlen;
 		memcpy(sw->gw_mac, ws->gw_mac.addr_bytes, 6);
+		sw->health = ws->health;
+		sw->health_usable = ws->health_usable;
+		sw->link_up = ws->link_up;
+		sw->priority = e->priority;
+		sw->standby = e->standby;
+		sw->rtt_us = ws->rtt_us;
+		sw->jitter_us = ws->jitter_us;
+		sw->loss_permille = ws->loss_permille;
 		if (old == NULL || old->usable[w] != e->usable) {
 			sw->usable_since_ms = dpw_now_ms();
 			if (old != NULL)
-				send_event(DPW_EV_WAN_USABLE, w, e->usable);
-			RTE_LOG(NOTICE, USER1, "wan %s is %s (%s, admin %s%s, link %s, gateway %s)\n",
-				p->name, e->usable ? "usable" : "not usable",
+				dp_send_event(DPW_EV_WAN_USABLE, w, e->usable);
+			RTE_LOG(NOTICE, USER1, "wan %s is %s (%s, admin %s%s, link %s, gateway %s, "
+				"health %s, priority %u)\n",
+				p->name, e->usable ? "usable" : e->standby ? "standby" : "not usable",
 				cf->configured ? "configured" : "unconfigured",
 				ws->admin ? "up" : "down", cf->forced_down ? ", forced down" : "",
 				ws->link_up ? "up" : "down",
-				ws->gw_resolved ? "resolved" : "unresolved");
+				ws->gw_resolved ? "resolved" : "unresolved",
+				dpw_wan_health_str(ws->health), e->priority);
 		}
 		sw->usable = e->usable;
 	}
 	__atomic_store_n(&dp.view, v, __ATOMIC_RELEASE);
 	dp.shm->wan_view_gen = v->gen;
+	/*
+	 * After the store: a worker that takes the command sees this view or a later one.
+	 * A WAN held back by a priority group is still up: its sessions go on.
+	 */
+	for (w = 0; old != NULL && w < dp.n_wans; w++) {
+		if (!old->up[w] || v->up[w])
+			continue;
+		RTE_LOG(NOTICE, USER1, "wan %s went down (%s): TCP sessions %s\n",
+			dp.port[dp.wan_port[w]].name, dp_wan_down_cause_str(why[w]),
+			v->wan[w].fail_tcp == DPW_FAIL_TCP_KEEP ? "kept" : "reset");
+		if (v->wan[w].fail_tcp == DPW_FAIL_TCP_RESET)
+			dp_mbox_post_flush(w, v->wan[w].fail_tcp, v->wan[w].fail_udp, why[w], v->gen);
+	}
 	if (old != NULL) {
 		pending[n_pending].view = (struct dp_wan_view *)(uintptr_t)old;
 		pending[n_pending].token = rte_rcu_qsbr_start(dp.qsbr);

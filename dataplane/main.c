@@ -194,6 +194,17 @@ create_workers(void)
 					   RING_F_SC_DEQ);
 		if (w->relay == NULL)
 			return fail("cannot create ring %s: %s", name, rte_strerror(rte_errno));
+		snprintf(name, sizeof(name), DP_RING_MBOX, i);
+		w->mbox = rte_ring_create_elem(name, sizeof(struct dp_mbox_cmd), DP_RING_MBOX_SLOTS,
+					       rte_lcore_to_socket_id(lcore),
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), DP_RING_MBOX_EV, i);
+		w->mbox_ev = rte_ring_create_elem(name, sizeof(struct dp_mbox_ev),
+						  DP_RING_MBOX_SLOTS, rte_lcore_to_socket_id(lcore),
+						  RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->mbox == NULL || w->mbox_ev == NULL)
+			return fail("cannot create worker %u's mailbox: %s", i,
+				    rte_strerror(rte_errno));
 		dp.workers[i++] = w;
 	}
 	return 0;
@@ -232,6 +243,8 @@ fill_shared(void)
 		if (dpp->wan >= 0) {
 			struct dpw_wan_shm *ws = &s->wans[dpp->wan];
 
+			/* no verdict yet: judged by link and ARP alone until WAN_HEALTH */
+			dp_wan_health_reset(&dp.wst[dpp->wan]);
 			snprintf(ws->name, sizeof(ws->name), "%s", dpp->name);
 			ws->port = (uint8_t)p;
 		}

@@ -2,7 +2,8 @@
  * The main lcore's loop: serve control messages (one dispatch switch, every request
  * answered; a document generation is checked here and applied by cfg_apply.c), move
  * exception-path traffic between the workers, the kernel TAPs and the wire, run ARP and
- * hold timers, watch link state, copy port counters into shared memory, bump the
+ * hold timers, watch link state, apply the health checker's verdicts (WAN_HEALTH),
+ * collect the workers' mailbox results, copy port counters into shared memory, bump the
  * heartbeat, reclaim old WAN views after their grace period, and on
  * SIGUSR1 print the workers' counters (what tools/bench takes over its window).
  */
@@ -27,6 +28,7 @@
 /* (EAL runs with --no-pci unless the config names PCI ports: see main.c.) */
 #include "dataplane/cfg_apply.h"
 #include "dataplane/dp.h"
+#include "dataplane/port.h"
 #include "dataplane/wan_input.h"
 #include "lib/msg/dpw_msg.h"
 #include "lib/pkt/dpw_pkt.h"
@@ -168,11 +170,51 @@ config_apply(const struct dpw_msg_config_apply *a, struct dpw_msg_reply *r)
 }
 
 /*
+ * DPW_MSG_WAN_HEALTH: the health checker's verdict on one WAN, kept across document
+ * applies. A new view when anything in it changes: state and usable (at every
+ * transition), RTT, jitter and loss (at most once a second per WAN, what control sends;
+ * a view costs a calloc and a few hundred bytes). When the WAN goes down, the view's
+ * publication applies its on_failure rules (gen.c).
+ */
+static int
+wan_health(const struct dpw_msg_wan_health *h)
+{
+	struct dp_wan_state *ws;
+	uint8_t usable = h->usable != 0;
+	int state_changed;
+
+	if (h->wan >= dp.n_wans || h->state >= DPW_WH_MAX)
+		return -EINVAL;
+	ws = &dp.wst[h->wan];
+	state_changed = ws->health != h->state || ws->health_usable != usable;
+	if (!state_changed && ws->rtt_us == h->rtt_us && ws->jitter_us == h->jitter_us &&
+	    ws->loss_permille == h->loss_permille)
+		return 0;
+	if (state_changed) {
+		RTE_LOG(NOTICE, USER1, "wan %s: health %s -> %s (%s), rtt %u us, loss %u permille\n",
+			dp.port[dp.wan_port[h->wan]].name, dpw_wan_health_str(ws->health),
+			dpw_wan_health_str(h->state), usable ? "usable" : "not usable", h->rtt_us,
+			h->loss_permille);
+		/* host software sees it: operstate dormant while offline (the carrier stays
+		 * on, so the probes that may bring it back still leave) */
+		(void)dp_port_tap_health(&dp.port[dp.wan_port[h->wan]],
+					 h->state == DPW_WH_OFFLINE);
+	}
+	ws->health = h->state;
+	ws->health_usable = usable;
+	ws->rtt_us = h->rtt_us;
+	ws->jitter_us = h->jitter_us;
+	ws->loss_permille = h->loss_permille;
+	/* the view's publication mirrors all of it into shared memory */
+	return dp_gen_publish();
+}
+
+/*
  * At most MSG_BURST messages, and at most one document: an apply takes tens of
  * microseconds, so the exception path and ARP are served between two of them.
  */
-static unsigned int
-serve_messages(void)
+unsigned int
+dp_mgmt_serve_messages(void)
 {
 	struct dpw_msg_reply body;
 	struct dpw_msg m;
@@ -191,6 +233,12 @@ serve_messages(void)
 		case DPW_MSG_WAN_ADMIN:
 			/* 0.1's op: the admin state is the document's now (its number stays) */
 			reply(&m, -ENOTSUP);
+			break;
+		case DPW_MSG_WAN_HEALTH:
+			reply(&m, wan_health(&m.u.wan_health));
+			break;
+		case DPW_MSG_WAN_LEASE:
+			reply(&m, dp_cfg_lease(&m.u.wan_lease));
 			break;
 		case DPW_MSG_CONFIG_APPLY:
 			memset(&body, 0, sizeof(body));
@@ -373,6 +421,10 @@ poll_links(void)
 			RTE_LOG(NOTICE, USER1, "port %s link %s\n", dp.port[p].name,
 				link.link_status ? "up" : "down");
 		ps->link_up = link.link_status;
+		/* a link that goes down takes the WAN down: gen.c flushes its sessions */
+		/* the host sees the link as it is (a no-op while it does not change) */
+		if (wan >= 0)
+			(void)dp_port_tap_carrier(&dp.port[p], link.link_status);
 		if (wan >= 0 && dp.wst[wan].link_up != link.link_status) {
 			dp.wst[wan].link_up = link.link_status;
 			if (!link.link_status)
@@ -442,7 +494,8 @@ dp_mgmt_loop(void)
 		uint64_t now = rte_rdtsc();
 		unsigned int work;
 
-		work = serve_messages();
+		work = dp_mgmt_serve_messages();
+		work += dp_mbox_poll_events();
 		work += serve_slow_path(now);
 		if (now >= next_tick) {
 			poll_links();   /* a cut cable moves traffic within 100 ms */

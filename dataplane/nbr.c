@@ -94,7 +94,8 @@ dp_nbr_input(struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (p->wan >= 0 && dp.wst[p->wan].cfg.configured) {
+	/* gateway 0: a DHCP WAN without a lease, whose "gateway" every ARP probe would be */
+	if (p->wan >= 0 && dp.wst[p->wan].cfg.configured && dp.wst[p->wan].cfg.gateway != 0) {
 		struct dp_wan_state *ws = &dp.wst[p->wan];
 		uint32_t gw = ws->cfg.gateway;
 
@@ -129,7 +130,8 @@ dp_nbr_tick(uint64_t now)
 		struct dp_wan_state *ws = &dp.wst[w];
 		unsigned int pidx = dp.wan_port[w];
 
-		if (!ws->cfg.configured || !ws->link_up || now < ws->next_arp_tsc)
+		if (!ws->cfg.configured || ws->cfg.gateway == 0 || !ws->link_up ||
+		    now < ws->next_arp_tsc)
 			continue;
 		send_arp(pidx, 1, bcast, zero, ws->cfg.gateway);
 		ws->next_arp_tsc = now + dp.tsc_hz *

@@ -22,6 +22,9 @@
 #include <rte_log.h>
 
 #include "dataplane/port.h"
+#include "lib/util/dpw_rtnl.h"
+
+static void wan_rules_delete(unsigned int w);
 
 static int
 find_port(const char *name, uint16_t *port_id)
@@ -266,6 +269,8 @@ dp_port_open(struct dp_port *p, const struct dpw_port_conf *pc, unsigned int idx
 		return rc ? rc : -ENODEV;
 	}
 	p->tap_open = 1;
+	if (p->wan >= 0)
+		wan_rules_delete((unsigned int)p->wan);   /* left by a dataplane that crashed */
 	snprintf(what, sizeof(what), "TAP %s", tapname);
 	/* the TAP's MTU is the kernel interface's (set below): net_tap caps its own at 1500 */
 	rc = setup_queues(p->tap_id, 1, 0, pool, err, errlen, what);
@@ -284,9 +289,130 @@ dp_port_tap_address(const struct dp_port *p, uint32_t addr_be, uint32_t mask_be,
 	return configure_tap_kernel(tapname, addr_be, mask_be, mtu, err, errlen);
 }
 
+static void
+tap_name(const struct dp_port *p, char *name)
+{
+	snprintf(name, IFNAMSIZ, "dpw-%s", p->name);
+}
+
+/* The connected prefix each WAN's table holds (main lcore), to delete it on a change. */
+static struct {
+	uint32_t dst;
+	uint8_t plen;
+} conn[DPW_MAX_WANS];
+
+/* The WAN's rules, whatever selectors an earlier run gave them (they outlive a TAP). */
+static void
+wan_rules_delete(unsigned int w)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16 && dpw_rtnl_rule_delete(DP_WAN_RULE_OIF(w), DP_WAN_TABLE(w)) == 0; i++)
+		;
+	for (i = 0; i < 16 && dpw_rtnl_rule_delete(DP_WAN_RULE_FROM(w), DP_WAN_TABLE(w)) == 0; i++)
+		;
+}
+
+int
+dp_port_tap_route(const struct dp_port *p, uint32_t addr_be, uint32_t mask_be, uint32_t gw_be,
+		  char *err, size_t errlen)
+{
+	char ifname[IFNAMSIZ];
+	uint32_t table, plen = (uint32_t)__builtin_popcount(mask_be);
+	int ifindex, rc;
+	const char *step;
+
+	if (p->wan < 0)
+		return -EINVAL;
+	table = DP_WAN_TABLE((unsigned int)p->wan);
+	tap_name(p, ifname);
+	/* the old table goes whole: a new prefix or gateway must not leave the old one */
+	(void)dpw_rtnl_route_delete(table, 0, 0);
+	if (conn[p->wan].plen != 0)
+		(void)dpw_rtnl_route_delete(table, conn[p->wan].dst, conn[p->wan].plen);
+	conn[p->wan].plen = 0;
+	if (addr_be == 0) {
+		wan_rules_delete((unsigned int)p->wan);
+		return 0;
+	}
+	ifindex = (int)if_nametoindex(ifname);
+	if (ifindex == 0) {
+		snprintf(err, errlen, "%s: no such interface for its routing table", ifname);
+		return -ENODEV;
+	}
+	step = "connected route";
+	rc = dpw_rtnl_route_replace(table, addr_be & mask_be, (uint8_t)plen, 0, ifindex, addr_be);
+	if (rc == 0) {
+		conn[p->wan].dst = addr_be & mask_be;
+		conn[p->wan].plen = (uint8_t)plen;
+	}
+	if (rc == 0 && gw_be != 0) {
+		step = "default route";
+		rc = dpw_rtnl_route_replace(table, 0, 0, gw_be, ifindex, addr_be);
+	}
+	if (rc == 0) {
+		step = "oif rule";
+		rc = dpw_rtnl_rule_replace(DP_WAN_RULE_OIF((unsigned int)p->wan), table, ifname, 0);
+	}
+	if (rc == 0) {
+		step = "from rule";
+		rc = dpw_rtnl_rule_replace(DP_WAN_RULE_FROM((unsigned int)p->wan), table, NULL,
+					   addr_be);
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "%s: routing table %u: %s: %s", ifname, table, step,
+			 strerror(-rc));
+	return rc;
+}
+
+int
+dp_port_tap_carrier(const struct dp_port *p, int on)
+{
+	/* what was set last per WAN: 0 not yet (a new TAP has its carrier on), 1 on, 2 off */
+	static uint8_t set[DPW_MAX_WANS];
+	char ifname[IFNAMSIZ];
+	uint8_t want = on ? 1 : 2;
+	int ifindex, rc;
+
+	if (p->wan < 0 || p->wan >= DPW_MAX_WANS)
+		return -EINVAL;
+	if (set[p->wan] == want)
+		return 0;
+	tap_name(p, ifname);
+	ifindex = (int)if_nametoindex(ifname);
+	if (ifindex == 0)
+		return -ENODEV;
+	rc = dpw_rtnl_link_carrier(ifindex, on);
+	if (rc == 0) {
+		set[p->wan] = want;
+		RTE_LOG(INFO, USER1, "TAP %s: carrier %s\n", ifname, on ? "on" : "off");
+	} else {
+		RTE_LOG(WARNING, USER1, "TAP %s: cannot set its carrier %s: %s\n", ifname,
+			on ? "on" : "off", strerror(-rc));
+		set[p->wan] = want;   /* said once, not every 100 ms */
+	}
+	return rc;
+}
+
+int
+dp_port_tap_health(const struct dp_port *p, int offline)
+{
+	char ifname[IFNAMSIZ];
+	int ifindex;
+
+	tap_name(p, ifname);
+	ifindex = (int)if_nametoindex(ifname);
+	if (ifindex == 0)
+		return -ENODEV;
+	return dpw_rtnl_link_dormant(ifindex, offline);
+}
+
 void
 dp_port_close(struct dp_port *p)
 {
+	/* the TAP's routes go with it, its rules do not */
+	if (p->wan >= 0)
+		wan_rules_delete((unsigned int)p->wan);
 	if (p->tap_open) {
 		rte_eth_dev_stop(p->tap_id);
 		rte_eth_dev_close(p->tap_id);

@@ -100,6 +100,11 @@ create_session(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf
 	memcpy(s->client_mac, rte_pktmbuf_mtod_offset(m, uint8_t *, 6), 6);
 	w->st->sess_created++;
 	w->st->wan_sess_created[wan]++;
+	/* passive detection: new connections per WAN (their answers: stage_wan.c) */
+	if (pi->proto == DPW_IPPROTO_TCP)
+		w->st->wan_tcp_syn[wan]++;
+	else if (pi->proto == DPW_IPPROTO_UDP)
+		w->st->wan_udp_new[wan]++;
 	return s;
 }
 
@@ -140,7 +145,7 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 	if (c->icmp_err) {
 		if (s == NULL && relay_icmp_error(w, m))
 			return;
-		if (s == NULL || dir != DP_DIR_ORIG || !v->usable[s->wan]) {
+		if (s == NULL || dir != DP_DIR_ORIG || !v->up[s->wan]) {
 			dp_drop(w, m, DPW_DROP_ICMP_ERR_NO_SESSION);
 			return;
 		}
@@ -153,20 +158,41 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 		dpw_ipv4_dec_ttl(d + pi->l3_off);
 		goto send;
 	}
-	if (s != NULL && !v->usable[s->wan]) {
+	if (s != NULL && unlikely(!v->up[s->wan])) {
 		/*
-		 * Its WAN is unusable. A flow that can start again elsewhere (UDP, ICMP echo, a
-		 * TCP SYN) is bound again on a usable WAN; an established TCP connection cannot
-		 * move (its peer knows the old address), so its session stays for when the
-		 * WAN is back and the packet is dropped meanwhile.
+		 * Its WAN is down (a WAN held back by a priority group is still up). A TCP SYN
+		 * starts again elsewhere. An established TCP connection cannot move (its peer
+		 * knows the old address): on_failure tcp "reset" answers the host with a RST
+		 * now (the mailbox sweep may not have reached this session yet), "keep" leaves
+		 * the session for when the WAN is back and drops the packet meanwhile. UDP and
+		 * ICMP echo are bound again on a usable WAN ("move") or kept the same way.
 		 */
-		int movable = pi->proto != DPW_IPPROTO_TCP ||
-			(pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == DPW_TCP_SYN;
+		const struct dp_wan_entry *fe = &v->wan[s->wan];
+		int movable;
 
+		if (pi->proto == DPW_IPPROTO_TCP) {
+			movable = (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == DPW_TCP_SYN;
+			if (!movable && fe->fail_tcp == DPW_FAIL_TCP_RESET &&
+			    !(pi->tcp_flags & DPW_TCP_RST)) {
+				uint32_t len = (uint32_t)pi->l4_len - pi->tcp_hlen;
+
+				/* the packet's ACK is what the host expects next: exact for
+				 * RFC 5961, where the tracked end is only within the window */
+				dp_sess_reset(w, s, (pi->tcp_flags & DPW_TCP_ACK) ? pi->tcp_ack :
+					      s->tcp[DP_DIR_REPLY].end, pi->tcp_seq + len +
+					      ((pi->tcp_flags & DPW_TCP_FIN) ? 1 : 0));
+				dp_drop(w, m, DPW_DROP_NO_WAN);
+				return;
+			}
+		} else {
+			movable = fe->fail_udp == DPW_FAIL_UDP_MOVE;
+		}
 		if (v->n_usable == 0 || !movable) {
 			dp_drop(w, m, DPW_DROP_NO_WAN);
 			return;
 		}
+		if (pi->proto == DPW_IPPROTO_UDP)
+			w->st->wan_udp_moved[s->wan]++;
 		dp_ct_delete(&w->ct, s);
 		w->st->sess_closed++;
 		s = NULL;

@@ -25,6 +25,7 @@ to_host(struct dp_worker *w, const struct dp_wan_entry *we, struct rte_mbuf *m,
 		.to_addr = to_addr,
 		.icmp_err_about_us = keyed && c->icmp_err,
 		.wan_addr = rte_be_to_cpu_32(we->addr),
+		.dhcp_wan = we->dhcp,
 	};
 	int cls;
 
@@ -72,6 +73,20 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	} else {
 		if (pi->proto == DPW_IPPROTO_TCP && dp_track_tcp(w, s, DP_DIR_REPLY, m, pi) != 0)
 			return;
+		if (unlikely(!(s->flags & DP_SESS_REPLIED)) && s->wan < DPW_MAX_WANS) {
+			/* passive detection: the first answer of the session (a SYN-ACK for
+			 * TCP), counted once against its WAN */
+			if (pi->proto != DPW_IPPROTO_TCP) {
+				s->flags |= DP_SESS_REPLIED;     /* ICMP: not counted */
+				if (pi->proto == DPW_IPPROTO_UDP)
+					w->st->wan_udp_answered[s->wan]++;
+			} else if (pi->proto == DPW_IPPROTO_TCP &&
+				   (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) ==
+				   (DPW_TCP_SYN | DPW_TCP_ACK)) {
+				s->flags |= DP_SESS_REPLIED;
+				w->st->wan_tcp_synack[s->wan]++;
+			}
+		}
 		dp_ct_touch(s, DP_DIR_REPLY, pi->ip_len, w->now);
 		dp_nat_rewrite(d, pi, 0, s->key[DP_DIR_ORIG].src, s->key[DP_DIR_ORIG].sport);
 		if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN) &&
@@ -121,8 +136,10 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		c->icmp_err = 0;
 		c->fctx = NULL;
 		if (pi->dst != addr || addr == 0) {
+			/* a DHCP WAN's offers may come to the address offered, not (yet) ours */
 			if (pi->dst == 0xffffffffu || (addr != 0 && pi->dst == (addr | ~we->mask)) ||
-			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe)
+			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe ||
+			    (we->dhcp && dp_wan_input_dhcp_reply(pi)))
 				to_host(w, we, m, pidx, c, 0, 0);
 			else
 				dp_drop(w, m, DPW_DROP_NOT_FOR_US);

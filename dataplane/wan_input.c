@@ -56,15 +56,22 @@ service_allowed(const struct dp_wan_input *in, const struct dpw_port_conf *pc,
 }
 
 int
+dp_wan_input_dhcp_reply(const struct dpw_pkt_info *pi)
+{
+	return pi->l3 == DPW_L3_IPV4 && pi->proto == DPW_IPPROTO_UDP &&
+	       !(pi->frag & DPW_IP_OFFMASK) && ntohs(pi->sport) == DHCP_SERVER_PORT &&
+	       ntohs(pi->dport) == DHCP_CLIENT_PORT;
+}
+
+int
 dp_wan_input_class(const struct dp_wan_input *in, const struct dpw_port_conf *pc,
 		   const struct dpw_sysconf *sys)
 {
 	const struct dpw_pkt_info *pi = in->pi;
 
 	/* the WAN's DHCP client: offers and acks come broadcast or to the offered address */
-	if (pi->proto == DPW_IPPROTO_UDP && ntohs(pi->sport) == DHCP_SERVER_PORT &&
-	    ntohs(pi->dport) == DHCP_CLIENT_PORT)
-		return DPW_PUNT_DHCP;
+	if (dp_wan_input_dhcp_reply(pi))
+		return in->dhcp_wan ? DPW_PUNT_DHCP : -1;
 	if (!in->to_addr)
 		return -1;
 	if (in->host_flow)

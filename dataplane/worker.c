@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The worker lcore loop: read the WAN view once per iteration, receive a burst from
- * each port's queue of this worker and from the handoff ring, run the stages, flush
- * the transmit buffers, expire a slice of sessions, report RCU quiescence, and sleep
- * only when idle and configured to. Never blocks, never takes a lock.
+ * each port's queue of this worker and from the handoff ring, run the stages, poll the
+ * mailbox (a chunk of a failed WAN's sweep), flush the transmit buffers, expire a slice
+ * of sessions, report RCU quiescence, and sleep only when idle and configured to.
+ * Never blocks, never takes a lock.
  */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -126,6 +127,7 @@ dp_worker_main(void *arg)
 	while (!__atomic_load_n(&dp.quit, __ATOMIC_RELAXED)) {
 		const struct dp_wan_view *v = dp_view_get();
 		uint32_t moved = 0;
+		int sweeping;
 
 		t0 = rte_rdtsc();
 		w->now = (uint32_t)((t0 - dp.start_tsc) / hz);
@@ -151,6 +153,7 @@ dp_worker_main(void *arg)
 			moved += drain_relay(w, v);
 		if (w->idx == 0)
 			moved += drain_inject(w);
+		sweeping = dp_mbox_worker_poll(w, v);
 		for (p = 0; p < dp.n_ports; p++)
 			dp_worker_flush(w, p);
 
@@ -170,7 +173,7 @@ dp_worker_main(void *arg)
 			t1 = rte_rdtsc();
 			w->st->busy_cycles += t1 - t0;
 			w->st->busy_pkts += moved;
-		} else if (dp.conf.idle_sleep_us) {
+		} else if (dp.conf.idle_sleep_us && !sweeping) {
 			rte_delay_us_sleep(dp.conf.idle_sleep_us);
 		}
 	}

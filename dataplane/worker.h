@@ -290,6 +290,15 @@ void dp_frag_tick(struct dp_worker *w);
 /* Send m (Ethernet + IPv4, DF clear) out of port pidx in pieces that fit mtu. */
 void dp_fragment_tx(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu, unsigned int pidx);
 
+/*
+ * Mailbox (mbox.c). dp_mbox_worker_poll: take the main lcore's commands and do the next
+ * bounded chunk of any sweep in progress; returns nonzero while one is (the worker
+ * should not idle-sleep). dp_sess_reset: send the LAN host of TCP session s a RST with
+ * seq and ack (host order), count it, and remove the session.
+ */
+int dp_mbox_worker_poll(struct dp_worker *w, const struct dp_wan_view *v);
+void dp_sess_reset(struct dp_worker *w, struct dp_sess *s, uint32_t seq, uint32_t ack);
+
 /* Stages (one file each). */
 void dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,
 		  uint16_t n);

@@ -53,6 +53,13 @@ void dpw_doc_wans_decode(const json_t *v, const char *path, struct dpw_doc_dec *
 			 struct dpw_doc *doc);
 json_t *dpw_doc_wans_encode(const struct dpw_doc *doc);
 
+/* A WAN's health member (dpw_doc_health.c): defaults (the dpwan preset, ping), decode
+ * (o NULL: defaults), encode with every member. */
+void dpw_doc_health_defaults(struct dpw_doc_health *h);
+void dpw_doc_health_decode(const json_t *o, const char *path, struct dpw_doc_dec *dec,
+			   struct dpw_doc_health *h);
+json_t *dpw_doc_health_encode(const struct dpw_doc_health *h);
+
 /* base + "/" + key, with RFC 6901 escaping (~ -> ~0, / -> ~1); truncated to out's size. */
 void dpw_doc_path_key(char *out, size_t size, const char *base, const char *key);
 /* base + "/" + index. */

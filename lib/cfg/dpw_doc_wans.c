@@ -22,13 +22,14 @@
 #define WAN_MSS_OVERHEAD 40          /* IPv4 + TCP headers without options */
 
 static const char *const wan_members[] = {
-	"name", "enabled", "forced_down", "weight", "mtu", "mss", "addressing", NULL,
+	"name", "enabled", "forced_down", "weight", "mtu", "mss", "priority", "independent",
+	"on_failure", "addressing", "health", NULL,
 };
-static const struct dpw_doc_planned wan_planned[] = {
-	{ "health", 7 },
-	{ NULL, 0 },
+static const char *const addressing_members[] = {
+	"mode", "address", "gateway", "dns", "hostname", NULL,
 };
-static const char *const addressing_members[] = { "mode", "address", "gateway", NULL };
+static const char *const dhcp_members[] = { "mode", "dns", "hostname", NULL };
+static const char *const on_failure_members[] = { "tcp", "udp", NULL };
 
 /* What decoded well enough for the cross-checks. */
 struct wan_ok {
@@ -69,6 +70,94 @@ addr_unusable(uint32_t a)
 	return NULL;
 }
 
+/* RFC 1123 host name, as DHCP option 12 carries it. */
+static bool
+hostname_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[0] == '.' || s[n - 1] == '-' || s[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* addressing.dns: the ISP's DNS servers (Peplink "DNS Servers"), at most 4. */
+static void
+decode_dns(const json_t *o, const char *path, struct dpw_doc_dec *dec, struct dpw_doc_wan *w)
+{
+	const json_t *a = json_object_get(o, "dns");
+	char p[DPW_DOC_PATH_LEN], e[DPW_DOC_PATH_LEN];
+	size_t i, n;
+	uint32_t ip;
+
+	w->n_dns = 0;
+	if (a == NULL)
+		return;
+	dpw_doc_path_key(p, sizeof(p), path, "dns");
+	if (!json_is_array(a)) {
+		dpw_doc_type_error(dec, p, "an array of addresses", a);
+		return;
+	}
+	n = json_array_size(a);
+	if (n > DPW_WAN_DNS_MAX)
+		dpw_doc_problem_add(dec->pr, false, p, "%zu DNS servers, at most %d", n,
+				    DPW_WAN_DNS_MAX);
+	for (i = 0; i < n && i < DPW_WAN_DNS_MAX; i++) {
+		const json_t *v = json_array_get(a, i);
+
+		dpw_doc_path_index(e, sizeof(e), p, i);
+		if (!json_is_string(v)) {
+			dpw_doc_type_error(dec, e, "a string (a.b.c.d)", v);
+			continue;
+		}
+		if (dpw_parse_ipv4(json_string_value(v), &ip, NULL) != 0 ||
+		    strchr(json_string_value(v), '/') != NULL || addr_unusable(ip) != NULL) {
+			dpw_doc_problem_add(dec->pr, false, e, "DNS server '%.32s' is not a unicast "
+					    "address a.b.c.d", json_string_value(v));
+			continue;
+		}
+		w->dns[w->n_dns++] = ip;
+	}
+}
+
+static void
+decode_on_failure(const json_t *o, const char *path, struct dpw_doc_dec *dec,
+		  struct dpw_doc_wan *w)
+{
+	char p[DPW_DOC_PATH_LEN];
+	const char *s;
+
+	w->fail_tcp = DPW_FAIL_TCP_RESET;
+	w->fail_udp = DPW_FAIL_UDP_MOVE;
+	if (o == NULL)
+		return;
+	if (!json_is_object(o)) {
+		dpw_doc_type_error(dec, path, "an object", o);
+		return;
+	}
+	dpw_doc_check_members(o, path, on_failure_members, NULL, dec);
+	if (dpw_doc_get_string(o, path, "tcp", false, &s, dec) == 0 && s != NULL) {
+		dpw_doc_path_key(p, sizeof(p), path, "tcp");
+		if (strcmp(s, "keep") == 0)
+			w->fail_tcp = DPW_FAIL_TCP_KEEP;
+		else if (strcmp(s, "reset") != 0)
+			dpw_doc_problem_add(dec->pr, false, p, "tcp '%.32s' is unknown: reset or "
+					    "keep", s);
+	}
+	if (dpw_doc_get_string(o, path, "udp", false, &s, dec) == 0 && s != NULL) {
+		dpw_doc_path_key(p, sizeof(p), path, "udp");
+		if (strcmp(s, "keep") == 0)
+			w->fail_udp = DPW_FAIL_UDP_KEEP;
+		else if (strcmp(s, "move") != 0)
+			dpw_doc_problem_add(dec->pr, false, p, "udp '%.32s' is unknown: move or "
+					    "keep", s);
+	}
+}
+
 static void
 decode_addressing(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 		  struct dpw_doc_wan *w, struct wan_ok *ok)
@@ -79,17 +168,29 @@ decode_addressing(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 	uint8_t len;
 	int rc;
 
-	dpw_doc_check_members(o, path, addressing_members, NULL, dec);
 	w->addr_mode = DPW_ADDR_STATIC;
 	if (dpw_doc_get_string(o, path, "mode", false, &mode, dec) != 0)
 		return;
+	decode_dns(o, path, dec, w);
 	if (mode != NULL && strcmp(mode, "dhcp") == 0) {
-		dpw_doc_path_key(p, sizeof(p), path, "mode");
+		/* the address, gateway and DNS servers come from the lease */
+		dpw_doc_check_members(o, path, dhcp_members, NULL, dec);
 		w->addr_mode = DPW_ADDR_DHCP;
-		dpw_doc_problem_add(dec->pr, false, p,
-				    "mode 'dhcp' is not supported yet: the WAN DHCP client comes "
-				    "with issue 7");
+		if (dpw_doc_get_string(o, path, "hostname", false, &gw, dec) == 0 && gw != NULL) {
+			dpw_doc_path_key(p, sizeof(p), path, "hostname");
+			if (!hostname_valid(gw))
+				dpw_doc_problem_add(dec->pr, false, p, "hostname '%.32s' is not a "
+						    "host name (letters, digits, '-' and '.', at most "
+						    "63)", gw);
+			else
+				snprintf(w->hostname, sizeof(w->hostname), "%s", gw);
+		}
 		return;
+	}
+	dpw_doc_check_members(o, path, addressing_members, NULL, dec);
+	if (json_object_get(o, "hostname") != NULL) {
+		dpw_doc_path_key(p, sizeof(p), path, "hostname");
+		dpw_doc_problem_add(dec->pr, false, p, "hostname is for mode dhcp only");
 	}
 	if (mode != NULL && strcmp(mode, "static") != 0) {
 		dpw_doc_path_key(p, sizeof(p), path, "mode");
@@ -163,7 +264,7 @@ decode_wan(const json_t *o, const char *path, struct dpw_doc_dec *dec, struct dp
 	const json_t *v;
 	bool mtu_ok;
 
-	dpw_doc_check_members(o, path, wan_members, wan_planned, dec);
+	dpw_doc_check_members(o, path, wan_members, NULL, dec);
 	if (dpw_doc_get_string(o, path, "name", true, &name, dec) == 0) {
 		dpw_doc_path_key(p, sizeof(p), path, "name");
 		if (!dpw_doc_name_valid(name)) {
@@ -208,6 +309,14 @@ decode_wan(const json_t *o, const char *path, struct dpw_doc_dec *dec, struct dp
 	} else {
 		dpw_doc_type_error(dec, p, "\"auto\" or an integer", v);
 	}
+
+	dpw_doc_get_int(o, path, "priority", false, 1, DPW_WAN_PRIORITY_MAX, 1, &x, dec);
+	w->priority = (uint8_t)x;
+	dpw_doc_get_bool(o, path, "independent", false, &w->independent, dec);
+	dpw_doc_path_key(p, sizeof(p), path, "on_failure");
+	decode_on_failure(json_object_get(o, "on_failure"), p, dec, w);
+	dpw_doc_path_key(p, sizeof(p), path, "health");
+	dpw_doc_health_decode(json_object_get(o, "health"), p, dec, &w->health);
 
 	v = json_object_get(o, "addressing");
 	dpw_doc_path_key(p, sizeof(p), path, "addressing");
@@ -342,25 +451,40 @@ dpw_doc_wans_encode(const struct dpw_doc *doc)
 		const struct dpw_doc_wan *w = &doc->wans[i];
 		json_t *ad;
 
+		json_t *dns = json_array(), *hl = dpw_doc_health_encode(&w->health), *of;
+		unsigned int k;
+		char d[16];
+
+		for (k = 0; dns != NULL && k < w->n_dns; k++)
+			json_array_append_new(dns, json_string(dpw_ipv4_str(w->dns[k], d,
+									    sizeof(d))));
 		if (w->addr_mode == DPW_ADDR_DHCP) {
-			ad = json_pack("{s:s}", "mode", "dhcp");
+			ad = json_pack("{s:s, s:o, s:s}", "mode", "dhcp", "dns", dns,
+				       "hostname", w->hostname);
 		} else {
 			char g[16];
 
 			dpw_ipv4_str(w->addr, buf, sizeof(buf));
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%u", w->prefixlen);
-			ad = json_pack("{s:s, s:s, s:s}", "mode", "static", "address", buf,
-				       "gateway", dpw_ipv4_str(w->gateway, g, sizeof(g)));
+			ad = json_pack("{s:s, s:s, s:s, s:o}", "mode", "static", "address", buf,
+				       "gateway", dpw_ipv4_str(w->gateway, g, sizeof(g)),
+				       "dns", dns);
 		}
-		if (ad == NULL ||
-		    json_array_append_new(a, json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:o}",
+		of = json_pack("{s:s, s:s}", "tcp", w->fail_tcp == DPW_FAIL_TCP_KEEP ? "keep" :
+			       "reset", "udp", w->fail_udp == DPW_FAIL_UDP_KEEP ? "keep" : "move");
+		if (ad == NULL || hl == NULL || of == NULL ||
+		    json_array_append_new(a, json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:I, s:b, "
+						       "s:o, s:o, s:o}",
 						       "name", w->name, "enabled", w->enabled,
 						       "forced_down", w->forced_down,
 						       "weight", (json_int_t)w->weight,
 						       "mtu", (json_int_t)w->mtu,
 						       "mss", w->mss == 0 ? json_string("auto") :
 						       json_integer(w->mss),
-						       "addressing", ad)) != 0) {
+						       "priority", (json_int_t)w->priority,
+						       "independent", w->independent,
+						       "on_failure", of, "addressing", ad,
+						       "health", hl)) != 0) {
 			json_decref(a);
 			return NULL;
 		}

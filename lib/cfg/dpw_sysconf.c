@@ -231,7 +231,7 @@ out:
 }
 
 static const char *const system_keys[] = { "file_prefix", "eal_args", "idle_sleep_us", "mbufs",
-	"sessions", "state_dir", "log_level", "policy", NULL };
+	"sessions", "state_dir", "log_level", "policy", "hook", NULL };
 static const char *const nat_keys[] = { "port_min", "port_max", NULL };
 static const char *const timeout_keys[] = { "tcp_syn", "tcp_established", "tcp_fin",
 	"tcp_closed", "udp", "icmp", NULL };
@@ -509,6 +509,7 @@ load_parsed(config_t *cfg, const char *path, struct dpw_sysconf *out, char *err,
 			     path, err, errlen)) ||
 	    (rc = get_string(sys, "log_level", conf.log_level, sizeof(conf.log_level), 0,
 			     path, err, errlen)) ||
+	    (rc = get_string(sys, "hook", conf.hook, sizeof(conf.hook), 0, path, err, errlen)) ||
 	    (rc = get_uint(sys, "idle_sleep_us", 0, 100000, &conf.idle_sleep_us,
 			   path, err, errlen)) ||
 	    (rc = get_uint(sys, "mbufs", 1023, 16777215, &conf.mbufs, path, err, errlen)) ||
@@ -519,6 +520,9 @@ load_parsed(config_t *cfg, const char *path, struct dpw_sysconf *out, char *err,
 	if (conf.file_prefix[0] == '\0' || strchr(conf.file_prefix, '/') != NULL)
 		FAIL(config_setting_get_member(sys, "file_prefix"),
 		     "file_prefix must be a non-empty name without '/'");
+	if (conf.hook[0] != '\0' && conf.hook[0] != '/')
+		FAIL(config_setting_get_member(sys, "hook"),
+		     "hook '%s' must be an absolute path", conf.hook);
 	if (conf.state_dir[0] != '/')
 		FAIL(config_setting_get_member(sys, "state_dir"),
 		     "state_dir '%s' must be an absolute path", conf.state_dir);

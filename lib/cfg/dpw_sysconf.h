@@ -68,6 +68,9 @@ struct dpw_sysconf {
 	struct dpw_port_conf ports[DPW_MAX_PORTS];
 	unsigned int n_ports;
 	char state_dir[DPW_PATH_LEN];
+	/* system.hook: run on every WAN state change with DPWAN_WAN, DPWAN_OLD_STATE,
+	 * DPWAN_NEW_STATE, DPWAN_REASON in its environment (mwan3.user); "" none */
+	char hook[DPW_PATH_LEN];
 	char api_listen[64];
 	uint16_t api_port;
 	int api_allow_wan;          /* api.allow_wan: the listener may cover a WAN address */

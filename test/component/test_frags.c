@@ -229,6 +229,7 @@ main(int argc, char **argv)
 	view.n_wans = 1;
 	view.n_usable = 1;
 	view.usable[0] = 1;
+	view.up[0] = 1;
 	view.weight[0] = 1;
 	view.wan[0] = (struct dp_wan_entry){ .usable = 1, .port = 1, .port_id = wan_id,
 		.mtu = 1440, .mss = 1400, .configured = 1, .addr = htonl(0xc6120102),

@@ -185,6 +185,63 @@ test_defaults(void **state)
 	}
 }
 
+#define H(x) "\"name\":\"wan1\",\"health\":{" x "}," ADDR1
+
+/* The health member: presets, overrides, and the checks between members. */
+static void
+test_health(void **state)
+{
+	const struct dpw_doc_health *h = &doc.wans[0].health;
+
+	(void)state;
+	assert_int_equal(one_wan(H(""), &lab_ctx), 0);
+	assert_int_equal(h->method, DPW_HM_PING);
+	assert_int_equal(h->interval_ms, 200);
+	assert_int_equal(h->down, 3);
+	assert_true(h->passive);
+	assert_int_equal(one_wan(H("\"preset\":\"mwan3\",\"down\":2"), &lab_ctx), 0);
+	assert_int_equal(h->interval_ms, 10000);
+	assert_int_equal(h->timeout_ms, 4000);
+	assert_int_equal(h->down, 2);
+	assert_false(h->quality);
+	assert_int_equal(one_wan(H("\"preset\":\"pfsense\",\"quality\":{\"loss_down_pct\":30}"),
+				 &lab_ctx), 0);
+	assert_int_equal(h->loss_down_pct, 30);
+	assert_int_equal(h->loss_warn_pct, 10);
+	assert_int_equal(h->window, 120);
+	assert_int_equal(one_wan(H("\"method\":\"https\",\"targets\":[\"https://198.19.0.10/ok\"],"
+				   "\"http_match\":\"ok\",\"tls_verify\":false"), &lab_ctx), 0);
+	assert_int_equal(h->method, DPW_HM_HTTPS);
+	assert_int_equal(h->n_targets, 1);
+	assert_false(h->tls_verify);
+	assert_int_equal(one_wan(H("\"targets\":[\"198.19.0.10\",\"198.19.0.11\"],"
+				   "\"reliability\":2"), &lab_ctx), 0);
+	assert_int_equal(h->reliability, 2);
+
+	expect_one_error(H("\"preset\":\"cisco\""), "/wans/0/health/preset", "unknown");
+	expect_one_error(H("\"method\":\"icmp\""), "/wans/0/health/method", "unknown");
+	expect_one_error(H("\"interval_ms\":5"), "/wans/0/health/interval_ms", "out of range");
+	expect_one_error(H("\"targets\":[\"198.19.0.10\"],\"reliability\":2"),
+			 "/wans/0/health/reliability", "could never be up");
+	expect_one_error(H("\"targets\":[\"198.19.0.10\",\"198.19.0.10\"]"),
+			 "/wans/0/health/targets/1", "duplicate target");
+	expect_one_error(H("\"targets\":[\"example.com\"]"), "/wans/0/health/targets/0",
+			 "not an IPv4 address");
+	expect_one_error(H("\"method\":\"http\""), "/wans/0/health", "needs at least one target");
+	expect_one_error(H("\"method\":\"http\",\"targets\":[\"https://x/\"]"),
+			 "/wans/0/health/targets/0", "must start with http://");
+	expect_one_error(H("\"method\":\"tcp\""), "/wans/0/health", "needs 'port'");
+	expect_one_error(H("\"up\":10,\"up_max\":5"), "/wans/0/health/up_max", "below up");
+	expect_one_error(H("\"quality\":{\"latency_warn_ms\":100,\"latency_warn_clear_ms\":200}"),
+			 "/wans/0/health/quality/latency_warn_clear_ms", "above latency_warn_ms");
+	expect_one_error(H("\"quality\":{\"loss_warn_pct\":50}"),
+			 "/wans/0/health/quality/loss_warn_pct", "above loss_down_pct");
+	expect_one_error(H("\"initial_state\":\"up\""), "/wans/0/health/initial_state",
+			 "online or offline");
+	expect_one_error(H("\"quality\":{\"x\":1}"), "/wans/0/health/quality/x",
+			 "unknown member");
+}
+
 static void
 test_full_members(void **state)
 {
@@ -193,7 +250,8 @@ test_full_members(void **state)
 				 "\"weight\":1000,\"mtu\":1500,\"mss\":1460," ADDR1 ",\"x\":1",
 				 &lab_ctx), -EINVAL);
 	assert_true(has("/wans/0/x", "unknown member 'x'"));
-	assert_true(has("/wans/0/x", "name, enabled, forced_down, weight, mtu, mss, addressing"));
+	assert_true(has("/wans/0/x", "name, enabled, forced_down, weight, mtu, mss, priority, "
+			"independent, on_failure, addressing, health"));
 	assert_int_equal(one_wan("\"name\":\"wan1\",\"enabled\":false,\"forced_down\":true,"
 				 "\"weight\":1000,\"mtu\":1500,\"mss\":1460," ADDR1, &lab_ctx), 0);
 	assert_false(doc.wans[0].enabled);
@@ -244,13 +302,20 @@ test_wan_errors(void **state)
 	expect_one_error("\"name\":\"wan1\"", "/wans/0", "'addressing' is required");
 	expect_one_error("\"name\":\"wan1\",\"addressing\":\"dhcp\"", "/wans/0/addressing",
 			 "must be an object, not a string");
-	expect_one_error("\"name\":\"wan1\",\"addressing\":{\"mode\":\"dhcp\"}",
-			 "/wans/0/addressing/mode",
-			 "not supported yet: the WAN DHCP client comes with issue 7");
+	expect_one_error("\"name\":\"wan1\",\"addressing\":{\"mode\":\"dhcp\",\"address\":"
+			 "\"198.18.1.2/24\"}", "/wans/0/addressing/address", "unknown member");
+	expect_one_error("\"name\":\"wan1\",\"addressing\":{\"mode\":\"dhcp\",\"hostname\":"
+			 "\"-x\"}", "/wans/0/addressing/hostname", "not a host name");
+	expect_one_error("\"name\":\"wan1\",\"addressing\":{\"mode\":\"dhcp\",\"dns\":"
+			 "[\"127.0.0.1\"]}", "/wans/0/addressing/dns/0", "not a unicast");
 	expect_one_error("\"name\":\"wan1\",\"addressing\":{\"mode\":\"pppoe\"}",
 			 "/wans/0/addressing/mode", "unknown");
-	expect_one_error("\"name\":\"wan1\",\"health\":{}," ADDR1, "/wans/0/health",
-			 "not supported yet (issue 7)");
+	expect_one_error("\"name\":\"wan1\",\"priority\":9," ADDR1, "/wans/0/priority",
+			 "out of range 1..8");
+	expect_one_error("\"name\":\"wan1\",\"on_failure\":{\"tcp\":\"drop\"}," ADDR1,
+			 "/wans/0/on_failure/tcp", "reset or keep");
+	expect_one_error("\"name\":\"wan1\",\"health\":7," ADDR1, "/wans/0/health",
+			 "must be an object");
 }
 
 #define ADDR(a, g) "\"name\":\"wan1\",\"addressing\":{\"address\":\"" a "\",\"gateway\":\"" g "\"}"
@@ -461,8 +526,8 @@ test_many_problems(void **state)
 			       "\"1.2.3.0/24\",\"gateway\":\"9.9.9.9\"}},{\"name\":\"wan-2\","
 			       "\"mss\":1,\"addressing\":{\"mode\":\"dhcp\"}}],\"nat\":{}}",
 			       &lab_ctx), -EINVAL);
-	assert_int_equal(pr.errors, 9);
-	assert_int_equal(pr.n, 9);
+	assert_int_equal(pr.errors, 8);
+	assert_int_equal(pr.n, 8);
 	assert_true(has("/nat", "issue 10"));
 	assert_true(has("/version", "version 3"));
 	assert_true(has("/wans/0/weight", "out of range"));
@@ -471,7 +536,6 @@ test_many_problems(void **state)
 	assert_true(has("/wans/0/addressing/address", "network address"));
 	assert_true(has("/wans/1/name", "invalid"));
 	assert_true(has("/wans/1/mss", "out of range"));
-	assert_true(has("/wans/1/addressing/mode", "issue 7"));
 	assert_int_equal(pr.warnings, 0);
 
 	/* the list is bounded, the count is not */
@@ -509,8 +573,20 @@ test_canonical_hash(void **state)
 	assert_non_null(c1);
 	assert_string_equal(c1, "{\"version\":1,\"wans\":[{\"name\":\"wan1\",\"enabled\":true,"
 			    "\"forced_down\":false,\"weight\":3,\"mtu\":1440,\"mss\":\"auto\","
-			    "\"addressing\":{\"mode\":\"static\",\"address\":\"198.18.1.2/24\","
-			    "\"gateway\":\"198.18.1.1\"}}]}");
+			    "\"priority\":1,\"independent\":false,\"on_failure\":{\"tcp\":\"reset\","
+			    "\"udp\":\"move\"},\"addressing\":{\"mode\":\"static\",\"address\":"
+			    "\"198.18.1.2/24\",\"gateway\":\"198.18.1.1\",\"dns\":[]},\"health\":"
+			    "{\"preset\":\"dpwan\",\"method\":\"ping\",\"targets\":[],\"port\":0,"
+			    "\"size\":56,\"dns_query\":\"example.com\",\"http_match\":\"\","
+			    "\"tls_verify\":true,\"interval_ms\":200,\"failure_interval_ms\":100,"
+			    "\"recovery_interval_ms\":200,\"down_interval_ms\":1000,\"timeout_ms\":500,"
+			    "\"count\":1,\"reliability\":1,\"window\":50,\"down\":3,\"up\":5,"
+			    "\"up_max\":40,\"flap_window_ms\":60000,\"initial_state\":\"online\","
+			    "\"monitor_only\":false,\"passive\":true,\"quality\":{\"enabled\":true,"
+			    "\"min_probes\":10,\"latency_warn_ms\":150,\"latency_warn_clear_ms\":100,"
+			    "\"latency_down_ms\":400,\"latency_down_clear_ms\":250,"
+			    "\"loss_warn_pct\":5,\"loss_warn_clear_pct\":2,\"loss_down_pct\":20,"
+			    "\"loss_down_clear_pct\":10}}}]}");
 	assert_int_equal(n1, strlen(c1));
 	/* a fixed point: parse(canonical(d)) == d, canonical of that == the same bytes */
 	assert_int_equal(dpw_doc_parse(c1, n1, DPW_DOC_JSON, &lab_ctx, &d2, &pr), 0);
@@ -557,13 +633,15 @@ test_json_yaml_equal(void **state)
 	ty = dpw_yaml_load(text, len, DPW_DOC_MAX_BYTES, DPW_DOC_MAX_DEPTH, err, sizeof(err));
 	assert_non_null(ty);
 	free(text);
-	tj = json_loads("{\"version\":1,\"wans\":[{\"name\":\"wan1\",\"enabled\":true,"
-			"\"forced_down\":false,\"weight\":1,\"mtu\":1440,\"mss\":\"auto\","
-			"\"addressing\":{\"mode\":\"static\",\"address\":\"198.18.1.2/24\","
-			"\"gateway\":\"198.18.1.1\"}},{\"name\":\"wan2\",\"enabled\":true,"
-			"\"forced_down\":false,\"weight\":1,\"mtu\":1440,\"mss\":\"auto\","
-			"\"addressing\":{\"mode\":\"static\",\"address\":\"198.18.2.2/24\","
-			"\"gateway\":\"198.18.2.1\"}}]}", 0, &je);
+	tj = json_loads("{\"version\":1,\"wans\":[{\"name\":\"wan1\",\"enabled\":true,\"forced_down\""
+			":false,\"weight\":1,\"mtu\":1440,\"mss\":\"auto\",\"priority\":1,\"on_failur"
+			"e\":{\"tcp\":\"reset\",\"udp\":\"move\"},\"addressing\":{\"mode\":\"static\""
+			",\"address\":\"198.18.1.2/24\",\"gateway\":\"198.18.1.1\"},\"health\":{\"pre"
+			"set\":\"dpwan\",\"method\":\"ping\",\"targets\":[\"198.19.0.10\"]}},{\"name"
+			"\":\"wan2\",\"enabled\":true,\"forced_down\":false,\"weight\":1,\"mtu\":1440"
+			",\"mss\":\"auto\",\"priority\":1,\"addressing\":{\"mode\":\"static\",\"addre"
+			"ss\":\"198.18.2.2/24\",\"gateway\":\"198.18.2.1\"},\"health\":{\"preset\":\""
+			"dpwan\",\"method\":\"ping\",\"targets\":[\"198.19.0.10\"]}}]}", 0, &je);
 	assert_non_null(tj);
 	assert_true(json_equal(tj, ty));
 	assert_int_equal(dpw_doc_from_json(tj, &lab_ctx, &dj, &pr), 0);
@@ -571,7 +649,8 @@ test_json_yaml_equal(void **state)
 	assert_memory_equal(&dj, &dy, sizeof(dj));
 	/* to_json -> YAML -> tree is the same tree, and decodes to the same struct */
 	back = dpw_doc_to_json(&dj);
-	assert_true(json_equal(back, tj));
+	assert_int_equal(dpw_doc_from_json(back, &lab_ctx, &dy, &pr), 0);
+	assert_memory_equal(&dj, &dy, sizeof(dj));
 	yaml = dpw_yaml_dump(back, &ylen);
 	assert_non_null(yaml);
 	assert_int_equal(dpw_doc_parse(yaml, ylen, DPW_DOC_YAML, &lab_ctx, &dy, &pr), 0);
@@ -721,6 +800,7 @@ main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_problem_add),
+		cmocka_unit_test(test_health),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

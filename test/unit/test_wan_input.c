@@ -17,11 +17,13 @@
 
 static struct dpw_sysconf sys;
 static struct dpw_port_conf wan;
+static int dhcp_wan;      /* the WAN's addressing mode is dhcp */
 
 static void
 setup_conf(void)
 {
 	dpw_sysconf_defaults(&sys);
+	dhcp_wan = 0;
 	memset(&wan, 0, sizeof(wan));
 	wan.role = DPW_ROLE_WAN;
 	wan.reply_to_ping = 1;
@@ -34,9 +36,11 @@ classify(uint8_t proto, uint16_t sport, uint16_t dport, uint8_t icmp_type, int t
 	struct dpw_pkt_info pi;
 	struct dp_wan_input in = { .pi = &pi, .to_addr = to_addr, .host_flow = host_flow,
 				   .icmp_err_about_us = err_about_us,
-				   .wan_addr = 0xc6120102 /* 198.18.1.2, the document's */ };
+				   .wan_addr = 0xc6120102 /* 198.18.1.2, the document's */,
+				   .dhcp_wan = dhcp_wan };
 
 	memset(&pi, 0, sizeof(pi));
+	pi.l3 = DPW_L3_IPV4;
 	pi.proto = proto;
 	pi.sport = htons(sport);
 	pi.dport = htons(dport);
@@ -82,10 +86,42 @@ test_allowed(void **state)
 	assert_int_equal(classify(DPW_IPPROTO_ICMP, 0, 0, DPW_ICMP_ECHO, 1, 0, 0), DPW_PUNT_ECHO);
 	assert_int_equal(classify(DPW_IPPROTO_ICMP, 0, 0, DPW_ICMP_UNREACH, 1, 0, 1),
 			 DPW_PUNT_ICMP_ERROR);
-	/* the WAN's DHCP client: unicast or broadcast */
+	/* a static WAN runs no DHCP client: a server's answers are nobody's */
+	assert_int_equal(classify(DPW_IPPROTO_UDP, 67, 68, 0, 0, 0, 0), -1);
+	assert_int_equal(classify(DPW_IPPROTO_UDP, 67, 68, 0, 1, 0, 0), -1);
+	/* the DHCP WAN's client: unicast (to the address held or offered) or broadcast */
+	dhcp_wan = 1;
 	assert_int_equal(classify(DPW_IPPROTO_UDP, 67, 68, 0, 0, 0, 0), DPW_PUNT_DHCP);
 	assert_int_equal(classify(DPW_IPPROTO_UDP, 67, 68, 0, 1, 0, 0), DPW_PUNT_DHCP);
 	assert_int_equal(classify(DPW_IPPROTO_UDP, 68, 67, 0, 1, 0, 0), -1);
+	assert_int_equal(classify(DPW_IPPROTO_TCP, 67, 68, 0, 1, 0, 0), -1);
+	/* and nothing else gets in for being on a DHCP WAN */
+	assert_int_equal(classify(DPW_IPPROTO_UDP, 53, 68, 0, 0, 0, 0), -1);
+	assert_int_equal(classify(DPW_IPPROTO_UDP, 67, 67, 0, 0, 0, 0), -1);
+}
+
+static void
+test_dhcp_reply(void **state)
+{
+	struct dpw_pkt_info pi;
+
+	(void)state;
+	memset(&pi, 0, sizeof(pi));
+	pi.l3 = DPW_L3_IPV4;
+	pi.proto = DPW_IPPROTO_UDP;
+	pi.sport = htons(67);
+	pi.dport = htons(68);
+	assert_true(dp_wan_input_dhcp_reply(&pi));
+	pi.frag = 0x2000;   /* MF: the first fragment still has the ports */
+	assert_true(dp_wan_input_dhcp_reply(&pi));
+	pi.frag = 0x0010;   /* a later fragment: no UDP header */
+	assert_false(dp_wan_input_dhcp_reply(&pi));
+	pi.frag = 0;
+	pi.dport = htons(67);
+	assert_false(dp_wan_input_dhcp_reply(&pi));
+	pi.dport = htons(68);
+	pi.l3 = DPW_L3_ARP;
+	assert_false(dp_wan_input_dhcp_reply(&pi));
 }
 
 static void
@@ -186,6 +222,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_deny),
 		cmocka_unit_test(test_allowed),
+		cmocka_unit_test(test_dhcp_reply),
 		cmocka_unit_test(test_switches),
 		cmocka_unit_test(test_hostflow),
 	};

@@ -145,20 +145,43 @@ wan_since_ms(const json_t *w)
 	return t;
 }
 
+/* " rtt 1.2 ms, jitter 0.3 ms, loss 0.0 %" from an object with rtt_ms, jitter_ms, loss_pct */
+static void
+print_quality(const json_t *o)
+{
+	json_t *r = json_object_get(o, "rtt_ms"), *j = json_object_get(o, "jitter_ms");
+	json_t *l = json_object_get(o, "loss_pct");
+
+	if (json_is_number(r))
+		printf(", rtt %.1f ms", json_number_value(r));
+	if (json_is_number(j))
+		printf(", jitter %.1f ms", json_number_value(j));
+	if (json_is_number(l))
+		printf(", loss %.1f %%", json_number_value(l));
+}
+
 void
 ctl_out_wan_line(const json_t *w)
 {
 	const char *state = str(w, "state", "?");
 	long long since = wan_since_ms(w), n = now_ms();
+	const json_t *h = json_object_get(w, "health"), *t;
+	bool tracked = json_is_object(h) && strcmp(str(h, "method", "none"), "none") != 0 &&
+		       strcmp(str(h, "state", "unknown"), "unknown") != 0;
 	char dur[32];
+	size_t i;
 
 	if (strcmp(state, "unconfigured") == 0) {
 		printf(" interface %s is unconfigured (not in the document)\n", str(w, "name", "?"));
 		return;
 	}
+	/* mwan3: "interface wan1 is online 00h:00m:12s, uptime ..." - time in the state */
 	printf(" interface %s is %s", str(w, "name", "?"),
 	       strcmp(state, "forced_down") == 0 ? "forced down" : state);
-	if (strcmp(state, "online") == 0 && since > 0) {
+	if (tracked) {
+		fmt_duration(u64(h, "seconds_in_state"), dur, sizeof(dur));
+		printf(" %s", dur);
+	} else if (strcmp(state, "online") == 0 && since > 0) {
 		fmt_duration(n > since ? (unsigned long long)(n - since) / 1000 : 0, dur,
 			     sizeof(dur));
 		printf(" %s", dur);
@@ -170,7 +193,27 @@ ctl_out_wan_line(const json_t *w)
 		printf(" (unresolved)");
 	if (json_is_string(json_object_get(w, "link")) && strcmp(str(w, "link", ""), "up") != 0)
 		printf(", link %s", str(w, "link", "?"));
-	printf(", weight %llu\n", u64(w, "weight"));
+	printf(", weight %llu", u64(w, "weight"));
+	if (json_integer_value(json_object_get(w, "priority")) > 1)
+		printf(", priority %llu", u64(w, "priority"));
+	if (!tracked) {
+		printf("%s\n", json_is_object(h) ? ", tracking is off" : "");
+		return;
+	}
+	printf(", tracking (%s) is %s%s", str(h, "method", "?"),
+	       json_is_true(json_object_get(h, "monitor_only")) ? "monitor only" : "active",
+	       json_is_true(json_object_get(h, "suspect")) ? ", suspected" : "");
+	print_quality(h);
+	printf("\n");
+	if (str(h, "reason", "")[0] != '\0')
+		printf("   %s\n", str(h, "reason", ""));
+	json_array_foreach(json_object_get(h, "targets"), i, t) {
+		printf("   %s %s", str(t, "target", "?"), str(t, "state", "?"));
+		print_quality(t);
+		if (str(t, "detail", "")[0] != '\0')
+			printf(" (%s)", str(t, "detail", ""));
+		printf("\n");
+	}
 }
 
 void

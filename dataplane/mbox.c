@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Workers' mailboxes (DESIGN.md s2): an SPSC command ring from the main lcore and an
+ * event ring back, per worker. The main lcore posts (dp_mbox_post_flush) and collects
+ * the results (dp_mbox_poll_events); each worker polls its own ring every iteration and
+ * works through a command in bounded chunks (dp_mbox_worker_poll), so that forwarding
+ * never stalls and nobody else touches its session table. FLUSH_WAN: the TCP sessions
+ * of a failed WAN get a RST towards their LAN host (dp_sess_reset) and are removed.
+ */
+#include <rte_log.h>
+
+#include "dataplane/tcp_rst.h"
+#include "dataplane/worker.h"
+#include "lib/msg/dpw_msg.h"
+
+#define MBOX_BURST 8
+#define FLUSH_CHUNK 1024      /* session slots swept per worker iteration */
+
+void
+dp_mbox_post_flush(unsigned int wan, uint8_t tcp, uint8_t udp, unsigned int why, uint64_t gen)
+{
+	struct dp_mbox_cmd c = {
+		.op = DP_MBOX_FLUSH_WAN, .wan = (uint8_t)wan, .tcp = tcp, .udp = udp,
+		.why = why, .gen = gen,
+	};
+	unsigned int i;
+
+	for (i = 0; i < dp.n_workers; i++)
+		/* never wait on a worker: a full mailbox (64 transitions pending) loses it */
+		if (dp.workers[i]->mbox == NULL ||
+		    rte_ring_enqueue_elem(dp.workers[i]->mbox, &c, sizeof(c)) != 0)
+			RTE_LOG(WARNING, USER1, "worker %u's mailbox is full: wan %u's sessions "
+				"are not flushed\n", i, wan);
+}
+
+unsigned int
+dp_mbox_poll_events(void)
+{
+	struct dp_mbox_ev ev[MBOX_BURST];
+	unsigned int i, j, n, total = 0;
+
+	for (i = 0; i < dp.n_workers; i++) {
+		if (dp.workers[i]->mbox_ev == NULL)
+			continue;
+		n = rte_ring_dequeue_burst_elem(dp.workers[i]->mbox_ev, ev, sizeof(ev[0]),
+						MBOX_BURST, NULL);
+		for (j = 0; j < n; j++) {
+			if (ev[j].op != DP_MBOX_FLUSH_WAN)
+				continue;
+			RTE_LOG(INFO, USER1, "worker %u: wan %u: %u TCP sessions reset\n", i,
+				ev[j].wan, ev[j].count);
+			dp_send_event(DPW_EV_WAN_SESSIONS_RESET, ev[j].wan, ev[j].count);
+		}
+		total += n;
+	}
+	return total;
+}
+
+void
+dp_sess_reset(struct dp_worker *w, struct dp_sess *s, uint32_t seq, uint32_t ack)
+{
+	const struct dp_flow_key *k = &s->key[DP_DIR_ORIG];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	uint8_t *f;
+
+	if (m == NULL || (f = (uint8_t *)rte_pktmbuf_append(m, DP_TCP_RST_LEN)) == NULL) {
+		rte_pktmbuf_free(m);
+		w->st->drops[DPW_DROP_NO_MBUF]++;
+	} else {
+		/* from the server as the host knows it: no NAT on this side */
+		dp_tcp_rst_build(f, s->client_mac, dp.port[dp.lan].mac.addr_bytes, k->dst, k->src,
+				 k->dport, k->sport, seq, ack);
+		dp_tx(w, dp.lan, m);
+		w->st->wan_tcp_reset[s->wan]++;
+	}
+	dp_ct_delete(&w->ct, s);
+	w->st->sess_closed++;
+}
+
+static void
+flush_done(struct dp_worker *w, unsigned int wan)
+{
+	struct dp_mbox_ev ev = {
+		.op = DP_MBOX_FLUSH_WAN, .wan = (uint8_t)wan, .count = w->flush.reset[wan],
+	};
+
+	w->flush.mask &= (uint8_t)~(1u << wan);
+	/* never wait on the main lcore: a full ring loses the count, not a packet */
+	(void)rte_ring_enqueue_elem(w->mbox_ev, &ev, sizeof(ev));
+}
+
+static void
+flush_start(struct dp_worker *w, const struct dp_mbox_cmd *c)
+{
+	if (c->wan >= DPW_MAX_WANS || c->tcp != DPW_FAIL_TCP_RESET)
+		return;
+	if (!(w->flush.mask & (1u << c->wan)))
+		w->flush.reset[c->wan] = 0;
+	/* down again while being swept: a whole turn from here */
+	w->flush.mask |= (uint8_t)(1u << c->wan);
+	w->flush.left[c->wan] = w->ct.capacity;
+	w->flush.gen[c->wan] = c->gen;
+}
+
+/* The next chunk of slots, for every WAN being swept. */
+static void
+flush_step(struct dp_worker *w, const struct dp_wan_view *v)
+{
+	struct dp_flush *fl = &w->flush;
+	struct dp_ct *ct = &w->ct;
+	uint32_t cur = fl->cursor, i, n = FLUSH_CHUNK;
+	unsigned int wan;
+
+	for (wan = 0; wan < DPW_MAX_WANS; wan++)
+		/* back up in a later view: what it carries now is new, leave it */
+		if ((fl->mask & (1u << wan)) && v->gen > fl->gen[wan] && v->up[wan])
+			flush_done(w, wan);
+	if (fl->mask == 0)
+		return;
+	if (n > ct->capacity)
+		n = ct->capacity;
+	for (i = 0; i < n; i++) {
+		struct dp_sess *s = &ct->sess[cur];
+
+		if ((s->flags & DP_SESS_USED) && s->key[DP_DIR_ORIG].proto == DPW_IPPROTO_TCP &&
+		    (fl->mask & (1u << s->wan))) {
+			if (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_CLOSED) {
+				dp_ct_delete(ct, s);
+				w->st->sess_closed++;
+			} else {
+				/* what the host expects next from the server (0 before the SYN-ACK:
+				 * a host in SYN-SENT checks the ACK only) and what it sent */
+				uint32_t seq = (s->flags & DP_SESS_TCP_REPLY) ?
+					s->tcp[DP_DIR_REPLY].end : 0;
+
+				dp_sess_reset(w, s, seq, s->tcp[DP_DIR_ORIG].end);
+				fl->reset[s->wan]++;
+			}
+		}
+		if (++cur == ct->capacity)
+			cur = 0;
+	}
+	fl->cursor = cur;
+	for (wan = 0; wan < DPW_MAX_WANS; wan++) {
+		if (!(fl->mask & (1u << wan)))
+			continue;
+		if (fl->left[wan] > n) {
+			fl->left[wan] -= n;
+			continue;
+		}
+		fl->left[wan] = 0;
+		flush_done(w, wan);
+	}
+}
+
+int
+dp_mbox_worker_poll(struct dp_worker *w, const struct dp_wan_view *v)
+{
+	struct dp_mbox_cmd c[MBOX_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_dequeue_burst_elem(w->mbox, c, sizeof(c[0]), MBOX_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		switch (c[i].op) {
+		case DP_MBOX_FLUSH_WAN:
+			flush_start(w, &c[i]);
+			break;
+		default:
+			break;
+		}
+	}
+	if (w->flush.mask != 0)
+		flush_step(w, v);
+	return w->flush.mask != 0;
+}
