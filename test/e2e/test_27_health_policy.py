@@ -7,6 +7,7 @@ wan_state event with its reason per transition) and the hook script, /metrics an
 import json
 import os
 import re
+import time
 
 from conftest import http_sources, store_gens
 from health_lab import (WAN1, WAN2, apply, both_online, health_doc, health_restored,
@@ -43,15 +44,30 @@ def test_monitor_only(lab, health_restored):
           "monitor-only wan1 with its ISP dead: reported offline, still usable")
 
 
+HOOK_LOG = "/run/dpwan-lab/hook.log"
+# tools/lab's hook (lab.conf system.hook = /run/dpwan-lab/hook) writes one line per call:
+#   <unix time> wan=$DPWAN_WAN old=$DPWAN_OLD_STATE new=$DPWAN_NEW_STATE
+#   device=$DPWAN_DEVICE reason=$DPWAN_REASON
+HOOK_RX = re.compile(r"^(\S+) wan=(\S*) old=(\S*) new=(\S*) device=(\S*) reason=(.*)$")
+
+
 def hook_conf(lab):
-    """The hook script the lab's system configuration names (control.hook), or None."""
+    """The hook script the lab's system configuration names (system.hook), or None."""
     try:
         with open("/run/dpwan-lab/lab.conf") as f:
             text = f.read()
     except OSError:
         return None
-    m = re.search(r'\bhook\s*=\s*"([^"]+)"', text)
+    m = re.search(r'^\s*hook\s*=\s*"([^"]+)"', text, re.M)
     return m.group(1) if m else None
+
+
+def hook_lines():
+    try:
+        with open(HOOK_LOG) as f:
+            return [m.groups() for m in map(HOOK_RX.match, f.read().splitlines()) if m]
+    except OSError:
+        return []
 
 
 def test_events_every_transition_with_reason(lab, health_restored):
@@ -60,6 +76,7 @@ def test_events_every_transition_with_reason(lab, health_restored):
     ran once per transition with the same facts."""
     both_online(lab)
     mark = lab.last_event()
+    t_start = time.time()
     seen = []
 
     def poll(until_state, timeout):
@@ -90,17 +107,17 @@ def test_events_every_transition_with_reason(lab, health_restored):
     hook = hook_conf(lab)
     if hook is None:
         return
-    # the lab's hook appends its environment to a log beside it (see the lab config)
-    log = os.path.splitext(hook)[0] + ".log"
-    lab.wait_for(lambda: os.path.exists(log) and len([x for x in open(log)
-                                                       if "DPWAN_WAN=wan1" in x]) >= 4,
-                 10, "the hook to run for each transition")
-    runs = [dict(kv.split("=", 1) for kv in x.split("\t") if "=" in kv)
-            for x in open(log).read().splitlines() if "DPWAN_WAN=wan1" in x][-4:]
-    assert [(r["DPWAN_OLD_STATE"], r["DPWAN_NEW_STATE"]) for r in runs] == \
+    assert os.access(hook, os.X_OK), hook
+
+    def ran():
+        runs = [r for r in hook_lines() if r[1] == "wan1" and float(r[0]) >= t_start]
+        return runs if len(runs) >= 4 else None
+    runs = lab.wait_for(ran, 10, "the hook to run for each of wan1's transitions")
+    assert [(r[2], r[3]) for r in runs] == \
         [("online", "offline"), ("offline", "online"), ("online", "offline"),
          ("offline", "online")], runs
-    assert all(r.get("DPWAN_REASON") for r in runs), runs
+    for r, ((st, reason, _), e) in zip(runs, evs):
+        assert r[5].strip() and r[5].strip() in e["message"], (r, e)
 
 
 def test_metrics_and_dpwanctl_status(lab):
