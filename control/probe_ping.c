@@ -123,10 +123,13 @@ static void
 on_readable(int fd, uint32_t events, void *arg)
 {
 	uint8_t buf[IP_HDR_MIN + 40 + PING_HDR + CP_PROBE_PING_SIZE_MAX];
+	struct ping_sock *s = arg;
 	unsigned int i;
 	ssize_t n;
 
-	for (i = 0; i < PING_RX_BURST; i++) {
+	/* a result callback may start a probe that retires this socket (a full cache):
+	 * then fd is no longer ours to read */
+	for (i = 0; i < PING_RX_BURST && s->fd == fd; i++) {
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0)
 			break;   /* EAGAIN; a pending error (EHOSTUNREACH ...) is consumed */
@@ -176,7 +179,7 @@ sock_get(const char *ifname, uint32_t src)
 		      1u << DPW_ICMP_TIMXCEED);
 	if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filt, sizeof(filt)) != 0)
 		goto fail;
-	rc = cp_loop_add_fd(fd, EPOLLIN, on_readable, NULL);
+	rc = cp_loop_add_fd(fd, EPOLLIN, on_readable, &socks[free_i]);
 	if (rc < 0) {
 		close(fd);
 		return rc;

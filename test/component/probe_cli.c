@@ -44,6 +44,8 @@ static uint64_t n_load_started;
 static int64_t ids[CP_PROBE_MAX];
 static uint32_t max_timeout;
 static bool load_done;
+static bool in_start;
+static uint64_t n_cb_in_start;        /* the contract says never */
 
 static const char *const method_names[] = { "none", "ping", "dns", "http", "https", "tcp" };
 
@@ -140,6 +142,8 @@ on_result(void *arg, const struct cp_probe_result *r)
 {
 	const struct spec *sp = arg;
 
+	if (in_start)
+		n_cb_in_start++;
 	pending--;
 	n_results++;
 	if (r->up)
@@ -162,7 +166,11 @@ on_result(void *arg, const struct cp_probe_result *r)
 static int
 start_one(struct spec *sp)
 {
-	int64_t id = cp_probe_start(&sp->s, on_result, sp);
+	int64_t id;
+
+	in_start = true;
+	id = cp_probe_start(&sp->s, on_result, sp);
+	in_start = false;
 
 	if (id < 0) {
 		fprintf(stderr, "probe_cli: cannot start %s %s: %s\n",
@@ -178,18 +186,20 @@ start_one(struct spec *sp)
 static void
 pace(void *arg)
 {
-	uint64_t el = cp_loop_now_ms() - t0_ms;
-	uint64_t due = (uint64_t)((double)el * rate / 1000.0);
+	uint64_t total = (uint64_t)(rate * duration + 0.5);
+	uint64_t due = (uint64_t)((double)(cp_loop_now_ms() - t0_ms) * rate / 1000.0);
 
-	if ((double)el >= duration * 1000.0) {
+	if (due > total)
+		due = total;
+	while (n_load_started < due) {
+		start_one(&specs[n_load_started % n_specs]);
+		n_load_started++;
+	}
+	if (n_load_started >= total) {
 		load_done = true;
 		if (pending == 0)
 			cp_loop_stop();
 		return;
-	}
-	while (n_load_started < due) {
-		start_one(&specs[n_load_started % n_specs]);
-		n_load_started++;
 	}
 	cp_loop_timer(5, pace, NULL);
 }
@@ -286,9 +296,10 @@ out:
 	      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	wall = (double)(cp_loop_now_ms() - t0_ms) / 1000.0;
 	printf("{\"summary\":true,\"results\":%llu,\"up\":%llu,\"start_failed\":%llu,"
-	       "\"in_flight\":%llu,\"pending\":%u,\"started\":[",
+	       "\"cb_in_start\":%llu,\"in_flight\":%llu,\"pending\":%u,\"started\":[",
 	       (unsigned long long)n_results, (unsigned long long)n_up,
-	       (unsigned long long)n_start_fail, (unsigned long long)c.in_flight, pending);
+	       (unsigned long long)n_start_fail, (unsigned long long)n_cb_in_start,
+	       (unsigned long long)c.in_flight, pending);
 	for (i = 0; i < DPW_HM_MAX; i++)
 		printf("%s%llu", i ? "," : "", (unsigned long long)c.started[i]);
 	printf("],\"counted_up\":[");
