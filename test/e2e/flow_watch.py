@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Flows watched through a WAN failure, for the health-check e2e tests (test_25..27).
+"""Flows watched through a WAN failure, for the health-check e2e tests (test_25, 27, 28).
 
   flow_watch.py tcp-server ADDR PORT READYFILE
       line echo server (inet); the line "WHO" is answered with the peer's "ADDR PORT".

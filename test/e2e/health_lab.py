@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Helpers of the WAN health-check tests (test_25..27): documents with health sections,
+"""Helpers of the WAN health-check tests (test_25, 27, 28): documents with health sections,
 the states and events the API reports, and the lab plumbing those tests need inside the
 lab's namespaces (an nftables table in an ISP, extra server addresses in inet, a DNS
 server, a silent DNS server), each undone by the fixture that made it, also on failure.

@@ -94,8 +94,9 @@ def test_events_every_transition_with_reason(lab, health_restored):
         poll("online", 30)
     evs = state_events(lab, mark, "wan1")
     states = [st for (st, _, _), _ in evs]
-    assert states == ["offline", "online", "offline", "online"], evs
-    assert seen == ["online"] + states, (seen, states)
+    msgs = [e["message"] for _, e in evs]
+    assert states == ["offline", "online", "offline", "online"], msgs
+    assert seen == ["online"] + states, (seen, msgs)
     prev = "online"
     for (st, reason, was), e in evs:
         assert reason.strip() and was == prev, e
@@ -142,7 +143,7 @@ def test_metrics_and_dpwanctl_status(lab):
             assert v >= 0 and (m != "dpwan_wan_rtt_seconds" or v < 0.1), (m, v)
     out = lab.ctl("status").stdout
     for w in lab.default_doc["wans"]:
-        assert re.search(r"^interface %s is online \d+h:\d+m:\d+s" % w["name"], out, re.M), out
+        assert re.search(r"^\s*interface %s is online \d+h:\d+m:\d+s" % w["name"], out, re.M), out
         for t in w["health"].get("targets") or [w["addressing"]["gateway"]]:
             assert re.search(r"^\s+%s up,? rtt [0-9.]+ ms" % re.escape(t), out, re.M), out
 
