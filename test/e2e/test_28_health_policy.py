@@ -95,8 +95,13 @@ def test_events_every_transition_with_reason(lab, health_restored):
     evs = state_events(lab, mark, "wan1")
     states = [st for (st, _, _), _ in evs]
     msgs = [e["message"] for _, e in evs]
-    assert states == ["offline", "online", "offline", "online"], msgs
-    assert seen == ["online"] + states, (seen, msgs)
+    # a blackhole's first losses can put wan1 above the loss warning band for a round or
+    # two before the third consecutive loss takes it offline (with a short window after a
+    # recovery, 2 lost of 23 is 9 % > 5 %): degraded on the way is a transition too
+    assert re.match(r"^((degraded )?offline (degraded )?online ){2}$",
+                    "".join(st + " " for st in states)), msgs
+    it = iter(["online"] + states)
+    assert all(st in it for st in seen), ("polled states not in the events", seen, msgs)
     prev = "online"
     for (st, reason, was), e in evs:
         assert reason.strip() and was == prev, e
@@ -110,14 +115,14 @@ def test_events_every_transition_with_reason(lab, health_restored):
         return
     assert os.access(hook, os.X_OK), hook
 
+    want = [(was, st) for (st, _, was), _ in evs]
+
     def ran():
         runs = [r for r in hook_lines() if r[1] == "wan1" and float(r[0]) >= t_start]
-        return runs if len(runs) >= 4 else None
+        return runs if len(runs) >= len(want) else None
     runs = lab.wait_for(ran, 10, "the hook to run for each of wan1's transitions")
-    assert [(r[2], r[3]) for r in runs] == \
-        [("online", "offline"), ("offline", "online"), ("online", "offline"),
-         ("offline", "online")], runs
-    for r, ((st, reason, _), e) in zip(runs, evs):
+    assert [(r[2], r[3]) for r in runs] == want, (runs, msgs)
+    for r, (_, e) in zip(runs, evs):
         assert r[5].strip() and r[5].strip() in e["message"], (r, e)
 
 
