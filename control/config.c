@@ -115,9 +115,9 @@ set_running(int64_t gen, const struct dpw_doc *doc, char *json, size_t len,
 	memcpy(running.hash, hash, DPW_DOC_HASH_LEN);
 	running.applied_ms = (int64_t)dpw_now_ms();
 	snprintf(running.who, sizeof(running.who), "%s", who);
-	cp_health_sync(&running.doc);
 	/* the dataplane runs doc now: its DHCP WANs get (or lose) their clients */
 	(void)cp_dhcp_sync(&running.doc);
+	cp_health_sync(&running.doc);
 }
 
 static void

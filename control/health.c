@@ -16,6 +16,7 @@
 
 #include "control/config.h"
 #include "control/control.h"
+#include "control/dhcp_client.h"
 #include "control/dplink.h"
 #include "control/events.h"
 #include "control/health.h"
@@ -250,6 +251,7 @@ effective_targets(const struct hwan *w, char out[][DPW_HEALTH_TARGET_LEN])
 {
 	const struct dpw_wan_shm *ws = shm() ? &shm()->wans[w->wan] : NULL;
 	const struct dpw_doc_wan *dw = NULL;
+	struct cp_dhcp_lease lease;
 	const struct dpw_doc *doc;
 	unsigned int i, n = 0;
 	char b[16];
@@ -270,10 +272,11 @@ effective_targets(const struct hwan *w, char out[][DPW_HEALTH_TARGET_LEN])
 					 dpw_ipv4_str(dw->dns[i], b, sizeof(b)));
 			return n;
 		}
-		for (i = 0; i < 4 && n < DPW_HEALTH_TARGETS_MAX; i++)
-			if (ws->dns[i] != 0)
+		/* a DHCP WAN without dns of its own: the lease's servers */
+		if (cp_dhcp_lease(w->wan, &lease) == 0)
+			for (i = 0; i < lease.n_dns && n < DPW_HEALTH_TARGETS_MAX; i++)
 				snprintf(out[n++], DPW_HEALTH_TARGET_LEN, "%s",
-					 dpw_ipv4_str(ws->dns[i], b, sizeof(b)));
+					 dpw_ipv4_str(lease.dns[i], b, sizeof(b)));
 		return n;
 	}
 	if (ws->gateway == 0)

@@ -224,6 +224,22 @@ tap_set(unsigned int w, const struct dp_wan_cfg *c, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * The WAN's address changed: its sessions on the old one are dead (replies go to an
+ * address that is no longer ours). TCP ones get their on_failure RST from a mailbox
+ * sweep; every packet of one that comes first, and UDP's, are handled in the hit path
+ * (stage_lan.c: the session's address is not the WAN's).
+ */
+static void
+post_readdress(unsigned int w, int readdressed)
+{
+	const struct dp_wan_view *v = dp_view_get();
+
+	if (readdressed && v != NULL && v->wan[w].fail_tcp == DPW_FAIL_TCP_RESET)
+		dp_mbox_post_flush(w, DPW_FAIL_TCP_RESET, v->wan[w].fail_udp, DP_DOWN_ADDRESS,
+				   v->gen);
+}
+
 static int
 tap_differs(const struct dp_wan_cfg *a, const struct dp_wan_cfg *b)
 {
@@ -244,6 +260,7 @@ dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC
 	     struct dpw_doc_problems *pr)
 {
 	struct dp_wan_cfg next[DPW_MAX_WANS];
+	int readdressed[DPW_MAX_WANS] = { 0 };
 	struct dp_wan_view *view;
 	char err[256];
 	unsigned int w, done;
@@ -279,6 +296,9 @@ dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC
 		struct dp_wan_state *ws = &dp.wst[w];
 		uint8_t admin = next[w].configured ? next[w].enabled : 0;
 
+		readdressed[w] = ws->cfg.configured && ws->cfg.addr != 0 &&
+				 ws->cfg.addr != next[w].addr;
+
 		if (addressing_differs(&ws->cfg, &next[w])) {
 			/* another subnet or next hop: the old gateway's MAC says nothing */
 			ws->gw_resolved = 0;
@@ -294,6 +314,8 @@ dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW_DOC
 		ws->cfg = next[w];
 	}
 	dp_gen_publish_view(view);
+	for (w = 0; w < dp.n_wans; w++)
+		post_readdress(w, readdressed[w]);
 	memcpy(dp.config_hash, hash, DPW_DOC_HASH_LEN);
 	dp.config_running = 1;
 	memcpy(dp.shm->config_hash, hash, DPW_DOC_HASH_LEN);
@@ -357,7 +379,7 @@ dp_cfg_lease(const struct dpw_msg_wan_lease *l)
 	struct dp_wan_view *view;
 	const char *why, *name;
 	char err[256], a[16], g[16], o[16];
-	int rc;
+	int rc, readdressed;
 
 	if (l->wan >= dp.n_wans)
 		return -EINVAL;
@@ -407,7 +429,9 @@ dp_cfg_lease(const struct dpw_msg_wan_lease *l)
 	ws->gw_resolved = 0;
 	memset(&ws->gw_mac, 0, sizeof(ws->gw_mac));
 	ws->next_arp_tsc = 0;
+	readdressed = ws->cfg.addr != 0 && ws->cfg.addr != next.addr;
 	ws->cfg = next;
 	dp_gen_publish_view(view);
+	post_readdress(l->wan, readdressed);
 	return 0;
 }

@@ -68,7 +68,8 @@ enum dp_mbox_op {
 	X(ADMIN, "admin")           /* unconfigured, disabled or forced down by the document */ \
 	X(LINK, "link") \
 	X(HEALTH, "health")         /* the health checker's verdict (WAN_HEALTH) */ \
-	X(GATEWAY, "gateway")       /* the gateway's MAC is not known (any more) */
+	X(GATEWAY, "gateway")       /* the gateway's MAC is not known (any more) */ \
+	X(ADDRESS, "address")       /* the WAN's address changed: sessions on the old one */
 
 enum dp_wan_down_cause {
 #define DP_X_ENUM(e, s) DP_DOWN_##e,
@@ -158,6 +159,7 @@ struct dp_wan_view {
  */
 struct dp_flush {
 	uint8_t mask;                     /* WANs being swept */
+	uint8_t readdr;                   /* of those, swept for an address change only */
 	uint32_t cursor;
 	uint32_t left[DPW_MAX_WANS];      /* slots still to check for that WAN */
 	uint32_t reset[DPW_MAX_WANS];     /* RSTs sent in this sweep */

@@ -84,6 +84,7 @@ flush_done(struct dp_worker *w, unsigned int wan)
 	};
 
 	w->flush.mask &= (uint8_t)~(1u << wan);
+	w->flush.readdr &= (uint8_t)~(1u << wan);
 	/* never wait on the main lcore: a full ring loses the count, not a packet */
 	(void)rte_ring_enqueue_elem(w->mbox_ev, &ev, sizeof(ev));
 }
@@ -93,8 +94,13 @@ flush_start(struct dp_worker *w, const struct dp_mbox_cmd *c)
 {
 	if (c->wan >= DPW_MAX_WANS || c->tcp != DPW_FAIL_TCP_RESET)
 		return;
-	if (!(w->flush.mask & (1u << c->wan)))
+	if (!(w->flush.mask & (1u << c->wan))) {
 		w->flush.reset[c->wan] = 0;
+		w->flush.readdr |= (uint8_t)(1u << c->wan);
+	}
+	/* a new address: only the sessions on the old one; a failure: all of them */
+	if (c->why != DP_DOWN_ADDRESS)
+		w->flush.readdr &= (uint8_t)~(1u << c->wan);
 	/* down again while being swept: a whole turn from here */
 	w->flush.mask |= (uint8_t)(1u << c->wan);
 	w->flush.left[c->wan] = w->ct.capacity;
@@ -111,8 +117,10 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 	unsigned int wan;
 
 	for (wan = 0; wan < DPW_MAX_WANS; wan++)
-		/* back up in a later view: what it carries now is new, leave it */
-		if ((fl->mask & (1u << wan)) && v->gen > fl->gen[wan] && v->up[wan])
+		/* back up in a later view: what it carries now is new, leave it (an address
+		 * change sweeps on: the sessions on the old address are dead either way) */
+		if ((fl->mask & (1u << wan)) && !(fl->readdr & (1u << wan)) &&
+		    v->gen > fl->gen[wan] && v->up[wan])
 			flush_done(w, wan);
 	if (fl->mask == 0)
 		return;
@@ -122,7 +130,9 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 		struct dp_sess *s = &ct->sess[cur];
 
 		if ((s->flags & DP_SESS_USED) && s->key[DP_DIR_ORIG].proto == DPW_IPPROTO_TCP &&
-		    (fl->mask & (1u << s->wan))) {
+		    (fl->mask & (1u << s->wan)) &&
+		    (!(fl->readdr & (1u << s->wan)) ||
+		     s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr)) {
 			if (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_CLOSED) {
 				dp_ct_delete(ct, s);
 				w->st->sess_closed++;

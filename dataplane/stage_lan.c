@@ -158,7 +158,21 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 		dpw_ipv4_dec_ttl(d + pi->l3_off);
 		goto send;
 	}
-	if (s != NULL && unlikely(!v->up[s->wan])) {
+	/*
+	 * A SYN on the ports of a connection that has ended (TIME_WAIT over, or a RST) is a
+	 * new connection: a new session, balanced and counted as one (sessions_created, the
+	 * passive detector's count of new connections and their answers).
+	 */
+	if (s != NULL && pi->proto == DPW_IPPROTO_TCP &&
+	    unlikely((pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == DPW_TCP_SYN) &&
+	    (s->tcp_state == DP_TCP_CLOSED || s->tcp_state == DP_TCP_FIN_BOTH)) {
+		dp_ct_delete(&w->ct, s);
+		w->st->sess_closed++;
+		s = NULL;
+	}
+	/* its WAN is down, or its address changed since (the session's is the old one) */
+	if (s != NULL && unlikely(!v->up[s->wan] ||
+				  s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr)) {
 		/*
 		 * Its WAN is down (a WAN held back by a priority group is still up). A TCP SYN
 		 * starts again elsewhere. An established TCP connection cannot move (its peer

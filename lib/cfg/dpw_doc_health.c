@@ -277,6 +277,26 @@ url_problem(const char *u, uint8_t method)
 	return NULL;
 }
 
+/* Is the URL's host an IPv4 literal (then nothing is resolved)? */
+static bool
+url_host_is_ipv4(const char *u)
+{
+	char host[DPW_HEALTH_TARGET_LEN];
+	const char *h = strstr(u, "://");
+	uint32_t ip;
+	size_t n;
+
+	if (h == NULL)
+		return false;
+	h += 3;
+	n = strcspn(h, ":/?#");
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return dpw_parse_ipv4(host, &ip, NULL) == 0 && strchr(host, '/') == NULL;
+}
+
 static void
 decode_targets(const json_t *a, const char *path, struct dpw_doc_dec *dec,
 	       struct dpw_doc_health *h)
@@ -314,6 +334,10 @@ decode_targets(const json_t *a, const char *path, struct dpw_doc_dec *dec,
 				dpw_doc_problem_add(dec->pr, false, p, "URL '%.64s' %s", s, why);
 				continue;
 			}
+			if (!url_host_is_ipv4(s))
+				dpw_doc_problem_add(dec->pr, true, p, "URL '%.64s' names a host: it is "
+						    "resolved by the appliance's own resolver, not through "
+						    "this WAN (an address in the URL is)", s);
 		} else if (dpw_parse_ipv4(s, &ip, NULL) != 0 || strchr(s, '/') != NULL) {
 			dpw_doc_problem_add(dec->pr, false, p, "target '%.32s' is not an IPv4 "
 					    "address a.b.c.d", s);

@@ -459,8 +459,10 @@ dpw_doc_wans_encode(const struct dpw_doc *doc)
 			json_array_append_new(dns, json_string(dpw_ipv4_str(w->dns[k], d,
 									    sizeof(d))));
 		if (w->addr_mode == DPW_ADDR_DHCP) {
-			ad = json_pack("{s:s, s:o, s:s}", "mode", "dhcp", "dns", dns,
-				       "hostname", w->hostname);
+			ad = json_pack("{s:s, s:o}", "mode", "dhcp", "dns", dns);
+			/* no hostname is no member: "" is not one the decoder takes back */
+			if (ad != NULL && w->hostname[0] != '\0')
+				json_object_set_new(ad, "hostname", json_string(w->hostname));
 		} else {
 			char g[16];
 

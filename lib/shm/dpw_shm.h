@@ -235,7 +235,6 @@ struct dpw_wan_shm {
 	uint32_t rtt_us;
 	uint32_t jitter_us;
 	uint32_t loss_permille;
-	uint32_t dns[4];          /* DNS servers in force (document or lease), host order */
 };
 
 struct dpw_shm {

@@ -189,16 +189,19 @@ def main():
         fail(f"factory TAPs: wan1 {tap('wan1')} wan3 {tap('wan3')}")
     print("ok: factory document is generation 0")
 
-    # HELLO: another ABI is refused, ours recorded
-    r = client("hello", "2")
-    if r["status"] != -EPROTO or r["abi"] != 3:
-        fail(f"HELLO with ABI 2: {r}")
+    # HELLO: another ABI is refused, ours recorded (the ABI is the header's)
+    abi = int(re.search(r"^#define DPW_MSG_ABI (\d+)", open(os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib", "msg",
+        "dpw_msg.h")).read(), re.M).group(1))
+    r = client("hello", str(abi - 1))
+    if r["status"] != -EPROTO or r["abi"] != abi:
+        fail(f"HELLO with ABI {abi - 1}: {r}")
     if client("show")["control_pid"] != 0:
         fail("a refused HELLO recorded its pid")
-    r = client("hello", "3")
-    if r["status"] != 0 or r["abi"] != 3 or r["config_gen"] != 0 or \
+    r = client("hello", str(abi))
+    if r["status"] != 0 or r["abi"] != abi or r["config_gen"] != 0 or \
             client("show")["control_pid"] <= 0:
-        fail(f"HELLO with ABI 3: {r}")
+        fail(f"HELLO with ABI {abi}: {r}")
     print("ok: HELLO checks the ABI")
 
     # a good document: weight, MTU and address of wan1 change, wan2 forced down

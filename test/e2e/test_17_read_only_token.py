@@ -48,7 +48,8 @@ def test_read_only_token_reads_but_cannot_write(lab):
         for a, b in zip(st0["wans"], st1["wans"]):
             for k in ("enabled", "forced_down", "usable", "state", "usable_since"):
                 assert a[k] == b[k], (k, a, b)
-        assert st1["dataplane"]["wan_view_gen"] == st0["dataplane"]["wan_view_gen"]
+        # (the WAN view's generation is no witness: the health checker's RTT and loss
+        # reach the dataplane as new views about once a second)
         # the token still works (a 403 is about the role, not the token)
         assert lab.api("GET", "/api/v1/status", token=tok).code == 200
     finally:
