@@ -4,6 +4,9 @@
   GET  /whoami?tag=T   body: the client's address ("A.B.C.D PORT"); logs "T A.B.C.D PORT"
   GET  /file/NAME      streams DIR/NAME (no directory parts allowed)
   PUT  /upload         reads Content-Length bytes; body: sha256 hex of what arrived
+  GET  /health/ok       200, body "dpwan-health-ok" (HTTP health checks)
+  GET  /health/nomatch  200, a body without that string
+  GET  /health/redirect 302 to /health/ok (a health check does not follow it)
 
 Usage: srv_http.py ADDR PORT DIR LOG READYFILE
 The READYFILE is created once the socket listens.
@@ -47,6 +50,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with self.lock, open(self.log_path, "a") as f:
                 f.write("%s %s %d\n" % (tag, addr, port))
             self._reply(200, ("%s %d\n" % (addr, port)).encode())
+        elif url.path == "/health/ok":
+            self._reply(200, b"dpwan-health-ok\n")
+        elif url.path == "/health/nomatch":
+            self._reply(200, b"something else\n")
+        elif url.path == "/health/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/health/ok")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif url.path.startswith("/file/"):
             name = url.path[len("/file/"):]
             if "/" in name or name.startswith("."):
