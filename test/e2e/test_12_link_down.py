@@ -45,7 +45,7 @@ def test_tcp_survives_a_short_outage(lab, http_server, bigfile, isp1_restored):
     cable cut on its only WAN: its session is kept (an established connection cannot
     move to another WAN), its packets are dropped meanwhile, and TCP retransmits once
     the WAN is back. Before the cut and after the WAN is back, nothing is dropped for
-    lack of room. (The default, "reset", is test_26's: the host gets a RST at once.)"""
+    lack of room. (The default, "reset", is test_27's: the host gets a RST at once.)"""
     import os
     from conftest import sha256_file
 
