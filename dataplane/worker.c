@@ -12,6 +12,7 @@
 #include "dataplane/worker.h"
 
 #define SWEEP_EVERY 64      /* iterations between expiry slices */
+#define MBOX_EVERY 16       /* iterations between two looks at the mailbox */
 #define SWEEP_PERIOD_S 4    /* the whole session table is checked this often */
 
 void
@@ -153,7 +154,11 @@ dp_worker_main(void *arg)
 			moved += drain_relay(w, v);
 		if (w->idx == 0)
 			moved += drain_inject(w);
-		sweeping = dp_mbox_worker_poll(w, v);
+		/* commands are rare (one per WAN transition): look every MBOX_EVERY
+		 * iterations, and at every one while a sweep is going on */
+		sweeping = 0;
+		if ((w->iter % MBOX_EVERY) == 0 || w->flush.mask != 0)
+			sweeping = dp_mbox_worker_poll(w, v);
 		for (p = 0; p < dp.n_ports; p++)
 			dp_worker_flush(w, p);
 
