@@ -697,6 +697,23 @@ deactivate(struct hwan *w)
 	w->active = false;
 }
 
+/*
+ * New settings for a WAN that keeps its state: its rise/fall counter is re-based on the
+ * new down count, so that a settled WAN needs the new `down` failed rounds, not what is
+ * left of the old one (3 of Peplink's when mwan3's 5 were asked for).
+ */
+static void
+rebase_counter(struct cp_hfsm *f, const struct cp_hfsm_cfg *old, const struct cp_hfsm_cfg *new)
+{
+	if (!f->probe_up || old->down == 0 || old->down == new->down)
+		return;
+	f->counter = (uint32_t)(((uint64_t)f->counter * new->down + old->down - 1) / old->down);
+	if (f->counter > new->down)
+		f->counter = new->down;
+	if (f->counter == 0)
+		f->counter = 1;
+}
+
 void
 cp_health_sync(const struct dpw_doc *doc)
 {
@@ -739,8 +756,10 @@ cp_health_sync(const struct dpw_doc *doc)
 				CP_ERR("%s: health settings refused by the checker: %s", dw->name, err);
 				continue;
 			}
-			if (w->active)
+			if (w->active) {
 				cancel_rounds(w);
+				rebase_counter(&w->fsm, &w->cfg, &cfg);
+			}
 			w->h = dw->health;
 			w->cfg = cfg;
 			w->n_targets = 0;
