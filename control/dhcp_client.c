@@ -107,7 +107,7 @@ write_script(void)
 	snprintf(text, sizeof(text),
 		 "#!/bin/sh\n"
 		 "# Written by dpwan-control: dhclient's script for the WAN DHCP client.\n"
-		 "# It never configures the interface (dpwan-dataplane owns the TAP's\n"
+		 "# It never configures the interface (the dataplane owns the TAP's\n"
 		 "# address); it leaves the lease in %s/<wan>.lease.\n"
 		 "dir='%s'\n"
 		 "wan=${interface#dpw-}\n"
