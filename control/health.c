@@ -485,8 +485,8 @@ round_details(const struct hwan *w, const struct round *rd, char *buf, size_t le
 		n += (size_t)snprintf(buf + n, len - n, "%s%s: %s", i ? ", " : "", w->t[i].name,
 				      rd->answered[i] ? "answered" :
 				      rd->detail[i][0] ? rd->detail[i] : "no answer");
-	if (rd->n_targets == 0)
-		snprintf(buf + n, n < len ? len - n : 0, "%s",
+	if (rd->n_targets == 0 && n < len)
+		snprintf(buf + n, len - n, "%s",
 			 w->h.method == DPW_HM_DNS ? "no DNS servers known" : "no gateway known");
 }
 

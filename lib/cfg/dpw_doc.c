@@ -131,9 +131,10 @@ dpw_doc_check_members(const json_t *obj, const char *path, const char *const *kn
 	size_t n = 0;
 
 	list[0] = '\0';
-	for (i = 0; known[i] != NULL; i++)
-		n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%s",
-				      i ? ", " : "", known[i]);
+	/* a long list is cut (never written, nor pointed, past its end) */
+	for (i = 0; known[i] != NULL && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+				      known[i]);
 	json_object_foreach((json_t *)obj, key, v) {
 		const struct dpw_doc_planned *pl = NULL;
 

@@ -354,9 +354,9 @@ check_wans(const char *path, struct dpw_doc_dec *dec, const struct dpw_doc *doc,
 				size_t n = 0;
 
 				list[0] = '\0';
-				for (j = 0; j < ctx->n_wan_ports && j < DPW_MAX_WANS; j++)
-					n += (size_t)snprintf(list + n, n < sizeof(list) ?
-							      sizeof(list) - n : 0, "%s%s",
+				for (j = 0; j < ctx->n_wan_ports && j < DPW_MAX_WANS &&
+				     n < sizeof(list); j++)
+					n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
 							      j ? ", " : "", ctx->wan_port[j]);
 				dpw_doc_problem_add(dec->pr, false, p, "no WAN port '%s' in the "
 						    "system configuration (WAN ports: %s)", w->name,
