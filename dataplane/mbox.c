@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Workers' mailboxes (DESIGN.md s2): an SPSC command ring from the main lcore and an
  * event ring back, per worker. The main lcore posts (dp_mbox_post_flush) and collects
- * the results (dp_mbox_poll_events); each worker polls its own ring every iteration and
- * works through a command in bounded chunks (dp_mbox_worker_poll), so that forwarding
- * never stalls and nobody else touches its session table. FLUSH_WAN: the TCP sessions
- * of a failed WAN get a RST towards their LAN host (dp_sess_reset) and are removed.
+ * the results (dp_mbox_poll_events); each worker polls its own ring every few
+ * iterations and works through a command in bounded chunks (dp_mbox_worker_poll), so
+ * that forwarding never stalls and nobody else touches its session table. FLUSH_WAN:
+ * the TCP sessions of a failed WAN get a RST towards their LAN host (dp_sess_reset) and
+ * are closed, keeping their NAT port until the closed timeout.
  */
 #include <rte_log.h>
 
@@ -72,8 +73,13 @@ dp_sess_reset(struct dp_worker *w, struct dp_sess *s, uint32_t seq, uint32_t ack
 		dp_tx(w, dp.lan, m);
 		w->st->wan_tcp_reset[s->wan]++;
 	}
-	dp_ct_delete(&w->ct, s);
-	w->st->sess_closed++;
+	/*
+	 * Closed, not removed: the session keeps its NAT port for the closed timeout, so a
+	 * new connection cannot take the same port to the same server while that server
+	 * still holds the old connection (it never saw the end: its WAN is dead) or its
+	 * TIME_WAIT; its SYN would be answered for the old connection and time out.
+	 */
+	s->tcp_state = DP_TCP_CLOSED;
 }
 
 static void
@@ -133,9 +139,9 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 		    (fl->mask & (1u << s->wan)) &&
 		    (!(fl->readdr & (1u << s->wan)) ||
 		     s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr)) {
-			if (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_CLOSED) {
-				dp_ct_delete(ct, s);
-				w->st->sess_closed++;
+			if (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_CLOSED ||
+			    s->tcp_state == DP_TCP_FIN_BOTH) {
+				/* ended already: left to expire, holding its port (see above) */
 			} else {
 				/* what the host expects next from the server (0 before the SYN-ACK:
 				 * a host in SYN-SENT checks the ACK only) and what it sent */

@@ -294,7 +294,7 @@ void dp_fragment_tx(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu, unsig
  * Mailbox (mbox.c). dp_mbox_worker_poll: take the main lcore's commands and do the next
  * bounded chunk of any sweep in progress; returns nonzero while one is (the worker
  * should not idle-sleep). dp_sess_reset: send the LAN host of TCP session s a RST with
- * seq and ack (host order), count it, and remove the session.
+ * seq and ack (host order), count it, and close the session (it keeps its NAT port).
  */
 int dp_mbox_worker_poll(struct dp_worker *w, const struct dp_wan_view *v);
 void dp_sess_reset(struct dp_worker *w, struct dp_sess *s, uint32_t seq, uint32_t ack);
