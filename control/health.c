@@ -308,17 +308,18 @@ refresh_targets(struct hwan *w)
 }
 
 /*
- * A probe's result into its target's window. While the WAN is down by its probe counter
- * (an outage, not a quality problem) losses stay out of the window: they say the link is
- * dead, which the counter already acts on, and kept in they would hold the WAN down by
- * its loss band for a whole window after the link is back.
+ * A probe's result into its target's window. While the WAN is down by its probe counter,
+ * a run of losses is an outage, not a quality problem: only its first loss goes into
+ * the window (the counter acts on the rest), or a dead link would be held down by its
+ * loss band for a whole window after it is back. Scattered losses (a lossy link) all go
+ * in, so such a link stays judged by its loss.
  */
 static void
 add_result(struct hwan *w, struct htarget *t, bool up, uint32_t rtt_us)
 {
 	t->sent++;
 	t->lost += !up;
-	if (up || w->fsm.probe_up)
+	if (up || w->fsm.probe_up || t->st.run_lost == 0)
 		cp_hstats_add(&t->st, up, rtt_us);
 }
 
