@@ -9,10 +9,16 @@
  * as an unknown member, never accepted and ignored):
  *   version   1                                   this format's version
  *   wans      [ {name, enabled, forced_down, weight, mtu, mss, priority, independent,
+ *                upload_kbps, download_kbps,
  *                on_failure{tcp, udp}, addressing{mode, address, gateway, dns, hostname},
  *                health{preset, method, targets, ... quality{...}}} ]
+ *   members   [ {name, wan, metric, weight} ]                       mwan3 members
+ *   policies  [ {name, members[] | (algorithm, persistence, wans[]), last_resort} ]
+ *   rules     [ {name, enabled, proto, family, src, src_mac, src_port, dst, dst_domain,
+ *                dst_port, policy | (algorithm, persistence, wans[]), sticky,
+ *                sticky_timeout, when_unavailable, terminate_on_recovery} ]
+ *   default_rule {preset, policy | (algorithm, persistence, wans[]), sticky, ...}
  * Planned, each by the issue that implements it (names fixed here so they fit):
- *   members, policies, rules                     outbound policy engine (issue 8)
  *   lan {dhcp, dns}, dns_records, domain_lookup  LAN services (issue 9)
  *   nat {mappings, one_to_one}, services, firewall {outbound, inbound}, dos (issue 10)
  * Every section is a member of struct dpw_doc with its own decode / validate / encode
@@ -128,6 +134,197 @@ enum dpw_fail_udp {
 	DPW_FAIL_UDP_KEEP = 1,         /* left alone */
 };
 
+/* ---- the outbound policy engine (issue 8): members, policies, rules ---------------- */
+
+/*
+ * How a WAN is chosen for a new connection (Peplink manual 7.4, mwan3 policies). Each
+ * has one pure function in the dataplane (dataplane/lb_<name>.c).
+ */
+#define DPW_LB_ALGOS(X) \
+	X(METRIC, "metric")                 /* mwan3: the lowest usable metric tier, weighted \
+					     * inside it (a policy made of members) */ \
+	X(WEIGHTED, "weighted")             /* Peplink weighted balance */ \
+	X(PERSISTENCE, "persistence")       /* by source, or by source + destination */ \
+	X(ENFORCED, "enforced")             /* the one WAN, whatever its health */ \
+	X(PRIORITY, "priority")             /* the first usable WAN of the list */ \
+	X(OVERFLOW, "overflow")             /* the first usable WAN not at its bandwidth */ \
+	X(LEAST_USED, "least_used")         /* the most free download bandwidth */ \
+	X(LOWEST_LATENCY, "lowest_latency") /* the health checker's lowest RTT */ \
+	X(FASTEST_RESPONSE, "fastest_response") /* first packet on every WAN, first answer wins */
+
+enum dpw_lb_algo {
+#define DPW_X_ENUM(e, s) DPW_LB_##e,
+	DPW_LB_ALGOS(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_LB_MAX
+};
+
+/* "metric", ... or "unknown". */
+const char *dpw_lb_algo_str(unsigned int a);
+
+/* Persistence: what a connection is kept on the same WAN by. */
+enum dpw_persist {
+	DPW_PERSIST_SOURCE = 0,        /* Peplink's default: the LAN host */
+	DPW_PERSIST_DESTINATION = 1,   /* the LAN host and the destination address */
+};
+
+/*
+ * What happens when none of a rule's WANs can take the connection: Peplink's "when no
+ * connections are available" (drop, use any available, fall through) and mwan3's
+ * last_resort (unreachable, blackhole = drop, default = the main table, here the
+ * default rule).
+ */
+#define DPW_FALLBACKS(X) \
+	X(LAST_RESORT, "last_resort")   /* a rule with a policy: the policy's last_resort */ \
+	X(DROP, "drop")                 /* silently (mwan3 "blackhole") */ \
+	X(UNREACHABLE, "unreachable")   /* ICMP destination unreachable to the client */ \
+	X(DEFAULT, "default")           /* as if no rule had matched: the default rule */ \
+	X(ANY, "any")                   /* any usable WAN, by the WANs' weights */ \
+	X(FALL_THROUGH, "fall_through") /* the next rule that matches */
+
+enum dpw_fallback {
+#define DPW_X_ENUM(e, s) DPW_FB_##e,
+	DPW_FALLBACKS(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_FB_MAX
+};
+
+/* "drop", ... or "unknown". */
+const char *dpw_fallback_str(unsigned int f);
+
+#define DPW_MAX_MEMBERS 256
+#define DPW_RULE_ENTRIES_MAX 256       /* classifier entries one rule expands into */
+#define DPW_MAX_RULE_ENTRIES 131072    /* ... and all rules together */
+#define DPW_MATCH_NETS_MAX 8           /* addresses / networks per side of a rule */
+#define DPW_MATCH_PORTS_MAX 8          /* ports / ranges per side of a rule */
+#define DPW_MATCH_DOMAINS_MAX 4
+#define DPW_DOMAIN_LEN 128             /* a domain pattern, lower case */
+#define DPW_STICKY_TIMEOUT_DEFAULT 600 /* seconds (mwan3) */
+#define DPW_BANDWIDTH_DEFAULT 1000000  /* kbit/s: a gigabit port */
+
+/*
+ * One way of choosing: the algorithm and its candidate WANs, in order (the priority
+ * and overflow order; the list order of the others). A WAN appears at most once.
+ */
+struct dpw_doc_pick {
+	uint8_t algorithm;             /* enum dpw_lb_algo */
+	uint8_t persist;               /* persistence: enum dpw_persist */
+	uint8_t n;                     /* candidates, 1..DPW_MAX_WANS */
+	struct {
+		uint8_t wan;           /* index into doc->wans */
+		uint16_t metric;       /* METRIC: 1..256, lower first (mwan3 default 1) */
+		uint32_t weight;       /* 1..1000 (default: the WAN's weight) */
+	} c[DPW_MAX_WANS];
+};
+
+/* mwan3 member: a WAN with a metric and a weight, referenced by policies. */
+struct dpw_doc_member {
+	char name[DPW_NAME_LEN];
+	uint8_t wan;                   /* index into doc->wans */
+	uint16_t metric;               /* 1..256, default 1 */
+	uint32_t weight;               /* 1..1000, default 1 */
+};
+
+/*
+ * A named policy: mwan3's (members, algorithm METRIC) or Peplink's (an algorithm and
+ * its own WAN list). The pick is filled either way; n_members is 0 for the second form.
+ */
+struct dpw_doc_policy {
+	char name[DPW_NAME_LEN];
+	unsigned int n_members;
+	uint16_t member[DPW_MAX_WANS]; /* indexes into doc->members, in the given order */
+	struct dpw_doc_pick pick;
+	uint8_t last_resort;           /* DPW_FB_UNREACHABLE (default), _DROP, _DEFAULT */
+};
+
+/* An address or network (host byte order, prefixlen 0..32; a host is /32). */
+struct dpw_doc_net {
+	uint32_t addr;
+	uint8_t prefixlen;
+};
+
+/* A port or an inclusive range (host byte order; a single port has lo == hi). */
+struct dpw_doc_ports {
+	uint16_t lo;
+	uint16_t hi;
+};
+
+enum dpw_family {
+	DPW_FAMILY_ALL = 0,            /* mwan3's default */
+	DPW_FAMILY_IPV4 = 1,
+	DPW_FAMILY_IPV6 = 2,           /* accepted; never matches until IPv6 is forwarded */
+};
+
+/*
+ * What a rule matches (issue 10's firewall rules reuse it). Empty lists match
+ * anything; inside one list any element matches; all given fields must match. Ports
+ * only with proto tcp or udp.
+ */
+struct dpw_doc_match {
+	uint8_t proto;                 /* 0: all; else the IP protocol (tcp 6, udp 17, icmp 1) */
+	uint8_t family;                /* enum dpw_family */
+	bool has_src_mac;
+	uint8_t src_mac[6];
+	uint8_t n_src, n_dst, n_sport, n_dport, n_domains;
+	struct dpw_doc_net src[DPW_MATCH_NETS_MAX];
+	struct dpw_doc_net dst[DPW_MATCH_NETS_MAX];
+	struct dpw_doc_ports sport[DPW_MATCH_PORTS_MAX];
+	struct dpw_doc_ports dport[DPW_MATCH_PORTS_MAX];
+	/*
+	 * Peplink's forms: "foo.com" matches foo.com and *.foo.com; "foo.*" any name with
+	 * the label foo followed by anything (www.foo.co.jp). The addresses come from DNS
+	 * answers (issue 9): until one is seen the rule matches nothing.
+	 */
+	char domain[DPW_MATCH_DOMAINS_MAX][DPW_DOMAIN_LEN];
+};
+
+/* What a rule (and the default rule) does with a connection it matches. */
+struct dpw_doc_action {
+	int32_t policy;                /* index into doc->policies, or -1: the pick below */
+	struct dpw_doc_pick pick;      /* the rule's own algorithm (policy == -1) */
+	uint8_t when_unavailable;      /* enum dpw_fallback; default LAST_RESORT with a
+					* policy, DROP with an own pick (Peplink) */
+	bool sticky;                   /* mwan3: a host's next connections within the
+					* timeout take the WAN of its last one (this rule's) */
+	uint32_t sticky_timeout_s;     /* 1..86400, default 600 */
+	bool terminate_on_recovery;    /* Peplink: sessions on a less preferred WAN end when
+					* a preferred one is usable again */
+};
+
+struct dpw_doc_rule {
+	char name[DPW_NAME_LEN];
+	bool enabled;                  /* default true; false: skipped (kept, counted 0) */
+	struct dpw_doc_match match;
+	struct dpw_doc_action action;
+};
+
+/*
+ * The default rule: what matches no rule. Presets (Peplink's outbound policy
+ * settings) over every configured WAN, weighted by the WANs' weights: "auto" weighted
+ * balance (the behaviour without rules), "high_compatibility" persistence by source,
+ * "normal_compatibility" persistence by destination; "custom": the action given.
+ */
+#define DPW_DEFAULT_PRESETS(X) \
+	X(AUTO, "auto") \
+	X(HIGH_COMPAT, "high_compatibility") \
+	X(NORMAL_COMPAT, "normal_compatibility") \
+	X(CUSTOM, "custom")
+
+enum dpw_default_preset {
+#define DPW_X_ENUM(e, s) DPW_DEF_##e,
+	DPW_DEFAULT_PRESETS(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_DEF_MAX
+};
+
+const char *dpw_default_preset_str(unsigned int p);
+
+struct dpw_doc_default {
+	uint8_t preset;                /* enum dpw_default_preset, default AUTO */
+	struct dpw_doc_action action;  /* filled for every preset (a preset's pick lists
+					* every configured WAN, by its weight) */
+};
+
 struct dpw_doc_wan {
 	char name[DPW_NAME_LEN];  /* mwan3's rules: 1-15 of [A-Za-z0-9_]; names a WAN port */
 	bool enabled;             /* default true; false: "disabled" (no new sessions) */
@@ -146,14 +343,34 @@ struct dpw_doc_wan {
 	bool independent;         /* Peplink "independent from backup WANs" */
 	uint8_t fail_tcp;         /* enum dpw_fail_tcp */
 	uint8_t fail_udp;         /* enum dpw_fail_udp */
+	uint32_t upload_kbps;     /* Peplink upload / download bandwidth: overflow and least */
+	uint32_t download_kbps;   /* used measure against them; default a gigabit */
 	struct dpw_doc_health health;
 };
 
+/*
+ * A decoded document. rules is allocated by the decoder (dpw_doc_from_json) and owned
+ * by the document: release it with dpw_doc_free, copy a document with dpw_doc_copy,
+ * never with an assignment.
+ */
 struct dpw_doc {
 	uint32_t version;
 	unsigned int n_wans;
 	struct dpw_doc_wan wans[DPW_MAX_WANS];
+	unsigned int n_members;
+	struct dpw_doc_member members[DPW_MAX_MEMBERS];
+	unsigned int n_policies;
+	struct dpw_doc_policy policies[DPW_MAX_POLICIES];
+	unsigned int n_rules;
+	struct dpw_doc_rule *rules;    /* n_rules of them (NULL when 0) */
+	struct dpw_doc_default default_rule;
 };
+
+/* Release what a document owns and zero it (a zeroed document is valid, empty). */
+void dpw_doc_free(struct dpw_doc *doc);
+
+/* dst = a deep copy of src (dst is overwritten, not freed). 0 or -ENOMEM (dst zeroed). */
+int dpw_doc_copy(struct dpw_doc *dst, const struct dpw_doc *src);
 
 /*
  * What the system configuration allows, so that the same document is judged alike by
@@ -206,8 +423,10 @@ void dpw_doc_problem_add(struct dpw_doc_problems *pr, bool warning, const char *
  * Every problem is recorded, not only the first. pr is reset first (add a caller's own
  * problems after the call). The tree's nesting is checked against DPW_DOC_MAX_DEPTH here
  * too, so a tree from another parser is bounded alike.
+ * doc is overwritten (pass a zeroed or freed one); whatever the result it may own
+ * memory: dpw_doc_free it.
  * Returns 0 (doc filled; warnings may be present) or -EINVAL (errors in pr; doc is
- * undefined).
+ * undefined but freeable).
  */
 int dpw_doc_from_json(const json_t *root, const struct dpw_doc_context *ctx,
 		      struct dpw_doc *doc, struct dpw_doc_problems *pr);
@@ -262,6 +481,27 @@ const struct dpw_doc_wan *dpw_doc_wan_find(const struct dpw_doc *doc, const char
  * "pfsense". 0, or -ENOENT for another name. Pure.
  */
 int dpw_doc_health_preset(const char *name, struct dpw_doc_health *h);
+
+/* The policy named name in doc, or NULL. */
+const struct dpw_doc_policy *dpw_doc_policy_find(const struct dpw_doc *doc, const char *name);
+
+/*
+ * Does match a cover match b: every packet b matches, a matches too (a has no domain
+ * list)? Used by validate's "can never match" warning. Pure.
+ */
+bool dpw_doc_match_covers(const struct dpw_doc_match *a, const struct dpw_doc_match *b);
+
+/*
+ * The share of new connections each WAN would get from a pick now, in percent
+ * (0..100, summing to 100 or all 0 when none can take any), given which WANs are
+ * usable (up[] for ENFORCED): what `dpwanctl status` prints per policy, like mwan3
+ * status. Deterministic algorithms give 100 to their one WAN; persistence and weighted
+ * the weights of the usable candidates; METRIC the lowest usable tier's weights;
+ * least_used / lowest_latency / fastest_response split evenly over usable candidates
+ * (their choice depends on live figures). Pure.
+ */
+void dpw_doc_pick_shares(const struct dpw_doc_pick *p, const uint8_t usable[DPW_MAX_WANS],
+			 const uint8_t up[DPW_MAX_WANS], unsigned int share[DPW_MAX_WANS]);
 
 /* Is s a valid object name (mwan3: 1-15 characters of letters, digits, underscore)? */
 bool dpw_doc_name_valid(const char *s);

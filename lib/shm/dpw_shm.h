@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define DPW_SHM_MAGIC 0x4450574eu /* "DPWN" */
-#define DPW_SHM_ABI 4
+#define DPW_SHM_ABI 5
 
 #define DPW_MAX_PORTS 8
 #define DPW_MAX_WANS 8
@@ -19,6 +19,9 @@
 /* one slot per worker plus one for the main lcore */
 #define DPW_MAX_LCORE_SLOTS (DPW_MAX_WORKERS + 1)
 #define DPW_NAME_LEN 16
+/* the document's bounds that shared memory sizes by (lib/cfg/dpw_doc.h uses these) */
+#define DPW_MAX_RULES 16384
+#define DPW_MAX_POLICIES 256
 
 /* Drop reasons: the enum, the names and the array sizes come from this one list. */
 #define DPW_DROP_REASONS(X) \
@@ -183,6 +186,28 @@ struct dpw_lcore_stats {
 	uint64_t wan_udp_moved[DPW_MAX_WANS];
 } __attribute__((aligned(64)));
 
+/*
+ * Outbound policy counters (issue 8), per lcore like the rest, in their own array so
+ * that dpw_lcore_stats stays small. Rule slots are the rules' positions in the running
+ * document, then the default rule and the connected-network pseudo rule; policy slots
+ * the named policies' positions, then the default rule's. A worker zeroes its own slot
+ * when it first sees a generation of a new epoch (the rules, policies or default rule
+ * changed) and then stores that epoch: readers sum only the slots whose epoch is
+ * dpw_shm.policy_epoch.
+ */
+#define DPW_RULE_SLOT_DEFAULT DPW_MAX_RULES
+#define DPW_RULE_SLOT_CONNECTED (DPW_MAX_RULES + 1)
+#define DPW_RULE_SLOTS (DPW_MAX_RULES + 2)
+#define DPW_POLICY_SLOT_DEFAULT DPW_MAX_POLICIES
+#define DPW_POLICY_SLOTS (DPW_MAX_POLICIES + 1)
+
+struct dpw_policy_stats {
+	volatile uint64_t epoch;
+	uint64_t rule_hits[DPW_RULE_SLOTS];            /* new sessions the rule placed */
+	uint64_t rule_unavailable[DPW_RULE_SLOTS];     /* its WANs could take none: fell back */
+	uint64_t policy_wan[DPW_POLICY_SLOTS][DPW_MAX_WANS]; /* new sessions per policy, WAN */
+} __attribute__((aligned(64)));
+
 struct dpw_port_shm {
 	char name[DPW_NAME_LEN];
 	char tap[DPW_NAME_LEN];
@@ -260,6 +285,13 @@ struct dpw_shm {
 	struct dpw_wan_shm wans[DPW_MAX_WANS];
 	/* slot i < n_workers: worker i; slot DPW_MAX_WORKERS: main lcore */
 	struct dpw_lcore_stats lcore[DPW_MAX_LCORE_SLOTS];
+	/* the outbound policy (issue 8) */
+	volatile uint64_t policy_gen;   /* document generation of the running rules */
+	volatile uint64_t policy_epoch; /* of the counters below (see dpw_policy_stats) */
+	uint32_t policy_rules;          /* rules in the running generation */
+	uint32_t policy_entries;        /* their classifier entries */
+	uint64_t policy_build_ns;       /* how long its build took */
+	struct dpw_policy_stats pstats[DPW_MAX_LCORE_SLOTS];
 };
 
 #define DPW_SHM_MAIN_SLOT DPW_MAX_WORKERS
