@@ -53,6 +53,28 @@ const char *dp_tcp_state_str(unsigned int s);
 #define DP_SESS_TCP_REPLY 0x04    /* the server's SYN-ACK was seen */
 #define DP_SESS_REPLIED 0x08      /* passive detection: the first answer was counted */
 
+/* How a session's WAN was chosen (explain). */
+#define DP_SESS_HOWS(X) \
+	X(NONE, "none")             /* not by the policy engine (older, synced, inbound) */ \
+	X(PICK, "pick")             /* the rule's algorithm */ \
+	X(STICKY, "sticky")         /* the host's last WAN under a sticky rule */ \
+	X(FALLBACK_ANY, "fallback_any") /* none of the rule's WANs: "use any available" */ \
+	X(CONNECTED, "connected")   /* to a WAN's own subnet */ \
+	X(FASTEST, "fastest")       /* fastest response: the WAN whose answer came first */
+
+enum dp_sess_how {
+#define DP_X_ENUM(e, s) DP_HOW_##e,
+	DP_SESS_HOWS(DP_X_ENUM)
+#undef DP_X_ENUM
+	DP_HOW_MAX
+};
+
+const char *dp_sess_how_str(unsigned int h);
+
+#define DP_SESS_SHADOW 0x10       /* fastest response: another WAN's copy of a session's
+				   * first packet; its orig key's zone is DP_ZONE_SHADOW | wan */
+#define DP_ZONE_SHADOW 0x80
+
 /* How a session translates; explicit, so later kinds (DNAT, 1:1, hairpin) fit. */
 #define DP_XLATE_KINDS(X) \
 	X(NONE, "none") \
@@ -92,7 +114,16 @@ struct dp_sess {
 	/* line 1 */
 	struct dp_tcp_side tcp[2];  /* [DP_DIR_ORIG], [DP_DIR_REPLY] */
 	uint32_t created;           /* seconds, worker clock */
-	uint8_t reserved[44];
+	/* how the policy engine placed it (explain): DP_RULE_* or the rule's position, the
+	 * policy's index in its generation, and the WANs at that moment */
+	uint16_t rule;
+	uint16_t policy;
+	uint8_t how;                /* enum dp_sess_how */
+	uint8_t algorithm;          /* enum dpw_lb_algo of the pick */
+	uint8_t cand_mask;          /* the candidates it was chosen from (bit per WAN id) */
+	uint8_t usable_mask;        /* the WANs usable then */
+	uint8_t pending_mask;       /* fastest response: WANs whose copy is still unanswered */
+	uint8_t reserved[35];
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct dp_sess) == 128, "a session is two cache lines");

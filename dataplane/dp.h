@@ -18,7 +18,10 @@
 #include "dataplane/ct.h"
 #include "dataplane/frag.h"
 #include "dataplane/hostflow.h"
+#include "dataplane/lb.h"
 #include "dataplane/lb_weighted.h"
+#include "dataplane/policy.h"
+#include "dataplane/sticky.h"
 #include "dataplane/nat.h"
 #include "lib/cfg/dpw_sysconf.h"
 #include "lib/shm/dpw_shm.h"
@@ -151,6 +154,8 @@ struct dp_wan_view {
 	uint8_t up[DPW_MAX_WANS];      /* its sessions' packets go on (usable or standby) */
 	uint32_t weight[DPW_MAX_WANS];
 	struct dp_wan_entry wan[DPW_MAX_WANS];
+	struct dp_lb_wan lb[DPW_MAX_WANS];   /* what the algorithms read (lb.h) */
+	uint8_t usable_mask;                 /* usable[] as bits */
 };
 
 /*
@@ -248,6 +253,9 @@ struct dp_ctx {
 	struct rte_ring *c2d, *d2c, *arp, *slow, *hold, *inject;
 	struct rte_rcu_qsbr *qsbr;
 	struct dp_wan_view *view;              /* published; read with dp_view_get() */
+	struct dp_pgen *pgen;                  /* published; read with dp_pgen_get() */
+	struct dp_lb_load lb_load;             /* main lcore writes, workers read (lb.h) */
+	struct dp_sticky sticky;               /* shared by the workers (sticky.h) */
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
 	struct dp_wan_state wst[DPW_MAX_WANS];
@@ -266,6 +274,12 @@ static inline const struct dp_wan_view *
 dp_view_get(void)
 {
 	return __atomic_load_n(&dp.view, __ATOMIC_ACQUIRE);
+}
+
+static inline const struct dp_pgen *
+dp_pgen_get(void)
+{
+	return __atomic_load_n(&dp.pgen, __ATOMIC_ACQUIRE);
 }
 
 /* Worker lcore entry point (rte_eal_remote_launch). */

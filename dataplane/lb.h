@@ -38,8 +38,9 @@ struct dp_policy {
 /* What an algorithm needs to know of one WAN now (from the WAN view, dp.h). */
 struct dp_lb_wan {
 	uint8_t usable;           /* takes new sessions (health, link, priority groups) */
-	uint8_t up;               /* carries traffic (ENFORCED ignores health: see below) */
-	uint8_t configured;       /* in the running document (ENFORCED needs this at least) */
+	uint8_t up;               /* configured, enabled, not forced down, link up and the
+				   * gateway known: health ignored (what ENFORCED needs) */
+	uint8_t configured;       /* in the running document */
 	uint8_t reserved;
 	uint32_t rtt_us;          /* health checker's RTT mean, 0 unknown */
 	uint32_t loss_permille;

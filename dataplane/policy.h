@@ -56,6 +56,7 @@ struct dp_pgen {
 	uint64_t gen;             /* the document generation it was built from */
 	uint64_t epoch;           /* rule counters' epoch: the same as the previous
 				   * generation's when rules, policies and default are equal */
+	uint64_t content_hash;    /* of the compiled rules, policies and default (epoch) */
 	struct rte_acl_ctx *acl;  /* NULL when no rule has a classifier entry */
 	char acl_name[32];        /* "dp_acl_<gen>_<n>": rte_acl_create returns an existing
 				   * context for a reused name */
@@ -78,14 +79,16 @@ struct dp_pgen {
 
 /*
  * Build a generation from doc (already validated: a bad document is the caller's bug,
- * reported as -EINVAL in pr all the same). prev: the running generation or NULL (for
+ * reported as -EINVAL in pr all the same). wan_id[i]: the dataplane's WAN id of
+ * doc->wans[i] (the port of that name; cfg_apply.c knows it). prev: the running generation or NULL (for
  * the counters' epoch). n_workers: rows of round-robin state. Uses rte_acl, so EAL must
  * be up; not a worker, not the main lcore's loop: the builder thread, or main() before
  * the lcores start. 0 (*out set) or -ENOMEM / -EINVAL / rte_acl's -errno with one
  * problem in pr.
  */
-int dp_pgen_build(const struct dpw_doc *doc, uint64_t gen, unsigned int n_workers,
-		  const struct dp_pgen *prev, struct dp_pgen **out, struct dpw_doc_problems *pr);
+int dp_pgen_build(const struct dpw_doc *doc, const uint8_t wan_id[DPW_MAX_WANS], uint64_t gen,
+		  unsigned int n_workers, const struct dp_pgen *prev, struct dp_pgen **out,
+		  struct dpw_doc_problems *pr);
 
 /* Free a generation (its ACL context too). NULL is fine. Whoever holds it last. */
 void dp_pgen_free(struct dp_pgen *g);
