@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/cfg/dpw_sysconf.h"
+#include "lib/msg/dpw_msg.h"
 
 /* A flow's identity in network byte order, as it arrives on port `zone`. */
 struct dp_flow_key {
@@ -29,15 +30,8 @@ _Static_assert(sizeof(struct dp_flow_key) == 16, "flow key is two 64-bit words")
 #define DP_DIR_ORIG 0     /* as the LAN host sent it */
 #define DP_DIR_REPLY 1    /* as the reply arrives on the WAN, after NAT */
 
-#define DP_TCP_STATES(X) \
-	X(NONE, "none") \
-	X(SYN_SENT, "syn_sent") \
-	X(SYN_RECV, "syn_recv") \
-	X(ESTABLISHED, "established") \
-	X(FIN_ORIG, "fin_wait_orig") \
-	X(FIN_REPLY, "fin_wait_reply") \
-	X(FIN_BOTH, "closing") \
-	X(CLOSED, "closed")
+/* The list lives in lib/msg: session records carry the state to the control process. */
+#define DP_TCP_STATES(X) DPW_TCP_STATES(X)
 
 enum dp_tcp_state {
 #define DP_X_ENUM(e, s) DP_TCP_##e,
@@ -53,14 +47,9 @@ const char *dp_tcp_state_str(unsigned int s);
 #define DP_SESS_TCP_REPLY 0x04    /* the server's SYN-ACK was seen */
 #define DP_SESS_REPLIED 0x08      /* passive detection: the first answer was counted */
 
-/* How a session's WAN was chosen (explain). */
-#define DP_SESS_HOWS(X) \
-	X(NONE, "none")             /* not by the policy engine (older, synced, inbound) */ \
-	X(PICK, "pick")             /* the rule's algorithm */ \
-	X(STICKY, "sticky")         /* the host's last WAN under a sticky rule */ \
-	X(FALLBACK_ANY, "fallback_any") /* none of the rule's WANs: "use any available" */ \
-	X(CONNECTED, "connected")   /* to a WAN's own subnet */ \
-	X(FASTEST, "fastest")       /* fastest response: the WAN whose answer came first */
+/* How a session's WAN was chosen (explain); the list lives in lib/msg, because explain
+ * answers and session records carry it to the control process. */
+#define DP_SESS_HOWS(X) DPW_SESS_HOWS(X)
 
 enum dp_sess_how {
 #define DP_X_ENUM(e, s) DP_HOW_##e,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Names of message ops and events; pure, any thread of either process.
+ * Names of message ops, events and the enums messages carry; pure, any thread of either
+ * process.
  */
 #include "lib/msg/dpw_msg.h"
 
@@ -37,4 +38,28 @@ const char *
 dpw_wan_health_str(unsigned int s)
 {
 	return s < DPW_WH_MAX ? wh_names[s] : "unknown";
+}
+
+static const char *const tcp_names[DPW_TCP_STATE_MAX] = {
+#define DPW_X_NAME(e, s) [DPW_TCP_##e] = s,
+	DPW_TCP_STATES(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+const char *
+dpw_tcp_state_str(unsigned int s)
+{
+	return s < DPW_TCP_STATE_MAX ? tcp_names[s] : "unknown";
+}
+
+static const char *const how_names[] = {
+#define DPW_X_NAME(e, s) s,
+	DPW_SESS_HOWS(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+const char *
+dpw_sess_how_str(unsigned int h)
+{
+	return h < sizeof(how_names) / sizeof(how_names[0]) ? how_names[h] : "unknown";
 }

@@ -125,6 +125,45 @@ struct dpw_msg_wan_lease {
 	uint8_t reserved[3];
 };
 
+/*
+ * TCP states of a session as the dataplane tracks them (dataplane/ct.h uses this list
+ * for its enum dp_tcp_state: the values are the same).
+ */
+#define DPW_TCP_STATES(X) \
+	X(NONE, "none") \
+	X(SYN_SENT, "syn_sent") \
+	X(SYN_RECV, "syn_recv") \
+	X(ESTABLISHED, "established") \
+	X(FIN_ORIG, "fin_wait_orig") \
+	X(FIN_REPLY, "fin_wait_reply") \
+	X(FIN_BOTH, "closing") \
+	X(CLOSED, "closed")
+
+enum dpw_tcp_state {
+#define DPW_X_ENUM(e, s) DPW_TCP_##e,
+	DPW_TCP_STATES(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_TCP_STATE_MAX
+};
+
+/* Name of a TCP state, "unknown" outside the enum. Any thread. */
+const char *dpw_tcp_state_str(unsigned int s);
+
+/*
+ * How the policy engine placed a session, or would place a flow (dataplane/ct.h's enum
+ * dp_sess_how uses this list: the values are the same).
+ */
+#define DPW_SESS_HOWS(X) \
+	X(NONE, "none")             /* not by the policy engine (older, synced, inbound) */ \
+	X(PICK, "pick")             /* the rule's algorithm */ \
+	X(STICKY, "sticky")         /* the host's last WAN under a sticky rule */ \
+	X(FALLBACK_ANY, "fallback_any") /* none of the rule's WANs: "use any available" */ \
+	X(CONNECTED, "connected")   /* to a WAN's own subnet */ \
+	X(FASTEST, "fastest")       /* fastest response: the WAN whose answer came first */
+
+/* Name of a placement (enum dp_sess_how), "unknown" outside the list. Any thread. */
+const char *dpw_sess_how_str(unsigned int h);
+
 struct dpw_msg_reply {
 	uint64_t wan_view_gen; /* generation in force after the request was applied */
 	uint64_t config_gen;   /* document generation in force after the request */
