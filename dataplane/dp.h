@@ -24,6 +24,7 @@
 #include "dataplane/sticky.h"
 #include "dataplane/nat.h"
 #include "lib/cfg/dpw_sysconf.h"
+#include "lib/msg/dpw_msg.h"
 #include "lib/shm/dpw_shm.h"
 
 #define DP_BURST 32
@@ -56,7 +57,8 @@
 
 /* Commands of a worker's mailbox (DESIGN.md s2). */
 #define DP_MBOX_OPS(X) \
-	X(FLUSH_WAN, "flush_wan")   /* apply a failed WAN's on_failure rules to its sessions */
+	X(FLUSH_WAN, "flush_wan")   /* apply a failed WAN's on_failure rules to its sessions */ \
+	X(DUMP, "dump")             /* copy (and delete) matching sessions for SESSIONS */
 
 enum dp_mbox_op {
 #define DP_X_ENUM(e, s) DP_MBOX_##e,
@@ -90,13 +92,26 @@ struct dp_mbox_cmd {
 	uint8_t udp;              /* enum dpw_fail_udp: MOVE happens on the next packet */
 	uint32_t why;             /* enum dp_wan_down_cause */
 	uint64_t gen;             /* the WAN view in which the WAN went down */
+	/* DUMP: from slot `slot` on, at most `max` records into rec (the request's memzone,
+	 * mapped in this process), deleting them when remove is set */
+	struct dpw_sess_filter filter;
+	struct dpw_sess_rec *rec;
+	uint32_t slot;
+	uint32_t max;
+	uint32_t tag;             /* the main lcore's request number, echoed */
+	uint8_t remove;
 };
 
 struct dp_mbox_ev {
 	uint8_t op;               /* the command this answers */
 	uint8_t wan;
 	uint8_t reserved[2];
-	uint32_t count;           /* FLUSH_WAN: TCP sessions sent a RST */
+	uint32_t count;           /* FLUSH_WAN: TCP sessions sent a RST; DUMP: records written */
+	uint32_t removed;         /* DUMP: sessions deleted */
+	uint32_t slot;            /* DUMP: where to go on, DPW_SESS_CURSOR_END: the table's end */
+	uint32_t scanned;         /* DUMP: slots looked at */
+	uint32_t tag;             /* DUMP: the command's */
+	uint64_t policy_gen;      /* DUMP: the generation the policy kinds were judged by */
 };
 
 struct dp_port {
@@ -171,6 +186,15 @@ struct dp_flush {
 	uint64_t gen[DPW_MAX_WANS];       /* the view the WAN failed in */
 };
 
+/* A worker's part of a SESSIONS walk (mailbox DUMP): one at a time. */
+struct dp_dump {
+	int active;               /* a command is being worked on */
+	int answered;             /* ... and done: ev waits for room in the event ring */
+	struct dp_mbox_cmd cmd;
+	uint32_t cursor;          /* the next slot */
+	struct dp_mbox_ev ev;     /* the answer so far */
+};
+
 struct dp_txq {
 	uint16_t n;
 	struct rte_mbuf *m[DP_TXQ_LEN];
@@ -190,6 +214,7 @@ struct dp_worker {
 	struct rte_ring *mbox;    /* commands from the main lcore (SPSC) */
 	struct rte_ring *mbox_ev; /* what they did, back to the main lcore (SPSC) */
 	struct dp_flush flush;
+	struct dp_dump dump;
 	int relaying;             /* the LAN stage is running on relayed packets */
 	int handed;               /* the LAN stage is running on packets handed to us */
 	struct dp_frag_table *frag;  /* datagrams in shallow reassembly */
@@ -313,6 +338,26 @@ void dp_wan_health_reset(struct dp_wan_state *ws);
  */
 unsigned int dp_mgmt_serve_messages(void);
 unsigned int dp_mbox_poll_events(void);
+
+/*
+ * EXPLAIN and SESSIONS (mgmt_sess.c). dp_mgmt_explain: the decision for the flow of e,
+ * 0 and r filled, or -EAGAIN (no policy generation yet) / -EINVAL. dp_mgmt_sessions_start:
+ * take request m (0: its reply comes later, from dp_mgmt_sessions_event, when the
+ * workers have walked their tables; -errno: answer it now). dp_mgmt_sessions_event: a
+ * worker's answer to DUMP (from dp_mbox_poll_events). Main lcore; never waits.
+ */
+int dp_mgmt_explain(const struct dpw_msg_explain *e, struct dpw_msg_explain_reply *r);
+int dp_mgmt_sessions_start(const struct dpw_msg *m);
+void dp_mgmt_sessions_event(unsigned int worker, const struct dp_mbox_ev *ev);
+
+/* Send a reply to request (op, seq) with status and a payload (may be NULL). Main lcore. */
+void dp_mgmt_reply(uint16_t op, uint32_t seq, int status, const void *payload,
+		   unsigned int len);
+
+/*
+ * Post a DUMP command to worker w's mailbox. 0, or -EAGAIN when it is full. Main lcore.
+ */
+int dp_mbox_post_dump(unsigned int w, const struct dp_mbox_cmd *c);
 
 /*
  * Ask every worker to apply WAN wan's on_failure rules to its sessions (FLUSH_WAN),

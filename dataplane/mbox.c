@@ -5,16 +5,24 @@
  * iterations and works through a command in bounded chunks (dp_mbox_worker_poll), so
  * that forwarding never stalls and nobody else touches its session table. FLUSH_WAN:
  * the TCP sessions of a failed WAN get a RST towards their LAN host (dp_sess_reset) and
- * are closed, keeping their NAT port until the closed timeout.
+ * are closed, keeping their NAT port until the closed timeout. DUMP: a SESSIONS walk of
+ * the worker's own table, DUMP_CHUNK slots per poll, copying the matching sessions into
+ * the request's memzone (and deleting them when asked); mgmt_sess.c goes on with the
+ * next worker when this one answers.
  */
+#include <errno.h>
+#include <string.h>
+
 #include <rte_log.h>
 
+#include "dataplane/sess_dump.h"
 #include "dataplane/tcp_rst.h"
 #include "dataplane/worker.h"
 #include "lib/msg/dpw_msg.h"
 
 #define MBOX_BURST 8
 #define FLUSH_CHUNK 1024      /* session slots swept per worker iteration */
+#define DUMP_CHUNK 4096       /* session slots a SESSIONS walk looks at per iteration */
 
 void
 dp_mbox_post_flush(unsigned int wan, uint8_t tcp, uint8_t udp, unsigned int why, uint64_t gen)
@@ -33,6 +41,17 @@ dp_mbox_post_flush(unsigned int wan, uint8_t tcp, uint8_t udp, unsigned int why,
 				"are not flushed\n", i, wan);
 }
 
+int
+dp_mbox_post_dump(unsigned int w, const struct dp_mbox_cmd *c)
+{
+	struct dp_mbox_cmd copy = *c;
+
+	if (w >= dp.n_workers || dp.workers[w]->mbox == NULL ||
+	    rte_ring_enqueue_elem(dp.workers[w]->mbox, &copy, sizeof(copy)) != 0)
+		return -EAGAIN;
+	return 0;
+}
+
 unsigned int
 dp_mbox_poll_events(void)
 {
@@ -45,11 +64,18 @@ dp_mbox_poll_events(void)
 		n = rte_ring_dequeue_burst_elem(dp.workers[i]->mbox_ev, ev, sizeof(ev[0]),
 						MBOX_BURST, NULL);
 		for (j = 0; j < n; j++) {
-			if (ev[j].op != DP_MBOX_FLUSH_WAN)
-				continue;
-			RTE_LOG(INFO, USER1, "worker %u: wan %u: %u TCP sessions reset\n", i,
-				ev[j].wan, ev[j].count);
-			dp_send_event(DPW_EV_WAN_SESSIONS_RESET, ev[j].wan, ev[j].count);
+			switch (ev[j].op) {
+			case DP_MBOX_FLUSH_WAN:
+				RTE_LOG(INFO, USER1, "worker %u: wan %u: %u TCP sessions reset\n",
+					i, ev[j].wan, ev[j].count);
+				dp_send_event(DPW_EV_WAN_SESSIONS_RESET, ev[j].wan, ev[j].count);
+				break;
+			case DP_MBOX_DUMP:
+				dp_mgmt_sessions_event(i, &ev[j]);
+				break;
+			default:
+				break;
+			}
 		}
 		total += n;
 	}
@@ -168,6 +194,56 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 	}
 }
 
+static void
+dump_start(struct dp_worker *w, const struct dp_mbox_cmd *c)
+{
+	struct dp_dump *d = &w->dump;
+
+	/* the main lcore sends one at a time: a second one would be its bug; answer it
+	 * empty at the end of the table rather than lose the first */
+	if (d->active) {
+		struct dp_mbox_ev ev = { .op = DP_MBOX_DUMP, .slot = DPW_SESS_CURSOR_END,
+					 .tag = c->tag };
+
+		(void)rte_ring_enqueue_elem(w->mbox_ev, &ev, sizeof(ev));
+		return;
+	}
+	memset(d, 0, sizeof(*d));
+	d->active = 1;
+	d->cmd = *c;
+	d->cursor = c->slot;
+	d->ev.op = DP_MBOX_DUMP;
+	d->ev.tag = c->tag;
+}
+
+/* The next chunk of a SESSIONS walk, or another try at sending its answer. */
+static void
+dump_step(struct dp_worker *w)
+{
+	struct dp_dump *d = &w->dump;
+	const struct dp_pgen *g = dp_pgen_get();
+	struct dp_dump_chunk o;
+
+	if (!d->answered) {
+		dp_sess_dump_chunk(&w->ct, &d->cmd.filter, g, d->cursor, DUMP_CHUNK,
+				   d->cmd.rec + d->ev.count, d->cmd.max - d->ev.count,
+				   d->cmd.remove, w->idx, w->now, &o);
+		d->ev.count += o.count;
+		d->ev.removed += o.removed;
+		d->ev.scanned += o.scanned;
+		d->cursor = o.next;
+		w->st->sess_closed += o.removed;
+		if (d->cursor < w->ct.capacity && d->ev.count < d->cmd.max)
+			return;
+		d->ev.slot = d->cursor < w->ct.capacity ? d->cursor : DPW_SESS_CURSOR_END;
+		d->ev.policy_gen = g != NULL ? g->gen : 0;
+		d->answered = 1;
+	}
+	/* the main lcore waits for this answer: keep it until the ring takes it */
+	if (rte_ring_enqueue_elem(w->mbox_ev, &d->ev, sizeof(d->ev)) == 0)
+		d->active = 0;
+}
+
 int
 dp_mbox_worker_poll(struct dp_worker *w, const struct dp_wan_view *v)
 {
@@ -180,11 +256,16 @@ dp_mbox_worker_poll(struct dp_worker *w, const struct dp_wan_view *v)
 		case DP_MBOX_FLUSH_WAN:
 			flush_start(w, &c[i]);
 			break;
+		case DP_MBOX_DUMP:
+			dump_start(w, &c[i]);
+			break;
 		default:
 			break;
 		}
 	}
 	if (w->flush.mask != 0)
 		flush_step(w, v);
-	return w->flush.mask != 0;
+	if (w->dump.active)
+		dump_step(w);
+	return w->flush.mask != 0 || w->dump.active;
 }

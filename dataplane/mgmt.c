@@ -3,7 +3,8 @@
  * answered; a document generation is checked here and applied by cfg_apply.c), move
  * exception-path traffic between the workers, the kernel TAPs and the wire, run ARP and
  * hold timers, watch link state, apply the health checker's verdicts (WAN_HEALTH),
- * collect the workers' mailbox results, copy port counters into shared memory, bump the
+ * explain a flow and start session listings (mgmt_sess.c), collect the workers' mailbox
+ * results, copy port counters into shared memory, bump the
  * heartbeat, reclaim old WAN views after their grace period, and on
  * SIGUSR1 print the workers' counters (what tools/bench takes over its window).
  */
@@ -34,6 +35,22 @@
 #include "lib/pkt/dpw_pkt.h"
 
 #define MSG_BURST 16
+
+void
+dp_mgmt_reply(uint16_t op, uint32_t seq, int status, const void *payload, unsigned int len)
+{
+	struct dpw_msg r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = DPW_MSG_REPLY;
+	r.req_op = op;
+	r.seq = seq;
+	r.status = status;
+	if (payload != NULL)
+		memcpy(&r.u, payload, len < sizeof(r.u) ? len : sizeof(r.u));
+	/* never wait: a control process that stopped reading times out on its own */
+	(void)rte_ring_enqueue_elem(dp.d2c, &r, sizeof(r));
+}
 
 /* Answer req; body (may be NULL) carries n_problems and text, the rest is filled here. */
 static void
@@ -240,6 +257,21 @@ dp_mgmt_serve_messages(void)
 		case DPW_MSG_WAN_LEASE:
 			reply(&m, dp_cfg_lease(&m.u.wan_lease));
 			break;
+		case DPW_MSG_EXPLAIN: {
+			struct dpw_msg_explain_reply er;
+			int rc = dp_mgmt_explain(&m.u.explain, &er);
+
+			dp_mgmt_reply(m.op, m.seq, rc, rc == 0 ? &er : NULL, sizeof(er));
+			break;
+		}
+		case DPW_MSG_SESSIONS: {
+			/* 0: the workers answer first; the reply follows from their events */
+			int rc = dp_mgmt_sessions_start(&m);
+
+			if (rc != 0)
+				reply(&m, rc);
+			break;
+		}
 		case DPW_MSG_CONFIG_APPLY:
 			memset(&body, 0, sizeof(body));
 			reply_with(&m, config_apply(&m.u.config_apply, &body), &body);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The worker lcore loop: read the WAN view once per iteration, receive a burst from
  * each port's queue of this worker and from the handoff ring, run the stages, poll the
- * mailbox (a chunk of a failed WAN's sweep), flush the transmit buffers, expire a slice
- * of sessions, report RCU quiescence, and sleep only when idle and configured to.
- * Never blocks, never takes a lock.
+ * mailbox (a chunk of a failed WAN's sweep or of a session listing), flush the transmit
+ * buffers, expire a slice of sessions, report RCU quiescence, and sleep only when idle
+ * and configured to. Never blocks, never takes a lock.
  */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -155,9 +155,9 @@ dp_worker_main(void *arg)
 		if (w->idx == 0)
 			moved += drain_inject(w);
 		/* commands are rare (one per WAN transition): look every MBOX_EVERY
-		 * iterations, and at every one while a sweep is going on */
+		 * iterations, and at every one while a sweep or a listing is going on */
 		sweeping = 0;
-		if ((w->iter % MBOX_EVERY) == 0 || w->flush.mask != 0)
+		if ((w->iter % MBOX_EVERY) == 0 || w->flush.mask != 0 || w->dump.active)
 			sweeping = dp_mbox_worker_poll(w, v);
 		for (p = 0; p < dp.n_ports; p++)
 			dp_worker_flush(w, p);

@@ -63,3 +63,15 @@ dpw_sess_how_str(unsigned int h)
 {
 	return h < sizeof(how_names) / sizeof(how_names[0]) ? how_names[h] : "unknown";
 }
+
+static const char *const pk_names[DPW_PK_MAX] = {
+#define DPW_X_NAME(e, s) [DPW_PK_##e] = s,
+	DPW_POLICY_KINDS(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+const char *
+dpw_policy_kind_str(unsigned int k)
+{
+	return k < DPW_PK_MAX ? pk_names[k] : "unknown";
+}

@@ -22,13 +22,17 @@
  * it, the dataplane reads it, control frees it after the reply). */
 #define DPW_DOC_ZONE_FMT "dpw_doc_%llu"
 #define DPW_DOC_ZONE_MAGIC 0x44505744u /* "DPWD" */
+/* A SESSIONS request's records travel in a memzone "dpw_sess_<n>" (control reserves it,
+ * the dataplane's workers fill it, control frees it after the reply). */
+#define DPW_SESS_ZONE_FMT "dpw_sess_%u"
+#define DPW_SESS_ZONE_MAGIC 0x44505753u /* "DPWS" */
 
 /*
  * Version of this message ABI: HELLO carries it and the dataplane refuses another one
  * (-EPROTO). Bump it on any change of a payload; op numbers never move: a new op is
  * appended before REPLY's successors' end, never inserted.
  */
-#define DPW_MSG_ABI 4
+#define DPW_MSG_ABI 5
 
 #define DPW_MSG_OPS(X) \
 	X(NOP, "nop")               /* liveness check, replies with the WAN view gen */ \
@@ -38,7 +42,9 @@
 	X(EVENT, "event")           /* dataplane -> control unsolicited event */ \
 	X(CONFIG_APPLY, "config_apply") /* apply the document generation in a memzone */ \
 	X(WAN_HEALTH, "wan_health") /* the health checker's verdict on one WAN */ \
-	X(WAN_LEASE, "wan_lease")   /* a DHCP WAN's lease: address, gateway (or none) */
+	X(WAN_LEASE, "wan_lease")   /* a DHCP WAN's lease: address, gateway (or none) */ \
+	X(EXPLAIN, "explain")       /* how a new flow would be placed now (nothing is made) */ \
+	X(SESSIONS, "sessions")     /* list (and delete) sessions into a memzone */
 
 enum dpw_msg_op {
 #define DPW_X_ENUM(e, s) DPW_MSG_##e,
@@ -164,6 +170,153 @@ const char *dpw_tcp_state_str(unsigned int s);
 /* Name of a placement (enum dp_sess_how), "unknown" outside the list. Any thread. */
 const char *dpw_sess_how_str(unsigned int h);
 
+/*
+ * Rule ids as sessions, explain and the counters carry them: a rule's position in the
+ * document, or one of these (dataplane/policy.h's DP_RULE_* are the same numbers).
+ */
+#define DPW_RULE_ID_CONNECTED 0xfffdu /* to a WAN's own subnet: never policy-routed */
+#define DPW_RULE_ID_DEFAULT 0xfffeu   /* no rule matched: the default rule */
+#define DPW_RULE_ID_NONE 0xffffu      /* not placed by a rule */
+
+/*
+ * What a policy index of a policy generation stands for, so that the control process
+ * can name it from the document: the generation lists the named policies first (their
+ * index is their position in the document's policies), then each rule's own pick, then
+ * the default rule's, then "use any available".
+ */
+#define DPW_POLICY_KINDS(X) \
+	X(NONE, "none")             /* no policy chose (connected, not placed by a rule) */ \
+	X(NAMED, "named")           /* the document's policies[index] */ \
+	X(RULE, "rule")             /* the rule's own algorithm and WAN list */ \
+	X(DEFAULT, "default")       /* the default rule's own pick */ \
+	X(ANY, "any")               /* the fallback "use any available" */ \
+	X(UNKNOWN, "unknown")       /* not in the running generation (an older one's) */
+
+enum dpw_policy_kind {
+#define DPW_X_ENUM(e, s) DPW_PK_##e,
+	DPW_POLICY_KINDS(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_PK_MAX
+};
+
+/* Name of a policy kind, "unknown" outside the enum. Any thread. */
+const char *dpw_policy_kind_str(unsigned int k);
+
+/*
+ * EXPLAIN: the decision the policy engine would take now for a new flow with these
+ * fields (dp_policy_decide on the main lcore with the published policy generation, the
+ * WAN view, the measured load and the sticky table; weighted choices by flow hash, as
+ * no worker's round-robin state is touched). Nothing is created or recorded. Replies 0
+ * with struct dpw_msg_explain_reply, -EAGAIN (no policy generation yet).
+ */
+struct dpw_msg_explain {
+	uint32_t src;          /* host byte order */
+	uint32_t dst;
+	uint16_t sport;        /* TCP / UDP only; 0 otherwise */
+	uint16_t dport;
+	uint8_t proto;         /* IP protocol */
+	uint8_t has_mac;       /* mac is the LAN host's (rules with src_mac) */
+	uint8_t mac[6];
+};
+
+struct dpw_msg_explain_reply {
+	uint64_t policy_gen;   /* document generation of the policy generation that decided */
+	uint64_t wan_view_gen; /* the WAN view it decided in */
+	int32_t wan;           /* WAN id (index into dpw_shm.wans), or -1: none (fallback) */
+	uint16_t rule;         /* the rule's position in the document, or DPW_RULE_ID_* */
+	uint16_t policy;       /* index in the generation (policy_kind says which) */
+	uint16_t rules_skipped; /* fall-through and domain misses passed on the way */
+	uint8_t policy_kind;   /* enum dpw_policy_kind */
+	uint8_t how;           /* DPW_SESS_HOWS */
+	uint8_t algorithm;     /* enum dpw_lb_algo (lib/cfg/dpw_doc.h) of the policy */
+	uint8_t fallback;      /* enum dpw_fallback taken, or DPW_FB_MAX: none was needed */
+	uint8_t cand_mask;     /* the candidates (bit per WAN id) */
+	uint8_t usable_mask;   /* the WANs usable in that view */
+	uint8_t also_mask;     /* fastest response: the WANs the first packet is copied to */
+	uint8_t reserved[7];
+};
+
+/*
+ * SESSIONS: a walk of the workers' session tables from a cursor (worker, slot), each
+ * worker scanning its own table in bounded chunks (its mailbox), copying the sessions
+ * that match the filter into the zone, and deleting them when `remove` is set, until
+ * `limit` records or the last worker's end. A walk, not a snapshot: a session made
+ * behind the cursor meanwhile is not seen. One request at a time (-EBUSY). Replies 0
+ * with struct dpw_msg_sessions_reply, -EINVAL (limit, cursor), -ENOENT / -EBADMSG (the
+ * zone), -EBUSY, -EAGAIN (a worker's mailbox is full).
+ */
+#define DPW_SESS_LIMIT_MAX 1000
+#define DPW_SESS_ANY_WAN 0xffu
+#define DPW_SESS_ANY_RULE 0xffffffffu
+#define DPW_SESS_CURSOR_END 0xffffffffu   /* as the cursor's worker: the walk is over */
+
+struct dpw_sess_filter {
+	uint32_t client;       /* host order: the LAN host's address within client_len bits */
+	uint32_t dst;          /* host order: the destination within dst_len bits */
+	uint8_t client_len;    /* 0..32; 0 matches any */
+	uint8_t dst_len;
+	uint8_t wan;           /* WAN id, DPW_SESS_ANY_WAN */
+	uint8_t proto;         /* IP protocol, 0: any */
+	uint32_t rule;         /* a rule id (DPW_RULE_ID_* too), DPW_SESS_ANY_RULE */
+};
+
+struct dpw_msg_sessions {
+	char zone[32];         /* memzone name (DPW_SESS_ZONE_FMT) */
+	struct dpw_sess_filter filter;
+	uint32_t worker;       /* cursor: start at this worker ... */
+	uint32_t slot;         /* ... and this slot of its table; (0, 0) is the beginning */
+	uint32_t limit;        /* 1..DPW_SESS_LIMIT_MAX records, and the zone holds them */
+	uint8_t remove;        /* delete the sessions that match (their records are written) */
+	uint8_t reserved[3];
+};
+
+struct dpw_msg_sessions_reply {
+	uint64_t policy_gen;   /* the policy generation the records' policy_kind refer to */
+	uint32_t count;        /* records written into the zone */
+	uint32_t removed;      /* sessions deleted */
+	uint32_t worker;       /* the next cursor; DPW_SESS_CURSOR_END: nothing is left */
+	uint32_t slot;
+	uint32_t scanned;      /* session slots looked at */
+	uint32_t reserved;
+};
+
+/* One session as SESSIONS reports it: plain, addresses in host byte order. */
+struct dpw_sess_rec {
+	uint32_t src;          /* as the LAN host sent it */
+	uint32_t dst;
+	uint16_t sport;        /* ICMP query: the identifier */
+	uint16_t dport;
+	uint32_t nat_addr;     /* where the replies come to (the WAN's address) */
+	uint16_t nat_port;
+	uint8_t proto;
+	uint8_t wan;           /* WAN id */
+	uint16_t rule;         /* the rule's position in the document, or DPW_RULE_ID_* */
+	uint16_t policy;       /* index in the policy generation (policy_kind) */
+	uint8_t policy_kind;   /* enum dpw_policy_kind, judged against the running generation */
+	uint8_t how;           /* DPW_SESS_HOWS */
+	uint8_t algorithm;     /* enum dpw_lb_algo of the pick */
+	uint8_t cand_mask;     /* the candidates it was chosen from (bit per WAN id) */
+	uint8_t usable_mask;   /* the WANs usable when it was placed */
+	uint8_t tcp_state;     /* enum dpw_tcp_state (TCP only) */
+	uint8_t worker;        /* the worker whose table holds it */
+	uint8_t reserved0;
+	uint8_t client_mac[6];
+	uint16_t reserved1;
+	uint32_t age_s;        /* since it was created */
+	uint32_t idle_s;       /* since its last packet */
+	uint32_t timeout_s;    /* idle time after which it expires, in its state */
+	uint32_t slot;         /* in its worker's table */
+	uint64_t bytes_orig;   /* LAN -> WAN */
+	uint64_t bytes_reply;  /* WAN -> LAN */
+};
+
+/* Header of a SESSIONS memzone; the records follow it. */
+struct dpw_sess_zone {
+	uint32_t magic;        /* DPW_SESS_ZONE_MAGIC */
+	uint32_t capacity;     /* records the zone holds */
+	struct dpw_sess_rec rec[];
+};
+
 struct dpw_msg_reply {
 	uint64_t wan_view_gen; /* generation in force after the request was applied */
 	uint64_t config_gen;   /* document generation in force after the request */
@@ -215,6 +368,10 @@ struct dpw_msg {
 		struct dpw_msg_config_apply config_apply;
 		struct dpw_msg_wan_health wan_health;
 		struct dpw_msg_wan_lease wan_lease;
+		struct dpw_msg_explain explain;
+		struct dpw_msg_explain_reply explain_reply;
+		struct dpw_msg_sessions sessions;
+		struct dpw_msg_sessions_reply sessions_reply;
 		uint8_t raw[112];
 	} u;
 };
@@ -222,5 +379,8 @@ struct dpw_msg {
 _Static_assert(sizeof(struct dpw_msg) == 128, "message ABI size");
 _Static_assert(sizeof(struct dpw_msg_reply) <= 112, "reply payload");
 _Static_assert(sizeof(struct dpw_msg_config_apply) <= 112, "apply payload");
+_Static_assert(sizeof(struct dpw_msg_explain_reply) <= 112, "explain reply payload");
+_Static_assert(sizeof(struct dpw_msg_sessions) <= 112, "sessions payload");
+_Static_assert(sizeof(struct dpw_sess_rec) == 72, "session record ABI");
 
 #endif
