@@ -148,8 +148,10 @@ dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct r
 		w->st->wan_tx_bytes[wan] += rte_pktmbuf_pkt_len(cp);
 		dp_tx(w, we->port, cp);
 	}
-	if (s->pending_mask)
+	if (s->pending_mask) {
 		s->pending_mask |= (uint8_t)(1u << s->wan);
+		s->flags |= DP_SESS_RACING;
+	}
 }
 
 /* Remove session s's shadows on the WANs of mask. */
@@ -184,6 +186,7 @@ dp_nat_fastest_answer(struct dp_worker *w, struct dp_sess *s)
 		/* the main session's own WAN answered first: the copies lose */
 		drop_shadows(w, s, (uint8_t)(s->pending_mask & ~(1u << s->wan)));
 		s->pending_mask = 0;
+		s->flags &= (uint8_t)~DP_SESS_RACING;
 		return s;
 	}
 	orig = s->key[DP_DIR_ORIG];
@@ -204,7 +207,7 @@ dp_nat_fastest_answer(struct dp_worker *w, struct dp_sess *s)
 		return NULL;
 	n->last_seen = keep.last_seen;
 	n->tcp_state = keep.tcp_state;
-	n->flags = (uint8_t)(keep.flags & ~DP_SESS_SHADOW);
+	n->flags = (uint8_t)(keep.flags & ~(DP_SESS_SHADOW | DP_SESS_RACING));
 	n->xlate = keep.xlate;
 	memcpy(n->wscale, keep.wscale, sizeof(n->wscale));
 	memcpy(n->client_mac, keep.client_mac, 6);

@@ -61,7 +61,7 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 		to_host(w, we, m, pidx, c, 1, 1);
 		return;
 	}
-	if (unlikely(s->pending_mask != 0 || (s->flags & DP_SESS_SHADOW)) && !c->icmp_err) {
+	if (unlikely(s->flags & (DP_SESS_RACING | DP_SESS_SHADOW)) && !c->icmp_err) {
 		/* fastest response: the first answer decides the session's WAN */
 		s = dp_nat_fastest_answer(w, s);
 		if (s == NULL) {
