@@ -51,6 +51,9 @@ static const struct cp_api_route routes[] = {
 	{ CP_GET, "/api/v1/tokens", CP_ROLE_ADMIN, 0, cp_api_tokens_get },
 	{ CP_POST, "/api/v1/tokens", CP_ROLE_ADMIN, KB(4), cp_api_tokens_post },
 	{ CP_DELETE, "/api/v1/tokens/{id}", CP_ROLE_ADMIN, 0, cp_api_token_delete },
+	{ CP_GET, "/api/v1/explain", CP_ROLE_READ_ONLY, 0, cp_api_explain_get },
+	{ CP_GET, "/api/v1/sessions", CP_ROLE_READ_ONLY, 0, cp_api_sessions_get },
+	{ CP_DELETE, "/api/v1/sessions", CP_ROLE_ADMIN, 0, cp_api_sessions_delete },
 };
 
 static struct MHD_Daemon *daemon_handle;

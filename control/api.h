@@ -143,6 +143,23 @@ const struct cp_api_stats *cp_api_stats(void);
 /* The WAN object of the API for shm->wans[i] (new reference). */
 json_t *cp_api_wan_json(const struct dpw_shm *shm, unsigned int i);
 
+/* The API's state of shm->wans[i]: "online", "degraded", "offline", "standby" ... */
+const char *cp_api_wan_state_str(const struct dpw_shm *shm, unsigned int i);
+
+/*
+ * Names of what explain and the session listing report, from the running document
+ * (api_explain.c). New references. A rule id: {"index", "name"}, "default",
+ * "connected" or null (DPW_RULE_ID_NONE); a policy: the named policy's name,
+ * "rule <name>" (a rule's own pick), "default", "any" or null; a WAN mask: the names
+ * of its WANs, in WAN order.
+ */
+json_t *cp_api_rule_json(unsigned int rule);
+json_t *cp_api_policy_json(unsigned int kind, unsigned int policy, unsigned int rule);
+json_t *cp_api_wan_mask_json(const struct dpw_shm *shm, unsigned int mask);
+
+/* The WAN named by id as a JSON string, null when there is none. New reference. */
+json_t *cp_api_wan_name_json(const struct dpw_shm *shm, int wan);
+
 /* Resource handlers, one file per resource. */
 void cp_api_health_get(struct cp_req *r);
 void cp_api_status_get(struct cp_req *r);
@@ -165,6 +182,9 @@ void cp_api_tokens_get(struct cp_req *r);
 void cp_api_tokens_post(struct cp_req *r);
 void cp_api_token_delete(struct cp_req *r);
 void cp_api_openapi_get(struct cp_req *r);
+void cp_api_explain_get(struct cp_req *r);
+void cp_api_sessions_get(struct cp_req *r);
+void cp_api_sessions_delete(struct cp_req *r);
 
 /* Change a WAN's enabled / forced_down (-1: keep) as a new generation; answers the WAN. */
 void cp_api_wan_change(struct cp_req *r, const char *name, int enabled, int forced_down);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/shm/dpw_shm.h"
 
@@ -29,5 +30,30 @@ int cp_api_path_match(const char *pattern, const char *path,
  */
 int cp_api_parse_admin_body(const char *body, size_t len, bool *enabled, char *err,
 			    size_t errlen);
+
+/*
+ * Query values (explain, sessions). Each returns 0 with the value set, or -EINVAL with
+ * what is wrong in err. Pure.
+ *   ipv4:     a dotted quad ("198.18.0.10"), host byte order out
+ *   net:      an address or a network ("198.19.0.0/24", "198.18.0.10" is a /32); bits
+ *             beyond the prefix must be 0
+ *   proto:    "tcp", "udp", "icmp" or a protocol number 1..255
+ *   port:     1..65535
+ *   mac:      six hex pairs separated by ':' or '-'
+ *   cursor:   "W.S" as the sessions listing gives it (worker, slot)
+ *   uint:     a decimal number in lo..hi
+ */
+int cp_api_parse_ipv4(const char *s, uint32_t *addr, char *err, size_t errlen);
+int cp_api_parse_net(const char *s, uint32_t *addr, uint8_t *len, char *err, size_t errlen);
+int cp_api_parse_proto(const char *s, uint8_t *proto, char *err, size_t errlen);
+int cp_api_parse_port(const char *s, uint16_t *port, char *err, size_t errlen);
+int cp_api_parse_mac(const char *s, uint8_t mac[6], char *err, size_t errlen);
+int cp_api_parse_cursor(const char *s, uint32_t *worker, uint32_t *slot, char *err,
+			size_t errlen);
+int cp_api_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *v,
+		      char *err, size_t errlen);
+
+/* Name of an IP protocol for the API: "tcp", "udp", "icmp", else its number in buf. */
+const char *cp_api_proto_str(uint8_t proto, char *buf, size_t len);
 
 #endif

@@ -15,26 +15,33 @@
 #include "control/wan.h"
 #include "lib/cfg/dpw_sysconf.h"
 
+const char *
+cp_api_wan_state_str(const struct dpw_shm *shm, unsigned int i)
+{
+	const struct dpw_wan_shm *w = &shm->wans[i];
+
+	/*
+	 * The health checker's state where it has one; the dataplane's verdict decides
+	 * whether an online WAN carries traffic (link, gateway, priority groups).
+	 */
+	return !w->configured ? "unconfigured" : w->admin != DPW_WAN_ADMIN_UP ? "disabled" :
+		w->forced_down ? "forced_down" : w->standby ? "standby" :
+		!w->usable ? "offline" :
+		strcmp(cp_health_state_str(i), "degraded") == 0 ? "degraded" : "online";
+}
+
 json_t *
 cp_api_wan_json(const struct dpw_shm *shm, unsigned int i)
 {
 	const struct dpw_wan_shm *w = &shm->wans[i];
 	char addr[16], gw[16], mac[18];
-	const char *state, *hstate;
+	const char *state = cp_api_wan_state_str(shm, i);
 	int enabled = w->admin == DPW_WAN_ADMIN_UP;
 	int usable = w->usable != 0;
 	const struct dpw_doc *doc = &cp_config_running()->doc;
 	unsigned int mss = w->mtu > 40 ? w->mtu - 40u : 0, k;
 	json_t *j, *cnt;
 
-	/*
-	 * The health checker's state where it has one; the dataplane's verdict decides
-	 * whether an online WAN carries traffic (link, gateway, priority groups).
-	 */
-	hstate = cp_health_state_str(i);
-	state = !w->configured ? "unconfigured" : !enabled ? "disabled" :
-		w->forced_down ? "forced_down" : w->standby ? "standby" :
-		!usable ? "offline" : strcmp(hstate, "degraded") == 0 ? "degraded" : "online";
 	dpw_ipv4_str(w->addr, addr, sizeof(addr));
 	dpw_ipv4_str(w->gateway, gw, sizeof(gw));
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", w->gw_mac[0],

@@ -52,8 +52,8 @@ dpw_tcp_state_str(unsigned int s)
 	return s < DPW_TCP_STATE_MAX ? tcp_names[s] : "unknown";
 }
 
-static const char *const how_names[] = {
-#define DPW_X_NAME(e, s) s,
+static const char *const how_names[DPW_HOW_MAX] = {
+#define DPW_X_NAME(e, s) [DPW_HOW_##e] = s,
 	DPW_SESS_HOWS(DPW_X_NAME)
 #undef DPW_X_NAME
 };
@@ -61,7 +61,7 @@ static const char *const how_names[] = {
 const char *
 dpw_sess_how_str(unsigned int h)
 {
-	return h < sizeof(how_names) / sizeof(how_names[0]) ? how_names[h] : "unknown";
+	return h < DPW_HOW_MAX ? how_names[h] : "unknown";
 }
 
 static const char *const pk_names[DPW_PK_MAX] = {

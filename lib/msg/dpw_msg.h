@@ -157,7 +157,7 @@ const char *dpw_tcp_state_str(unsigned int s);
 
 /*
  * How the policy engine placed a session, or would place a flow (dataplane/ct.h's enum
- * dp_sess_how uses this list: the values are the same).
+ * dp_sess_how is made of this list: the values are the same).
  */
 #define DPW_SESS_HOWS(X) \
 	X(NONE, "none")             /* not by the policy engine (older, synced, inbound) */ \
@@ -167,7 +167,14 @@ const char *dpw_tcp_state_str(unsigned int s);
 	X(CONNECTED, "connected")   /* to a WAN's own subnet */ \
 	X(FASTEST, "fastest")       /* fastest response: the WAN whose answer came first */
 
-/* Name of a placement (enum dp_sess_how), "unknown" outside the list. Any thread. */
+enum dpw_sess_how {
+#define DPW_X_ENUM(e, s) DPW_HOW_##e,
+	DPW_SESS_HOWS(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_HOW_MAX
+};
+
+/* Name of a placement (enum dpw_sess_how), "unknown" outside the list. Any thread. */
 const char *dpw_sess_how_str(unsigned int h);
 
 /*
@@ -227,7 +234,7 @@ struct dpw_msg_explain_reply {
 	uint16_t policy;       /* index in the generation (policy_kind says which) */
 	uint16_t rules_skipped; /* fall-through and domain misses passed on the way */
 	uint8_t policy_kind;   /* enum dpw_policy_kind */
-	uint8_t how;           /* DPW_SESS_HOWS */
+	uint8_t how;           /* enum dpw_sess_how */
 	uint8_t algorithm;     /* enum dpw_lb_algo (lib/cfg/dpw_doc.h) of the policy */
 	uint8_t fallback;      /* enum dpw_fallback taken, or DPW_FB_MAX: none was needed */
 	uint8_t cand_mask;     /* the candidates (bit per WAN id) */
@@ -293,7 +300,7 @@ struct dpw_sess_rec {
 	uint16_t rule;         /* the rule's position in the document, or DPW_RULE_ID_* */
 	uint16_t policy;       /* index in the policy generation (policy_kind) */
 	uint8_t policy_kind;   /* enum dpw_policy_kind, judged against the running generation */
-	uint8_t how;           /* DPW_SESS_HOWS */
+	uint8_t how;           /* enum dpw_sess_how */
 	uint8_t algorithm;     /* enum dpw_lb_algo of the pick */
 	uint8_t cand_mask;     /* the candidates it was chosen from (bit per WAN id) */
 	uint8_t usable_mask;   /* the WANs usable when it was placed */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Unit tests of control/api_parse.c: REST path patterns and the strict validation of the
- * WAN admin body. Single-threaded test program; no DPDK, no libmicrohttpd.
+ * Unit tests of control/api_parse.c: REST path patterns, the strict validation of the
+ * WAN admin body, and the query values of explain and the session listing. Single-threaded test program; no DPDK, no libmicrohttpd.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -134,6 +134,90 @@ test_admin_body_size(void **state)
 						 sizeof(err)), -EINVAL);
 }
 
+static void
+test_query_values(void **state)
+{
+	static const char *const bad_ip[] = { "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4",
+					      "1.2.3.4 ", "-1.2.3.4", "1..2.3", "a.b.c.d",
+					      "1.2.3.4/24", NULL };
+	static const char *const bad_net[] = { "198.19.0.1/24", "198.19.0.0/33", "198.19.0.0/",
+					       "198.19.0.0/024", "0.0.0.1/0", "x", NULL };
+	static const char *const bad_mac[] = { "02:00:00:00:00", "02:00:00:00:00:1", "0200.0000",
+					       "02:00-00:00:00:10", "02:00:00:00:00:10:",
+					       "g2:00:00:00:00:10", "", NULL };
+	uint8_t mac[6], len, proto;
+	uint32_t a, w, slot;
+	unsigned long v;
+	uint16_t port;
+	char err[128], buf[8];
+	unsigned int i;
+
+	assert_int_equal(cp_api_parse_ipv4("198.18.0.10", &a, err, sizeof(err)), 0);
+	assert_int_equal(a, 0xc612000a);
+	assert_int_equal(cp_api_parse_ipv4("0.0.0.0", &a, err, sizeof(err)), 0);
+	assert_int_equal(a, 0);
+	for (i = 0; bad_ip[i] != NULL; i++)
+		assert_int_equal(cp_api_parse_ipv4(bad_ip[i], &a, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_ipv4(NULL, &a, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "IPv4"));
+
+	assert_int_equal(cp_api_parse_net("198.19.0.0/24", &a, &len, err, sizeof(err)), 0);
+	assert_true(a == 0xc6130000 && len == 24);
+	assert_int_equal(cp_api_parse_net("198.18.0.10", &a, &len, err, sizeof(err)), 0);
+	assert_true(a == 0xc612000a && len == 32);
+	assert_int_equal(cp_api_parse_net("0.0.0.0/0", &a, &len, err, sizeof(err)), 0);
+	assert_true(a == 0 && len == 0);
+	for (i = 0; bad_net[i] != NULL; i++)
+		assert_int_equal(cp_api_parse_net(bad_net[i], &a, &len, err, sizeof(err)),
+				 -EINVAL);
+
+	assert_int_equal(cp_api_parse_proto("tcp", &proto, err, sizeof(err)), 0);
+	assert_int_equal(proto, 6);
+	assert_int_equal(cp_api_parse_proto("udp", &proto, err, sizeof(err)), 0);
+	assert_int_equal(proto, 17);
+	assert_int_equal(cp_api_parse_proto("icmp", &proto, err, sizeof(err)), 0);
+	assert_int_equal(proto, 1);
+	assert_int_equal(cp_api_parse_proto("47", &proto, err, sizeof(err)), 0);
+	assert_int_equal(proto, 47);
+	assert_int_equal(cp_api_parse_proto("0", &proto, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_proto("256", &proto, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_proto("TCP", &proto, err, sizeof(err)), -EINVAL);
+	assert_string_equal(cp_api_proto_str(6, buf, sizeof(buf)), "tcp");
+	assert_string_equal(cp_api_proto_str(47, buf, sizeof(buf)), "47");
+
+	assert_int_equal(cp_api_parse_port("443", &port, err, sizeof(err)), 0);
+	assert_int_equal(port, 443);
+	assert_int_equal(cp_api_parse_port("65535", &port, err, sizeof(err)), 0);
+	assert_int_equal(cp_api_parse_port("0", &port, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_port("65536", &port, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_port("4a", &port, err, sizeof(err)), -EINVAL);
+
+	assert_int_equal(cp_api_parse_mac("02:00:00:ab:CD:10", mac, err, sizeof(err)), 0);
+	assert_true(mac[0] == 2 && mac[3] == 0xab && mac[4] == 0xcd && mac[5] == 0x10);
+	assert_int_equal(cp_api_parse_mac("02-00-00-00-00-10", mac, err, sizeof(err)), 0);
+	for (i = 0; bad_mac[i] != NULL; i++)
+		assert_int_equal(cp_api_parse_mac(bad_mac[i], mac, err, sizeof(err)), -EINVAL);
+
+	assert_int_equal(cp_api_parse_cursor("1.4096", &w, &slot, err, sizeof(err)), 0);
+	assert_true(w == 1 && slot == 4096);
+	assert_int_equal(cp_api_parse_cursor("0.0", &w, &slot, err, sizeof(err)), 0);
+	assert_true(w == 0 && slot == 0);
+	assert_int_equal(cp_api_parse_cursor("1", &w, &slot, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_cursor("1.", &w, &slot, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_cursor("256.1", &w, &slot, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_cursor("1.4294967295", &w, &slot, err, sizeof(err)),
+			 -EINVAL);
+
+	assert_int_equal(cp_api_parse_uint("100", 1, 1000, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 100);
+	assert_int_equal(cp_api_parse_uint("1001", 1, 1000, &v, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "1..1000"));
+	assert_int_equal(cp_api_parse_uint("0", 1, 1000, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_uint("", 1, 1000, &v, err, sizeof(err)), -EINVAL);
+	assert_int_equal(cp_api_parse_uint("99999999999", 1, 1000, &v, err, sizeof(err)),
+			 -EINVAL);
+}
+
 int
 main(void)
 {
@@ -142,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_admin_body_ok),
 		cmocka_unit_test(test_admin_body_bad),
 		cmocka_unit_test(test_admin_body_size),
+		cmocka_unit_test(test_query_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
