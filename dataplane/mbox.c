@@ -73,8 +73,9 @@ dp_mbox_poll_events(void)
 				dp_send_event(DPW_EV_WAN_SESSIONS_RESET, ev[j].wan, ev[j].count);
 				break;
 			case DP_MBOX_RECOVERED:
-				RTE_LOG(INFO, USER1, "worker %u: WANs 0x%x usable again: %u sessions "
-					"on less preferred WANs ended\n", i, ev[j].wan, ev[j].count);
+				RTE_LOG(INFO, USER1, "worker %u: WANs 0x%x usable again: %u "
+					"sessions on less preferred WANs ended\n", i, ev[j].wan,
+					ev[j].count);
 				break;
 			case DP_MBOX_DUMP:
 				dp_mgmt_sessions_event(i, &ev[j]);

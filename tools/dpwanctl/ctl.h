@@ -126,4 +126,19 @@ struct ctl_config_opts {
 };
 int ctl_config(const struct ctl *c, int argc, char **argv, const struct ctl_config_opts *o);
 
+/* "explain ..." and "sessions ..." (ctl_sess.c): args after the command; the exit code. */
+struct ctl_sess_opts {
+	const char *client;           /* --client NET */
+	const char *dst;              /* --dst NET */
+	const char *wan;              /* --wan NAME */
+	const char *rule;             /* --rule NAME */
+	const char *proto;            /* --proto P */
+	const char *cursor;           /* --cursor C */
+	const char *src_mac;          /* --src-mac MAC (explain) */
+	long limit;                   /* --limit N, 0: the default */
+	bool all;                     /* --all: every page */
+};
+int ctl_explain(const struct ctl *c, int argc, char **argv, const struct ctl_sess_opts *o);
+int ctl_sessions(const struct ctl *c, int argc, char **argv, const struct ctl_sess_opts *o);
+
 #endif

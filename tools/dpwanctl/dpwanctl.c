@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dpwanctl: command-line client of the dpwan REST API v1 (api/API-v1.md): options, the
  * server and token lookup (-s, -t, --token-file, $DPWAN_TOKEN, dpwan.conf), and the
- * commands other than `config` (status, wans, wan, events, token, metrics, raw).
+ * commands other than `config`, `explain` and `sessions` (status, wans, wan, events,
+ * token, metrics, raw).
  * Single-threaded user program; libcurl and jansson, no DPDK.
  */
 #include <errno.h>
@@ -54,6 +55,14 @@ usage(FILE *f)
 "  events [--since N] [--follow]   the event log; --follow streams it (Ctrl-C ends)\n"
 "  token create --role admin|read-only [--comment T]\n"
 "  token list | token revoke ID\n"
+"  explain PROTO SRC[:PORT] DST[:PORT] [--src-mac MAC]\n"
+"                                  which rule, policy and algorithm would place such a\n"
+"                                  new flow now, from which WANs (tcp, udp with ports;\n"
+"                                  icmp without)\n"
+"  sessions [--client NET] [--dst NET] [--wan NAME] [--rule NAME|default|connected]\n"
+"           [--proto P] [--limit N] [--cursor C] [--all]\n"
+"                                  the sessions, a page (100) or --all of them\n"
+"  sessions flush [filters]        delete the sessions that match (all without filters)\n"
 "  metrics                         Prometheus metrics (text)\n"
 "  raw METHOD PATH [BODY]          one request, the response body printed unchanged\n"
 "options:\n"
@@ -453,11 +462,28 @@ num_opt(const char *name, const char *s, long long lo, long long hi)
 	return v;
 }
 
+static bool
+sess_opts_given(const struct ctl_sess_opts *so)
+{
+	return so->client != NULL || so->dst != NULL || so->wan != NULL || so->rule != NULL ||
+	       so->proto != NULL || so->cursor != NULL || so->limit > 0 || so->all;
+}
+
 static int
 run(struct ctl *c, int nargs, char **args, const struct ctl_config_opts *co,
-    long long since, bool follow, const char *role)
+    const struct ctl_sess_opts *so, long long since, bool follow, const char *role)
 {
 	const char *cmd = args[0];
+
+	if (sess_opts_given(so) && strcmp(cmd, "sessions") != 0) {
+		fprintf(stderr, "dpwanctl: --client, --dst, --wan, --rule, --proto, --limit, "
+			"--cursor and --all go with `sessions`\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (so->src_mac != NULL && strcmp(cmd, "explain") != 0) {
+		fprintf(stderr, "dpwanctl: --src-mac goes with `explain`\n");
+		return CTL_EXIT_USAGE;
+	}
 
 	if ((since >= 0 || follow) && strcmp(cmd, "events") != 0) {
 		fprintf(stderr, "dpwanctl: --since and --follow go with `events`\n");
@@ -484,6 +510,10 @@ run(struct ctl *c, int nargs, char **args, const struct ctl_config_opts *co,
 		return cmd_wan(c, args[1], nargs == 3 ? args[2] : NULL);
 	if (strcmp(cmd, "events") == 0 && nargs == 1)
 		return cmd_events(c, since >= 0 ? since : 0, follow);
+	if (strcmp(cmd, "explain") == 0)
+		return ctl_explain(c, nargs - 1, args + 1, so);
+	if (strcmp(cmd, "sessions") == 0)
+		return ctl_sessions(c, nargs - 1, args + 1, so);
 	if (strcmp(cmd, "metrics") == 0 && nargs == 1)
 		return cmd_metrics(c);
 	if (strcmp(cmd, "raw") == 0 && (nargs == 3 || nargs == 4))
@@ -496,7 +526,8 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_TOKEN_FILE = 256, OPT_JSON, OPT_CACERT, OPT_YAML, OPT_GEN, OPT_CONFIRM,
-	       OPT_COMMENT, OPT_SINCE, OPT_FOLLOW, OPT_ROLE };
+	       OPT_COMMENT, OPT_SINCE, OPT_FOLLOW, OPT_ROLE, OPT_CLIENT, OPT_DST, OPT_WAN,
+	       OPT_RULE, OPT_PROTO, OPT_LIMIT, OPT_CURSOR, OPT_ALL, OPT_SRC_MAC };
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, 's' },        /* 0.1's name */
@@ -512,6 +543,15 @@ main(int argc, char **argv)
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "client", required_argument, NULL, OPT_CLIENT },
+		{ "dst", required_argument, NULL, OPT_DST },
+		{ "wan", required_argument, NULL, OPT_WAN },
+		{ "rule", required_argument, NULL, OPT_RULE },
+		{ "proto", required_argument, NULL, OPT_PROTO },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "src-mac", required_argument, NULL, OPT_SRC_MAC },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -520,6 +560,7 @@ main(int argc, char **argv)
 	char state_dir[DPW_PATH_LEN] = DEFAULT_STATE_DIR, conf_url[CTL_URL_LEN] = DEFAULT_URL;
 	char path[DPW_PATH_LEN + 64];
 	struct ctl_config_opts co = { 0 };
+	struct ctl_sess_opts so = { 0 };
 	long long since = -1, v;
 	bool follow = false, need_conf;
 	struct ctl c;
@@ -582,6 +623,35 @@ main(int argc, char **argv)
 		case OPT_ROLE:
 			role = optarg;
 			break;
+		case OPT_CLIENT:
+			so.client = optarg;
+			break;
+		case OPT_DST:
+			so.dst = optarg;
+			break;
+		case OPT_WAN:
+			so.wan = optarg;
+			break;
+		case OPT_RULE:
+			so.rule = optarg;
+			break;
+		case OPT_PROTO:
+			so.proto = optarg;
+			break;
+		case OPT_LIMIT:
+			if ((v = num_opt("--limit", optarg, 1, 1000)) < 0)
+				return CTL_EXIT_USAGE;
+			so.limit = (long)v;
+			break;
+		case OPT_CURSOR:
+			so.cursor = optarg;
+			break;
+		case OPT_ALL:
+			so.all = true;
+			break;
+		case OPT_SRC_MAC:
+			so.src_mac = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -640,7 +710,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "dpwanctl: cannot initialise libcurl\n");
 		return CTL_EXIT_REFUSED;
 	}
-	rc = run(&c, argc - optind, argv + optind, &co, since, follow, role);
+	rc = run(&c, argc - optind, argv + optind, &co, &so, since, follow, role);
 	explicit_bzero(c.token, sizeof(c.token));
 	curl_global_cleanup();
 	return rc;
