@@ -108,7 +108,8 @@ out_explain(const json_t *e)
 		const json_t *loss = json_object_get(w, "loss_pct");
 
 		printf("  %-15s %-11s %-10s health %-11s", str(w, "name", "?"),
-		       str(w, "state", "?"), json_is_true(json_object_get(w, "usable")) ? "usable" : "not usable",
+		       str(w, "state", "?"),
+		       json_is_true(json_object_get(w, "usable")) ? "usable" : "not usable",
 		       str(w, "health", "?"));
 		if (json_is_number(rtt))
 			printf(" rtt %.1f ms", json_number_value(rtt));
@@ -161,7 +162,8 @@ ctl_explain(const struct ctl *c, int argc, char **argv, const struct ctl_sess_op
 	}
 	if (ctl_escape(argv[0], e[0], sizeof(e[0])) < 0 ||
 	    ctl_escape(src, e[1], sizeof(e[1])) < 0 || ctl_escape(dst, e[2], sizeof(e[2])) < 0 ||
-	    ctl_escape(sport, e[3], sizeof(e[3])) < 0 || ctl_escape(dport, e[4], sizeof(e[4])) < 0) {
+	    ctl_escape(sport, e[3], sizeof(e[3])) < 0 ||
+	    ctl_escape(dport, e[4], sizeof(e[4])) < 0) {
 		fprintf(stderr, "dpwanctl: explain: an argument is too long\n");
 		return CTL_EXIT_USAGE;
 	}
