@@ -141,7 +141,8 @@ explain_json(const struct dpw_msg_explain *q, const struct dpw_msg_explain_reply
 			 "src_mac", q->has_mac ? json_string(mac) : json_null());
 	j = json_object();
 	json_object_set_new(j, "flow", flow);
-	json_object_set_new(j, "generation", json_integer((json_int_t)e->policy_gen));
+	/* the document in force: what the names come from */
+	json_object_set_new(j, "generation", json_integer((json_int_t)e->config_gen));
 	json_object_set_new(j, "rule", cp_api_rule_json(e->rule));
 	json_object_set_new(j, "policy", cp_api_policy_json(e->policy_kind, e->policy, e->rule));
 	/* the connected pseudo rule has no policy and no algorithm */

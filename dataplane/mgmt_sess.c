@@ -50,6 +50,7 @@ dp_mgmt_explain(const struct dpw_msg_explain *e, struct dpw_msg_explain_reply *r
 			 now, &k, -1, &d);
 	memset(r, 0, sizeof(*r));
 	r->policy_gen = g->gen;
+	r->config_gen = dp.shm->config_gen;
 	r->wan_view_gen = v->gen;
 	r->wan = d.wan;
 	r->rule = d.rule;

@@ -227,7 +227,9 @@ struct dpw_msg_explain {
 };
 
 struct dpw_msg_explain_reply {
-	uint64_t policy_gen;   /* document generation of the policy generation that decided */
+	uint64_t policy_gen;   /* document generation of the policy generation that decided
+				* (0: the factory document, built before control numbered it) */
+	uint64_t config_gen;   /* the document generation in force (dpw_shm.config_gen) */
 	uint64_t wan_view_gen; /* the WAN view it decided in */
 	int32_t wan;           /* WAN id (index into dpw_shm.wans), or -1: none (fallback) */
 	uint16_t rule;         /* the rule's position in the document, or DPW_RULE_ID_* */

@@ -68,6 +68,10 @@ def test_every_documented_operation_answers(lab):
         ("/api/v1/config/diff", "get"): ("/api/v1/config/diff?from=1", None, ()),
         ("/api/v1/config/history/{gen}", "get"): ("/api/v1/config/history/%d" % gen, None, ()),
         ("/api/v1/wans/{name}", "get"): ("/api/v1/wans/wan1", None, ()),
+        ("/api/v1/explain", "get"): ("/api/v1/explain?proto=tcp&src=198.18.0.10&dst="
+                                     "198.19.0.10&dport=443", None, ()),
+        # a client nobody is: nothing of the other tests' goes
+        ("/api/v1/sessions", "delete"): ("/api/v1/sessions?client=198.18.0.250", None, ()),
     }
     made = []
     for tmpl, item in SPEC.doc["paths"].items():

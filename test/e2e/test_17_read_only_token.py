@@ -7,7 +7,8 @@ import json
 from conftest import store_gens
 
 READS = ("/api/v1/status", "/api/v1/wans", "/api/v1/wans/wan1", "/api/v1/config",
-         "/api/v1/config/history", "/api/v1/events", "/metrics")
+         "/api/v1/config/history", "/api/v1/events", "/metrics", "/api/v1/sessions?limit=5",
+         "/api/v1/explain?proto=udp&src=198.18.0.10&dst=198.19.0.10&dport=53")
 
 
 def test_read_only_token_reads_but_cannot_write(lab):
@@ -37,6 +38,7 @@ def test_read_only_token_reads_but_cannot_write(lab):
             ("POST", "/api/v1/tokens", '{"role": "admin"}', ()),
             ("GET", "/api/v1/tokens", None, ()),
             ("DELETE", "/api/v1/tokens/" + t["id"], None, ()),
+            ("DELETE", "/api/v1/sessions", None, ()),
         ]
         for method, path, body, hdrs in writes:
             r = lab.api(method, path, body, token=tok, headers=hdrs)
