@@ -13,18 +13,20 @@
 #include "dataplane/policy.h"
 #include "lib/msg/dpw_msg.h"
 
-/* Does session s (in use) match filter f? Shadow copies (fastest response) never do. */
+/* Does session s (in use) match filter f? Shadow copies (fastest response) never do.
+ * Pure; any thread that may read s. */
 int dp_sess_filter_match(const struct dpw_sess_filter *f, const struct dp_sess *s);
 
 /*
  * What policy index `policy` of a session or decision stands for in generation g (NULL:
- * none published), for the control process to name it (enum dpw_policy_kind).
+ * none published), for the control process to name it (enum dpw_policy_kind). Pure;
+ * any thread that holds g.
  */
 uint8_t dp_policy_kind(const struct dp_pgen *g, uint16_t policy);
 
 /*
  * Fill r from session s, slot `slot` of table ct held by worker `worker`, at worker
- * clock now (seconds); g judges its policy kind.
+ * clock now (seconds); g judges its policy kind. Pure; the table's owner.
  */
 void dp_sess_record(const struct dp_ct *ct, const struct dp_sess *s, uint32_t slot,
 		    unsigned int worker, uint32_t now, const struct dp_pgen *g,
