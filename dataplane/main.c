@@ -425,6 +425,7 @@ main(int argc, char **argv)
 			dpw_sysconf_free(&dp.conf);
 			return 1;
 		}
+		dpw_doc_free(&factory);
 		printf("%s: OK (%u ports%s%s)\n", conf_path, dp.conf.n_ports,
 		       dp.conf.policy_path[0] ? ", factory document " : "", dp.conf.policy_path);
 		dpw_sysconf_free(&dp.conf);
@@ -514,7 +515,9 @@ main(int argc, char **argv)
 		goto out_ports;
 	if (with_factory) {
 		dpw_doc_problems_init(&pr);
-		if (dp_cfg_apply(&factory, 0, factory_hash, &pr) != 0) {
+		rc = dp_cfg_apply(&factory, 0, factory_hash, &pr);
+		dpw_doc_free(&factory);
+		if (rc != 0) {
 			for (p = 0; p < pr.n; p++)
 				fprintf(stderr, "dpwan-dataplane: %s: %s%s%s\n",
 					dp.conf.policy_path, pr.p[p].path,

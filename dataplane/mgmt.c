@@ -143,6 +143,7 @@ config_apply(const struct dpw_msg_config_apply *a, struct dpw_msg_reply *r)
 		dp_cfg_relabel(a->gen);
 		return 0;
 	}
+	dpw_doc_free(&doc);   /* the previous apply's */
 	rc = dpw_doc_parse(json, a->len, DPW_DOC_JSON, &dp.doc_ctx, &doc, &pr);
 	free(json);
 	t1 = rte_rdtsc();
