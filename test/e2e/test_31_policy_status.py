@@ -232,7 +232,6 @@ def test_rule_counters(lab, policy_doc, udp_echo, http_server):
 
 
 def test_dpwanctl_status_sections(lab, policy_doc):
-    counted(lab, policy_doc)
     out = ok(ctl(lab, "status"))
     assert re.search(r"^ interface wan1 is online", out, re.M), out
     assert ("Current ipv4 policies:\nbalanced:\n wan1 (60%)\n wan2 (40%)\n"
@@ -272,13 +271,8 @@ def test_dpwanctl_status_sections(lab, policy_doc):
                                                "connected"], j
 
 
-def test_disabled_wan_and_counters_kept(lab, policy_doc, udp_echo):
-    start = by_name(counted(lab, policy_doc)["rules"])["udp_echo"]["hits"]
-    udp_flows(lab, 3)
-    before = by_name(lab.wait_for(lambda: (lambda r: r if by_name(r["rules"])["udp_echo"][
-        "hits"] >= start + 3 else None)(rules(lab)), 5, "3 more udp_echo hits")["rules"])
-    r = lab.api_json("POST", "/api/v1/wans/wan1/disable")[1]
-    gen = r.etag()
+def test_disabled_wan_shares(lab, policy_doc):
+    gen = lab.api_json("POST", "/api/v1/wans/wan1/disable")[1].etag()
     try:
         got = lab.wait_for(lambda: (lambda p: p if shares(p["balanced"]) ==
                                     {"wan1": 0, "wan2": 100} else None)(
@@ -286,8 +280,38 @@ def test_disabled_wan_and_counters_kept(lab, policy_doc, udp_echo):
                            5, "balanced to give wan2 100 %")
         assert shares(got["default_rule"]) == {"wan1": 0, "wan2": 100}, got
         assert shares(got["wan2_only"]) == {"wan2": 100}, got
+        assert policies(lab)["generation"] == gen
         out = ok(ctl(lab, "status"))
-        assert "balanced:\n wan2 (100%)\nwan2_only:" in out, out
+        assert "balanced:\n wan2 (100%)\nwan2_only:\n wan2 (100%)\ndefault_rule:\n" \
+            " wan2 (100%)\n" in out, out
+    finally:
+        lab.api_json("POST", "/api/v1/wans/wan1/enable")
+    lab.wait_for(lambda: shares(by_name(policies(lab)["policies"])["balanced"]) ==
+                 {"wan1": 60, "wan2": 40}, 10, "balanced back to 60/40")
+    # wan2 down too: no policy has a WAN; dpwanctl says what happens instead
+    gen = lab.api_json("POST", "/api/v1/wans/wan2/force-down")[1].etag()
+    try:
+        got = lab.wait_for(lambda: (lambda p: p if shares(p["wan2_only"]) == {"wan2": 0}
+                                    else None)(by_name(policies(lab)["policies"])),
+                           5, "wan2_only without a WAN")
+        assert policies(lab)["generation"] == gen
+        assert shares(got["default_rule"]) == {"wan1": 100, "wan2": 0}, got
+        assert shares(got["balanced"]) == {"wan1": 100, "wan2": 0}, got
+        out = ok(ctl(lab, "status"))
+        assert "wan2_only:\n no usable WAN (unreachable)\n" in out, out
+    finally:
+        lab.api_json("POST", "/api/v1/wans/wan2/clear")
+    lab.wait_for(lambda: shares(by_name(policies(lab)["policies"])["wan2_only"]) ==
+                 {"wan2": 100}, 10, "wan2_only back on wan2")
+
+
+def test_counters_kept_across_an_apply(lab, policy_doc, udp_echo):
+    start = by_name(counted(lab, policy_doc)["rules"])["udp_echo"]["hits"]
+    udp_flows(lab, 3)
+    before = by_name(lab.wait_for(lambda: (lambda r: r if by_name(r["rules"])["udp_echo"][
+        "hits"] >= start + 3 else None)(rules(lab)), 5, "3 more udp_echo hits")["rules"])
+    gen = lab.api_json("POST", "/api/v1/wans/wan1/disable")[1].etag()
+    try:
         # a WAN's enabled is no change of the rules: the counters go on in the new
         # generation instead of starting again
         after = by_name(counted(lab, gen)["rules"])

@@ -201,8 +201,8 @@ test_counters_not_yet(void **state)
 
 	(void)state;
 	assert_non_null(strstr(out, "         0      0 - default_rule    all -> balanced\n"));
-	assert_non_null(strstr(out, "counters are 0 until the dataplane runs generation 9: it "
-			       "runs 8"));
+	assert_non_null(strstr(out, "counters are 0 until the dataplane classifies with "
+			       "generation 9: it still runs generation 8's rules)\n"));
 	free(out);
 }
 

@@ -659,9 +659,15 @@ ctl_out_connected(FILE *f, const json_t *resp)
 static void
 counters_note(FILE *f, const json_t *resp)
 {
-	if (json_is_false(json_object_get(resp, "counters_valid")))
-		fprintf(f, " (counters are 0 until the dataplane runs generation %llu: it runs "
-			"%llu)\n", u64(resp, "generation"), u64(resp, "counters_gen"));
+	if (!json_is_false(json_object_get(resp, "counters_valid")))
+		return;
+	if (u64(resp, "counters_gen") == 0)
+		fprintf(f, " (counters are 0 until the dataplane classifies with generation %llu:"
+			" it has no rules running yet)\n", u64(resp, "generation"));
+	else
+		fprintf(f, " (counters are 0 until the dataplane classifies with generation %llu:"
+			" it still runs generation %llu's rules)\n", u64(resp, "generation"),
+			u64(resp, "counters_gen"));
 }
 
 /* One rule: hits, unavailable, S(ticky) or -, name, what it matches, what it does. */
