@@ -177,6 +177,13 @@ struct cp_pstats;
 /* [{wan, metric, weight}] of a pick's candidates, in its order; p may be NULL ([]). */
 json_t *cp_api_candidates_json(const struct dpw_doc *doc, const struct dpw_doc_pick *p);
 
+/*
+ * The rule and policy counters of the running document (pstats.h): valid when the
+ * dataplane classifies with its generation, or with an older one of the same document.
+ * 0 or -ENOMEM (ps freed).
+ */
+int cp_api_pstats_read(const struct dpw_shm *shm, struct cp_pstats *ps);
+
 /* generation, counters_gen and counters_valid of the policy counters into object j. */
 void cp_api_counters_meta(json_t *j, const struct cp_pstats *ps);
 

@@ -267,7 +267,7 @@ policy_metrics(FILE *f, const struct dpw_shm *shm)
 	 * Until the dataplane runs this generation's rules, slot i is another document's
 	 * rule i: no series rather than a wrong one (a gap, not a false reset).
 	 */
-	if (cp_pstats_read(shm, run->gen, doc->n_rules, doc->n_policies, &ps) < 0 || !ps.valid) {
+	if (cp_api_pstats_read(shm, &ps) < 0 || !ps.valid) {
 		cp_pstats_free(&ps);
 		return;
 	}

@@ -147,20 +147,32 @@ policy_json(const struct dpw_shm *shm, const struct dpw_doc *doc, const struct c
 	return j;
 }
 
+int
+cp_api_pstats_read(const struct dpw_shm *shm, struct cp_pstats *ps)
+{
+	const struct cp_running *run = cp_config_running();
+	int64_t pg = (int64_t)__atomic_load_n(&shm->policy_gen, __ATOMIC_ACQUIRE);
+	int rc;
+
+	/* the running document's rules, under its number or an older one of the same bytes */
+	rc = cp_pstats_read(shm, cp_config_same_as_running(pg) ? pg : run->gen,
+			    run->doc.n_rules, run->doc.n_policies, ps);
+	if (rc < 0)
+		cp_pstats_free(ps);
+	return rc;
+}
+
 /* Sum the counters of the running generation; 0, or an answer is queued. */
 static int
 read_stats(struct cp_req *r, const struct dpw_shm **shm, struct cp_pstats *ps)
 {
-	const struct cp_running *run = cp_config_running();
-
 	*shm = cp_dplink_shm();
 	memset(ps, 0, sizeof(*ps));
 	if (*shm == NULL) {
 		cp_api_problem(r, 503, NULL, "dataplane not attached");
 		return -1;
 	}
-	if (cp_pstats_read(*shm, run->gen, run->doc.n_rules, run->doc.n_policies, ps) < 0) {
-		cp_pstats_free(ps);
+	if (cp_api_pstats_read(*shm, ps) < 0) {
 		cp_api_problem(r, 500, NULL, "out of memory");
 		return -1;
 	}

@@ -136,7 +136,7 @@ prepare(struct cp_req *r, const struct dpw_shm **shm, struct cp_pstats *ps, json
 		cp_api_problem(r, 503, NULL, "dataplane not attached");
 		return -1;
 	}
-	if (cp_pstats_read(*shm, run->gen, run->doc.n_rules, run->doc.n_policies, ps) < 0 ||
+	if (cp_api_pstats_read(*shm, ps) < 0 ||
 	    (run->doc.n_rules > 0 && (*tree = cp_config_running_json()) == NULL)) {
 		cp_pstats_free(ps);
 		cp_api_problem(r, 500, NULL, "out of memory");

@@ -129,10 +129,13 @@ def policy_doc(lab):
         lab.restore_default()
 
 
-def counted(lab, gen):
-    """/api/v1/rules once the dataplane counts with generation GEN's rules."""
+def counted(lab, gen=None):
+    """/api/v1/rules once the dataplane counts with the rules of generation GEN (default:
+    the running one)."""
+    if gen is None:
+        gen = lab.get_config()[1]
     return lab.wait_for(lambda: (lambda r: r if r["counters_valid"] and
-                                 r["counters_gen"] == gen else None)(rules(lab)),
+                                 r["generation"] == gen else None)(rules(lab)),
                         10, "the dataplane to count with the rules of generation %d" % gen)
 
 
@@ -306,7 +309,7 @@ def test_disabled_wan_shares(lab, policy_doc):
 
 
 def test_counters_kept_across_an_apply(lab, policy_doc, udp_echo):
-    start = by_name(counted(lab, policy_doc)["rules"])["udp_echo"]["hits"]
+    start = by_name(counted(lab)["rules"])["udp_echo"]["hits"]
     udp_flows(lab, 3)
     before = by_name(lab.wait_for(lambda: (lambda r: r if by_name(r["rules"])["udp_echo"][
         "hits"] >= start + 3 else None)(rules(lab)), 5, "3 more udp_echo hits")["rules"])
