@@ -663,10 +663,7 @@ decode_action_flags(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 			 dec);
 }
 
-/*
- * policy | (algorithm, persistence, wans): a rule's action, or a custom default rule's.
- * Returns whether a policy or a pick was given (the when_unavailable default differs).
- */
+/* policy | (algorithm, persistence, wans): a rule's action, or a custom default rule's. */
 static void
 decode_action(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 	      const struct dpw_doc *doc, struct dpw_doc_action *a)
