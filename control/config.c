@@ -103,12 +103,37 @@ cp_config_running_json(void)
 	return dpw_doc_to_json(&running.doc);
 }
 
+bool
+cp_config_same_as_running(int64_t gen)
+{
+	/* one answer kept: the dataplane's generation changes only with an apply */
+	static int64_t asked = -1, for_running = -1;
+	static bool same;
+	struct cp_gen g;
+
+	if (gen == running.gen)
+		return running.gen > 0;
+	if (gen <= 0 || cp.store == NULL)
+		return false;
+	if (gen == asked && running.gen == for_running)
+		return same;
+	memset(&g, 0, sizeof(g));
+	same = cp_store_gen_get(cp.store, gen, &g) == 0 &&
+	       memcmp(g.hash, running.hash, DPW_DOC_HASH_LEN) == 0;
+	cp_gen_free(&g);
+	asked = gen;
+	for_running = running.gen;
+	return same;
+}
+
+/* Takes doc's memory (and json): the caller zeroes or forgets its own. */
 static void
 set_running(int64_t gen, const struct dpw_doc *doc, char *json, size_t len,
 	    const uint8_t *hash, const char *who)
 {
 	free(running.json);
 	running.gen = gen;
+	dpw_doc_free(&running.doc);
 	running.doc = *doc;
 	running.json = json;
 	running.len = len;
@@ -185,6 +210,7 @@ commit(struct cp_apply_result *r)
 	json_decref(a);
 	json_decref(b);
 	set_running(fl.gen, &fl.doc, fl.json, fl.len, fl.hash, fl.who);
+	memset(&fl.doc, 0, sizeof(fl.doc));   /* running owns it now */
 	fl.json = NULL;
 	r->gen = fl.gen;
 	return 0;
@@ -199,6 +225,7 @@ finish(struct cp_apply_result *r)
 	free_zone();
 	free(fl.json);
 	fl.json = NULL;
+	dpw_doc_free(&fl.doc);
 	fl.active = 0;
 	if (cb != NULL)
 		cb(r, arg);
@@ -285,10 +312,13 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 	memset(&fl, 0, sizeof(fl));
 	fl.kind = kind;
 	fl.gen = gen;
-	fl.doc = *doc;
-	fl.json = dpw_doc_canonical(doc, &fl.len);
-	if (fl.json == NULL)
+	if (dpw_doc_copy(&fl.doc, doc) != 0)
 		return -ENOMEM;
+	fl.json = dpw_doc_canonical(doc, &fl.len);
+	if (fl.json == NULL) {
+		dpw_doc_free(&fl.doc);
+		return -ENOMEM;
+	}
 	dpw_doc_hash(fl.json, fl.len, fl.hash);
 	snprintf(fl.who, sizeof(fl.who), "%s", who);
 	snprintf(fl.comment, sizeof(fl.comment), "%s", comment != NULL ? comment : "");
@@ -304,6 +334,7 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 
 		free(fl.json);
 		fl.json = NULL;
+		dpw_doc_free(&fl.doc);
 		cb(&r, arg);
 		return 0;
 	}
@@ -316,6 +347,7 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 	if (fl.mz == NULL) {
 		free(fl.json);
 		fl.json = NULL;
+		dpw_doc_free(&fl.doc);
 		CP_ERR("cannot reserve memzone %s for %zu bytes", name, fl.len);
 		return -ENOMEM;
 	}
@@ -340,6 +372,7 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 		free_zone();
 		free(fl.json);
 		fl.json = NULL;
+		dpw_doc_free(&fl.doc);
 		fl.active = 0;
 		return (int)seq;
 	}
@@ -390,10 +423,14 @@ cp_config_rollback(int64_t gen, const char *who, const char *comment,
 	dpw_doc_problems_init(&pr);
 	rc = dpw_doc_parse(g.doc, g.len, DPW_DOC_JSON, &cp.doc_ctx, &doc, &pr);
 	cp_gen_free(&g);
-	if (rc < 0)
+	if (rc < 0) {
+		dpw_doc_free(&doc);
 		return -EINVAL;   /* the system configuration changed under it */
-	return start_apply(APPLY_NEW, next_gen(), &doc, who, comment, confirm_s, pending, cb,
-			   arg);
+	}
+	rc = start_apply(APPLY_NEW, next_gen(), &doc, who, comment, confirm_s, pending, cb,
+			 arg);
+	dpw_doc_free(&doc);
+	return rc;
 }
 
 int
@@ -539,11 +576,14 @@ start_factory(void)
 	free(text);
 	if (rc < 0) {
 		log_problems(path, &pr);
+		dpw_doc_free(&doc);
 		return rc;
 	}
 	CP_INFO("first start: applying the factory document %s as generation 1", path);
-	return start_apply(APPLY_NEW, next_gen(), &doc, "factory", "system.policy", 0, 0,
-			   started, NULL);
+	rc = start_apply(APPLY_NEW, next_gen(), &doc, "factory", "system.policy", 0, 0,
+			 started, NULL);
+	dpw_doc_free(&doc);
+	return rc;
 }
 
 int
@@ -569,6 +609,7 @@ cp_config_start(void)
 		CP_ERR("stored generation %lld does not fit this system configuration: not "
 		       "applied; apply a corrected document", (long long)g.gen);
 		cp_gen_free(&g);
+		dpw_doc_free(&doc);
 		return rc;
 	}
 	if (shm != NULL && shm->config_gen == (uint64_t)g.gen &&
@@ -576,9 +617,10 @@ cp_config_start(void)
 		json = dpw_doc_canonical(&doc, &len);
 		if (json == NULL) {
 			cp_gen_free(&g);
+			dpw_doc_free(&doc);
 			return -ENOMEM;
 		}
-		set_running(g.gen, &doc, json, len, g.hash, g.who);
+		set_running(g.gen, &doc, json, len, g.hash, g.who);   /* doc is running's now */
 		running.applied_ms = (int64_t)shm->config_applied_ms;
 		CP_INFO("re-attached: the dataplane runs stored generation %lld already",
 			(long long)g.gen);
@@ -591,5 +633,6 @@ cp_config_start(void)
 		(long long)g.gen);
 	rc = start_apply(APPLY_REAPPLY, g.gen, &doc, g.who, "", 0, 0, started, NULL);
 	cp_gen_free(&g);
+	dpw_doc_free(&doc);
 	return rc;
 }
