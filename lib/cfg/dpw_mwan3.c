@@ -113,6 +113,9 @@ struct imp {
 	unsigned int n_members;
 	struct policy *policies;
 	unsigned int n_policies;
+	char (*rule_name)[DPW_NAME_LEN]; /* per section: the imported rule's name, or "" */
+	unsigned int *deferred;          /* rules with use_policy 'default', noted at the end */
+	unsigned int n_deferred;
 	char (*names)[DPW_NAME_LEN];     /* every name in use, of every kind */
 	size_t n_names, cap_names;
 	json_t *members_json, *policies_json, *rules_json;
@@ -201,6 +204,9 @@ fit_name(struct imp *im, const struct dpw_uci_section *s, const char *what,
 	snprintf(cand, sizeof(cand), "%s", s->name);
 	if (strlen(s->name) < DPW_NAME_LEN && !name_taken(im, cand)) {
 		snprintf(out, DPW_NAME_LEN, "%s", cand);
+		if (s->anonymous)
+			note(im, s->line, s, NULL, "anonymous %s (@%s[%u]) imported as '%s'", what,
+			     s->type, s->index, out);
 		return name_add(im, out);
 	}
 	for (k = 2; name_taken(im, cand); k++) {
@@ -361,27 +367,19 @@ set_member(json_t *o, const char *key, json_t *v)
 	return v == NULL ? -ENOMEM : json_object_set_new(o, key, v);
 }
 
-/* Write the members the import set into the WAN's health object. */
+/* Write the members the import set into the WAN's health object (quality last). */
 static int
 health_write(struct wan *w)
 {
 	json_t *h = json_object_get(w->obj, "health"), *q, *t;
 	uint32_t qmask = 1u << HF_QUALITY;
+	bool new_q = false;
 	unsigned int i;
 	int bad = 0;
 
 	if (h == NULL) {
 		h = json_object();
 		if (h == NULL || json_object_set_new(w->obj, "health", h) != 0)
-			return -ENOMEM;
-	}
-	for (i = 0; i < HF_N_U32; i++)
-		if (u32_fields[i].quality)
-			qmask |= 1u << i;
-	q = json_object_get(h, "quality");
-	if (q == NULL && (w->set & qmask)) {
-		q = json_object();
-		if (q == NULL || json_object_set_new(h, "quality", q) != 0)
 			return -ENOMEM;
 	}
 	if (w->set & (1u << HF_METHOD))
@@ -396,15 +394,31 @@ health_write(struct wan *w)
 		bad |= set_member(h, "port", json_integer(w->h.port));
 	if (w->set & (1u << HF_SIZE))
 		bad |= set_member(h, "size", json_integer(w->h.size));
-	for (i = 0; i < HF_N_U32; i++)
-		if (w->set & (1u << i))
-			bad |= set_member(u32_fields[i].quality ? q : h, u32_fields[i].key,
-					  json_integer(*U32(&w->h, i)));
+	for (i = 0; i < HF_N_U32; i++) {
+		if (u32_fields[i].quality)
+			qmask |= 1u << i;
+		else if (w->set & (1u << i))
+			bad |= set_member(h, u32_fields[i].key, json_integer(*U32(&w->h, i)));
+	}
 	if (w->set & (1u << HF_INITIAL))
 		bad |= set_member(h, "initial_state",
 				  json_string(w->h.initial_offline ? "offline" : "online"));
+	if (!(w->set & qmask))
+		return bad != 0 ? -ENOMEM : 0;
+	q = json_object_get(h, "quality");
+	if (q == NULL) {
+		q = json_object();
+		new_q = true;
+		if (q == NULL)
+			return -ENOMEM;
+	}
 	if (w->set & (1u << HF_QUALITY))
 		bad |= set_member(q, "enabled", json_boolean(w->h.quality));
+	for (i = 0; i < HF_N_U32; i++)
+		if (u32_fields[i].quality && (w->set & (1u << i)))
+			bad |= set_member(q, u32_fields[i].key, json_integer(*U32(&w->h, i)));
+	if (new_q)
+		bad |= json_object_set_new(h, "quality", q);
 	return bad != 0 ? -ENOMEM : 0;
 }
 
@@ -1250,7 +1264,7 @@ rule_family(struct imp *im, const struct dpw_uci_section *s, char *family, size_
 	return true;
 }
 
-/* The names of the file's rule sections after section si (the first few), or "". */
+/* The imported rules after section si (the first few), or "". */
 static void
 later_rules(const struct imp *im, unsigned int si, char *out, size_t len)
 {
@@ -1259,14 +1273,40 @@ later_rules(const struct imp *im, unsigned int si, char *out, size_t len)
 
 	out[0] = '\0';
 	for (i = si + 1; i < im->u->n && k < len; i++) {
-		if (strcmp(im->u->s[i].type, "rule") != 0)
+		if (im->rule_name[i][0] == '\0')
 			continue;
 		if (n++ == 4) {
 			k += (size_t)snprintf(out + k, len - k, ", ...");
 			break;
 		}
 		k += (size_t)snprintf(out + k, len - k, "%s'%s'", n > 1 ? ", " : "",
-				      im->u->s[i].name);
+				      im->rule_name[i]);
+	}
+}
+
+/*
+ * use_policy 'default': once every rule is imported, so that the note can name the
+ * later rules that may now take the traffic.
+ */
+static void
+note_default_rules(struct imp *im)
+{
+	unsigned int i;
+	char later[128];
+
+	for (i = 0; i < im->n_deferred; i++) {
+		const struct dpw_uci_section *s = &im->u->s[im->deferred[i]];
+		const struct dpw_uci_option *pol = dpw_uci_get(s, "use_policy");
+
+		later_rules(im, im->deferred[i], later, sizeof(later));
+		if (later[0] == '\0')
+			note_opt(im, s, pol, 0, "the main routing table: the rule is left out, so "
+				 "its traffic goes to the default rule as if no rule matched (no "
+				 "later rule takes it)");
+		else
+			note_opt(im, s, pol, 0, "the main routing table: the rule is left out, so "
+				 "its traffic goes to the default rule unless a later rule (%s) "
+				 "matches it first: check them", later);
 	}
 }
 
@@ -1287,7 +1327,7 @@ import_rule(struct imp *im, unsigned int si)
 	struct nets ns = { 0 }, nd = { 0 }, *nets[2] = { &ns, &nd };
 	const struct dpw_uci_option *sides[2];
 	struct ports ps = { 0 }, pd = { 0 };
-	char family[8] = "all", name[DPW_NAME_LEN], later[128];
+	char family[8] = "all", name[DPW_NAME_LEN];
 	const struct policy *p;
 	bool sticky = false, v6;
 	const char *proto = NULL;
@@ -1301,15 +1341,7 @@ import_rule(struct imp *im, unsigned int si)
 		return;
 	}
 	if (strcmp(opt_str(pol), "default") == 0) {
-		later_rules(im, si, later, sizeof(later));
-		if (later[0] == '\0')
-			note_opt(im, s, pol, 0, "the main routing table: the rule is left out, so "
-				 "its traffic goes to the default rule as if no rule matched (no "
-				 "later rule takes it)");
-		else
-			note_opt(im, s, pol, 0, "the main routing table: the rule is left out, so "
-				 "its traffic goes to the default rule, unless a later rule (%s) "
-				 "matches it: check them", later);
+		im->deferred[im->n_deferred++] = si;
 		return;
 	}
 	p = find_policy(im, opt_str(pol));
@@ -1423,10 +1455,12 @@ import_rule(struct imp *im, unsigned int si)
 		set_member(r, "sticky", json_true());
 	if (timeout != 0)
 		set_member(r, "sticky_timeout", json_integer(timeout));
-	if (json_array_append_new(im->rules_json, r) != 0)
+	if (json_array_append_new(im->rules_json, r) != 0) {
 		im->nomem = true;
-	else
+	} else {
 		im->c->rules++;
+		snprintf(im->rule_name[si], DPW_NAME_LEN, "%s", name);
+	}
 out:
 	json_decref(ns.v4);
 	json_decref(nd.v4);
@@ -1636,9 +1670,11 @@ dpw_mwan3_import(const struct dpw_uci *u, const struct dpw_mwan3_opts *o,
 	im.iface_wan = malloc((u->n ? u->n : 1) * sizeof(*im.iface_wan));
 	im.members = calloc(u->n ? u->n : 1, sizeof(*im.members));
 	im.policies = calloc(u->n ? u->n : 1, sizeof(*im.policies));
+	im.rule_name = calloc(u->n ? u->n : 1, sizeof(*im.rule_name));
+	im.deferred = calloc(u->n ? u->n : 1, sizeof(*im.deferred));
 	if (im.wans == NULL || im.members_json == NULL || im.policies_json == NULL ||
 	    im.rules_json == NULL || im.iface_wan == NULL || im.members == NULL ||
-	    im.policies == NULL) {
+	    im.policies == NULL || im.rule_name == NULL || im.deferred == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -1690,6 +1726,7 @@ dpw_mwan3_import(const struct dpw_uci *u, const struct dpw_mwan3_opts *o,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	note_default_rules(&im);
 	if (counts->wans == 0) {
 		snprintf(err, errlen, "no interface section maps to a WAN: nothing to import");
 		goto out;
@@ -1716,6 +1753,8 @@ out:
 	free(im.iface_wan);
 	free(im.members);
 	free(im.policies);
+	free(im.rule_name);
+	free(im.deferred);
 	free(im.names);
 	return doc;
 }

@@ -7,6 +7,7 @@
  * --json). Single-threaded.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +19,87 @@
 #include "lib/cfg/dpw_uci.h"
 #include "lib/cfg/dpw_yaml.h"
 
-static void
-print_note(void *arg, unsigned int line, const char *section, const char *option,
-	   const char *msg)
-{
-	const char *file = arg;
+/* The notes, kept to be printed in the order of the file's lines. */
+struct notes {
+	const char *file;
+	struct note {
+		unsigned int line;         /* 0: the file as a whole (printed last) */
+		unsigned int seq;
+		char *text;
+	} *v;
+	size_t n, cap;
+	bool nomem;
+};
 
-	if (line == 0)
-		fprintf(stderr, "%s: ", file);
-	else
-		fprintf(stderr, "%s:%u: ", file, line);
-	if (section != NULL)
-		fprintf(stderr, "section '%s': ", section);
+static void
+add_note(void *arg, unsigned int line, const char *section, const char *option,
+	 const char *msg)
+{
+	struct notes *ns = arg;
+	char *text;
+	int rc;
+
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? 2 * ns->cap : 64;
+		struct note *v = realloc(ns->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			ns->nomem = true;
+			return;
+		}
+		ns->v = v;
+		ns->cap = cap;
+	}
 	/* "option 'x' 'value': what" when the note starts with the value, else "option 'x': " */
-	if (option != NULL)
-		fprintf(stderr, "option '%s'%s", option, msg[0] == '\'' ? " " : ": ");
-	fprintf(stderr, "%s\n", msg);
+	rc = asprintf(&text, "%s%s%s%s%s%s", section != NULL ? "section '" : "",
+		      section != NULL ? section : "", section != NULL ? "': " : "",
+		      option != NULL ? "option '" : "", option != NULL ? option : "",
+		      option != NULL ? (msg[0] == '\'' ? "' " : "': ") : "");
+	if (rc < 0) {
+		ns->nomem = true;
+		return;
+	}
+	rc = asprintf(&ns->v[ns->n].text, "%s%s", text, msg);
+	free(text);
+	if (rc < 0) {
+		ns->nomem = true;
+		return;
+	}
+	ns->v[ns->n].line = line;
+	ns->v[ns->n].seq = (unsigned int)ns->n;
+	ns->n++;
+}
+
+static int
+note_cmp(const void *a, const void *b)
+{
+	const struct note *x = a, *y = b;
+	unsigned int lx = x->line ? x->line : UINT32_MAX, ly = y->line ? y->line : UINT32_MAX;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Print and release the notes: "FILE:LINE: ..." in line order, "FILE: ..." last. */
+static void
+print_notes(struct notes *ns)
+{
+	size_t i;
+
+	qsort(ns->v, ns->n, sizeof(ns->v[0]), note_cmp);
+	for (i = 0; i < ns->n; i++) {
+		if (ns->v[i].line == 0)
+			fprintf(stderr, "%s: %s\n", ns->file, ns->v[i].text);
+		else
+			fprintf(stderr, "%s:%u: %s\n", ns->file, ns->v[i].line, ns->v[i].text);
+		free(ns->v[i].text);
+	}
+	if (ns->nomem)
+		fprintf(stderr, "%s: (out of memory: some notes are missing)\n", ns->file);
+	free(ns->v);
+	ns->v = NULL;
+	ns->n = ns->cap = 0;
 }
 
 /* The problems of a decode, one a line: "prefix/path: message". */
@@ -127,7 +193,8 @@ write_out(const char *path, const char *text, size_t len)
 int
 ctl_import_mwan3(int argc, char **argv, const struct ctl_mwan3_opts *o)
 {
-	struct dpw_mwan3_opts mo = { .map = &o->map, .note = print_note };
+	struct dpw_mwan3_opts mo = { .map = &o->map, .note = add_note };
+	struct notes notes = { 0 };
 	struct dpw_doc_problems *pr = calloc(1, sizeof(*pr));
 	struct dpw_doc *doc = calloc(1, sizeof(*doc));
 	struct dpw_mwan3_counts counts;
@@ -150,7 +217,8 @@ ctl_import_mwan3(int argc, char **argv, const struct ctl_mwan3_opts *o)
 		goto out;
 	}
 	file = argv[1];
-	mo.arg = (void *)(uintptr_t)file;
+	notes.file = file;
+	mo.arg = &notes;
 	if (o->base != NULL) {
 		base = load_base(o->base, pr, doc);
 		dpw_doc_free(doc);
@@ -169,6 +237,7 @@ ctl_import_mwan3(int argc, char **argv, const struct ctl_mwan3_opts *o)
 		goto out;
 	}
 	out = dpw_mwan3_import(&u, &mo, &counts, err, sizeof(err));
+	print_notes(&notes);
 	if (out == NULL) {
 		fprintf(stderr, "%s: %s\n", file, err);
 		goto out;
