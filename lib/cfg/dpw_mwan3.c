@@ -83,6 +83,7 @@ struct wan {
 	json_t *obj;                     /* borrowed from imp.wans */
 	const struct dpw_uci_section *from;  /* the interface that set it, or NULL */
 	bool base;                       /* from the base document */
+	uint8_t base_method;             /* its health method there */
 	struct dpw_doc_health h;
 	uint32_t set;                    /* 1 << enum health_field */
 };
@@ -469,6 +470,12 @@ target_word(struct imp *im, const struct dpw_uci_section *s, const struct dpw_uc
 	snprintf(h->targets[h->n_targets++], DPW_HEALTH_TARGET_LEN, "%s", text);
 }
 
+static bool
+url_method(uint8_t m)
+{
+	return m == DPW_HM_HTTP || m == DPW_HM_HTTPS;
+}
+
 /* track_method (and httping_ssl): the method; *scheme for http(s) targets. */
 static void
 track_method(struct imp *im, const struct dpw_uci_section *s, struct wan *w,
@@ -528,6 +535,15 @@ track_ips(struct imp *im, const struct dpw_uci_section *s, struct wan *w, const 
 				w->h.method = DPW_HM_PING;
 				note(im, s->line, s, "track_method", "httping without track_ip: "
 				     "health method ping");
+			}
+			/* the base's URLs are no ping targets, nor its addresses http ones */
+			if (w->h.n_targets > 0 && url_method(w->h.method) !=
+			    url_method(w->base_method)) {
+				w->h.n_targets = 0;
+				w->set |= 1u << HF_TARGETS;
+				note(im, s->line, s, NULL, "the base document's targets of WAN '%s' "
+				     "are not for method %s: left out, the WAN's gateway is probed",
+				     w->name, dpw_health_method_str(w->h.method));
 			}
 			return;
 		}
@@ -913,7 +929,8 @@ import_member(struct imp *im, const struct dpw_uci_section *s)
 		else if (strcmp(op->name, "weight") == 0)
 			opt_num(im, s, op, 1, WEIGHT_MAX, &weight);
 		else
-			note_opt(im, s, op, 0, "not an mwan3 member option known here: not imported");
+			note_opt(im, s, op, 0, "not an mwan3 member option known here: not "
+				 "imported");
 	}
 	if (fit_name(im, s, "member", m->name) != 0)
 		return;
@@ -1016,7 +1033,8 @@ import_policy(struct imp *im, const struct dpw_uci_section *s)
 				note_opt(im, s, op, 0, "not unreachable, blackhole or default: "
 					 "unreachable (mwan3's default)");
 		} else {
-			note_opt(im, s, op, 0, "not an mwan3 policy option known here: not imported");
+			note_opt(im, s, op, 0, "not an mwan3 policy option known here: not "
+				 "imported");
 		}
 	}
 	if (pc.n == 0) {
@@ -1228,38 +1246,40 @@ rule_family(struct imp *im, const struct dpw_uci_section *s, char *family, size_
 	if (strcmp(family, "all") == 0 && (only6(n[0]) || only6(n[1])))
 		snprintf(family, flen, "ipv6");
 	for (i = 0; i < 2; i++) {
-		if (op[i] == NULL)
+		const struct dpw_uci_option *o = op[i];
+
+		if (o == NULL)
 			continue;
 		if (strcmp(family, "ipv6") == 0) {
 			if (only4(n[i])) {
-				note(im, op[i]->line, s, op[i]->name, "only IPv4 addresses in a family "
+				note(im, o->line, s, o->name, "only IPv4 addresses in a family "
 				     "ipv6 rule: it matches nothing: rule not imported");
 				return false;
 			}
 			if (n[i]->n_v6 > 0) {
-				note(im, op[i]->line, s, op[i]->name, "IPv6 networks are not supported "
-				     "yet, and without them the rule would match every IPv6 address: "
-				     "rule not imported");
+				note(im, o->line, s, o->name, "IPv6 networks are not supported "
+				     "yet, and without them the rule would match every IPv6 "
+				     "address: rule not imported");
 				return false;
 			}
 			if (n[i]->n_v4 > 0)
-				note(im, op[i]->line, s, op[i]->name, "its IPv4 addresses cannot match "
+				note(im, o->line, s, o->name, "its IPv4 addresses cannot match "
 				     "in a family ipv6 rule: left out");
 			if (n[i]->n_v6_any > 0)
-				note(im, op[i]->line, s, op[i]->name, "'::/0' (every IPv6 address) is "
+				note(im, o->line, s, o->name, "'::/0' (every IPv6 address) is "
 				     "left out: the rule is family ipv6 and matches as before");
 			json_array_clear(n[i]->v4);
 			n[i]->n_v4 = 0;
 			continue;
 		}
 		if (only6(n[i])) {
-			note(im, op[i]->line, s, op[i]->name, "only IPv6 addresses in a family ipv4 "
-			     "rule: it matches nothing: rule not imported");
+			note(im, o->line, s, o->name, "only IPv6 addresses in a family ipv4 rule: "
+			     "it matches nothing: rule not imported");
 			return false;
 		}
 		if (n[i]->n_v6 + n[i]->n_v6_any > 0)
-			note(im, op[i]->line, s, op[i]->name, "its IPv6 addresses are left out "
-			     "(IPv6 is not forwarded yet): the rule keeps its IPv4 ones");
+			note(im, o->line, s, o->name, "its IPv6 addresses are left out (IPv6 is "
+			     "not forwarded yet): the rule keeps its IPv4 ones");
 	}
 	return true;
 }
@@ -1517,6 +1537,7 @@ base_wans(struct imp *im)
 		w->base = true;
 		if (decoded_health(obj, &w->h) != 0)
 			return -EINVAL;
+		w->base_method = w->h.method;
 		if (name_add(im, w->name) != 0)
 			return -ENOMEM;
 		im->n_wans++;
@@ -1554,8 +1575,8 @@ assemble(struct imp *im)
 		if (found) {
 			v[5] = json_deep_copy(bv);
 		} else {
-			note(im, 0, NULL, NULL, "the base document's default_rule uses policy '%s', "
-			     "which the file replaces: default_rule is preset auto", pn);
+			note(im, 0, NULL, NULL, "the base document's default_rule uses policy "
+			     "'%s', which the file replaces: default_rule is preset auto", pn);
 			v[5] = json_pack("{s:s}", "preset", "auto");
 		}
 	} else {
@@ -1629,8 +1650,8 @@ dpw_mwan3_map_parse(struct dpw_mwan3_map *map, const char *arg, char *err, size_
 		snprintf(wan, sizeof(wan), "%.*s", (int)(n - k - 1 < sizeof(wan) - 1 ?
 							n - k - 1 : sizeof(wan) - 1), eq + 1);
 		if (n - k - 1 >= sizeof(wan) - 1 || !dpw_doc_name_valid(wan)) {
-			snprintf(err, errlen, "'%.*s': '%s' is not a WAN name (1-15 letters, digits, "
-				 "'_')", (int)n, p, wan);
+			snprintf(err, errlen, "'%.*s': '%s' is not a WAN name (1-15 letters, "
+				 "digits, '_')", (int)n, p, wan);
 			return -EINVAL;
 		}
 		for (i = 0; i < map->n; i++) {
@@ -1699,8 +1720,9 @@ dpw_mwan3_import(const struct dpw_uci *u, const struct dpw_mwan3_opts *o,
 			if (pass == 0 && strcmp(s->type, "globals") == 0)
 				import_globals(&im, s);
 			else if (pass == 0 && !in_list(types, s->type))
-				note(&im, s->line, s, NULL, "section type '%s' is not mwan3's (globals, "
-				     "interface, member, policy, rule): not imported", s->type);
+				note(&im, s->line, s, NULL, "section type '%s' is not mwan3's "
+				     "(globals, interface, member, policy, rule): not imported",
+				     s->type);
 			else if (pass == 1 && strcmp(s->type, "interface") == 0)
 				import_interface(&im, i);
 			else if (pass == 2 && strcmp(s->type, "member") == 0)
@@ -1717,9 +1739,9 @@ dpw_mwan3_import(const struct dpw_uci *u, const struct dpw_mwan3_opts *o,
 
 			for (k = 0; k < o->map->n; k++)
 				if (iface_index(&im, o->map->m[k].iface) < 0)
-					note(&im, 0, NULL, NULL, "--map %s=%s: no interface '%s' in "
-					     "the file", o->map->m[k].iface, o->map->m[k].wan,
-					     o->map->m[k].iface);
+					note(&im, 0, NULL, NULL, "--map %s=%s: no interface "
+					     "'%s' in the file", o->map->m[k].iface,
+					     o->map->m[k].wan, o->map->m[k].iface);
 		}
 	}
 	if (im.nomem) {
@@ -1738,8 +1760,8 @@ dpw_mwan3_import(const struct dpw_uci *u, const struct dpw_mwan3_opts *o,
 			size_t n = json_array_size(json_object_get(o->base, replaced[i]));
 
 			if (n > 0)
-				note(&im, 0, NULL, NULL, "the base document's %zu %s are replaced by "
-				     "the file's", n, replaced[i]);
+				note(&im, 0, NULL, NULL, "the base document's %zu %s are replaced "
+				     "by the file's", n, replaced[i]);
 		}
 	}
 	doc = assemble(&im);

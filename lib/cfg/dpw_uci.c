@@ -528,29 +528,43 @@ static int
 name_anonymous(struct parser *p)
 {
 	struct dpw_uci *u = p->u;
-	unsigned int i, j, k;
-	char name[128 + 24];
+	struct type_count {
+		const char *type;
+		unsigned int count;
+	} *t;
+	size_t size = 16, h;
+	unsigned int i, k;
 
-	/* the place of each section among those of its type: quadratic only in types */
+	/* the place of each section among those of its type: a table of types and counts */
+	while (size < 2 * (size_t)u->n)
+		size <<= 1;
+	t = calloc(size, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
 	for (i = 0; i < u->n; i++) {
-		u->s[i].index = 0;
-		for (j = i; j-- > 0;) {
-			if (strcmp(u->s[j].type, u->s[i].type) == 0) {
-				u->s[i].index = u->s[j].index + 1;
-				break;
-			}
-		}
+		for (h = name_hash(u->s[i].type) & (size - 1);
+		     t[h].type != NULL && strcmp(t[h].type, u->s[i].type) != 0;
+		     h = (h + 1) & (size - 1))
+			;
+		t[h].type = u->s[i].type;
+		u->s[i].index = t[h].count++;
 	}
+	free(t);
 	for (i = 0; i < u->n; i++) {
 		struct dpw_uci_section *s = &u->s[i];
+		size_t len = strlen(s->type) + 24;
+		char *name;
 
 		if (!s->anonymous)
 			continue;
-		snprintf(name, sizeof(name), "%.128s_%u", s->type, s->index + 1);
+		name = malloc(len);
+		if (name == NULL)
+			return -ENOMEM;
+		snprintf(name, len, "%s_%u", s->type, s->index + 1);
 		for (k = 2; find_section(p, name) >= 0; k++)
-			snprintf(name, sizeof(name), "%.128s_%u_%u", s->type, s->index + 1, k);
-		s->name = strdup(name);
-		if (s->name == NULL || table_insert(p, i) != 0)
+			snprintf(name, len, "%s_%u_%u", s->type, s->index + 1, k);
+		s->name = name;
+		if (table_insert(p, i) != 0)
 			return -ENOMEM;
 	}
 	return 0;

@@ -34,7 +34,7 @@ struct dpw_uci_value {
 struct dpw_uci_option {
 	char *name;
 	bool list;                     /* the last command that set it was `list` */
-	unsigned int line;             /* of its first value (an option: the `option` that set it) */
+	unsigned int line;             /* of its first value (an option's: the `option` line) */
 	unsigned int n;                /* values: 1 for an option, 0.. for a list */
 	struct dpw_uci_value *v;
 };

@@ -446,7 +446,8 @@ test_import_default(void **state)
 	assert_json(r, "{\"name\":\"default_rule_v4\",\"family\":\"ipv4\",\"dst\":[\"0.0.0.0/0\"],"
 		    "\"policy\":\"balanced\"}");
 	r = named(t, "rules", "default_rule_v6");
-	assert_json(r, "{\"name\":\"default_rule_v6\",\"family\":\"ipv6\",\"policy\":\"balanced\"}");
+	assert_json(r, "{\"name\":\"default_rule_v6\",\"family\":\"ipv6\","
+		    "\"policy\":\"balanced\"}");
 	assert_json(json_object_get(t, "default_rule"), "{\"preset\":\"auto\"}");
 
 	/* the notes, at the lines of the options */
@@ -494,7 +495,8 @@ test_import_messy(void **state)
 	assert_int_equal(iget(h, "size"), 100);
 	assert_json(json_object_get(h, "initial_state"), "\"offline\"");
 	assert_json(json_object_get(h, "quality"), "{\"enabled\":true,\"latency_down_ms\":800,"
-		    "\"latency_down_clear_ms\":400,\"loss_down_pct\":20,\"loss_down_clear_pct\":5}");
+		    "\"latency_down_clear_ms\":400,\"loss_down_pct\":20,"
+		    "\"loss_down_clear_pct\":5}");
 	w = named(t, "wans", "wanb");
 	h = json_object_get(w, "health");
 	assert_json(json_object_get(w, "enabled"), "true");         /* 'yes' */

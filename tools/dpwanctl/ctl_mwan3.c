@@ -110,8 +110,8 @@ print_problems(const char *prefix, const struct dpw_doc_problems *pr, bool warni
 
 	for (i = 0; i < pr->n; i++)
 		if (pr->p[i].warning == warnings)
-			fprintf(stderr, "%s%s%s%s\n", prefix, pr->p[i].path[0] ? pr->p[i].path : "/",
-				": ", pr->p[i].message);
+			fprintf(stderr, "%s%s: %s\n", prefix,
+				pr->p[i].path[0] ? pr->p[i].path : "/", pr->p[i].message);
 	if (!warnings && pr->errors > pr->n)
 		fprintf(stderr, "%s... and %u more\n", prefix, pr->errors - pr->n);
 }
