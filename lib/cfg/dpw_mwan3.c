@@ -1488,6 +1488,35 @@ out:
 	json_decref(pd.a);
 }
 
+/* Does an imported rule take every IPv4 connection (no match but dst 0.0.0.0/0)? */
+static bool
+has_catch_all(const struct imp *im)
+{
+	const char *key;
+	json_t *r, *v;
+	size_t i;
+
+	json_array_foreach(im->rules_json, i, r) {
+		bool all = true;
+
+		json_object_foreach(r, key, v) {
+			if (strcmp(key, "dst") == 0)
+				all &= json_array_size(v) == 1 &&
+				       strcmp(json_string_value(json_array_get(v, 0)),
+					      "0.0.0.0/0") == 0;
+			else if (strcmp(key, "family") == 0)
+				all &= strcmp(json_string_value(v), "ipv4") == 0;
+			else
+				all &= strcmp(key, "name") == 0 || strcmp(key, "policy") == 0 ||
+				       strcmp(key, "sticky") == 0 ||
+				       strcmp(key, "sticky_timeout") == 0;
+		}
+		if (all)
+			return true;
+	}
+	return false;
+}
+
 /* ---- globals and the rest ------------------------------------------------------------ */
 
 static void
@@ -1749,6 +1778,10 @@ dpw_mwan3_import(const struct dpw_uci *u, const struct dpw_mwan3_opts *o,
 		goto out;
 	}
 	note_default_rules(&im);
+	if (counts->wans > 0 && o->base == NULL && !has_catch_all(&im))
+		note(&im, 0, NULL, NULL, "traffic that matches no rule takes mwan3's main routing "
+		     "table; here the default rule, preset auto (weighted balance over the "
+		     "enabled WANs): add a last rule for 0.0.0.0/0 to choose");
 	if (counts->wans == 0) {
 		snprintf(err, errlen, "no interface section maps to a WAN: nothing to import");
 		goto out;

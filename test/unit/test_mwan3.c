@@ -843,6 +843,8 @@ test_import_shared_wan(void **state)
 	assert_json(json_object_get(named(t, "policies", "p"), "members"), "[\"b\"]");
 	assert_true(noted(0, "p|use_member|'b': WAN 'wan1' is in the policy already by member "
 			  "'a' (metric 2): a WAN at most once, the one of metric 1 is kept"));
+	/* no rule takes everything: what the default rule does instead of the main table */
+	assert_true(noted(0, "||traffic that matches no rule takes mwan3's main routing table"));
 	json_decref(t);
 }
 
