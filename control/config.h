@@ -16,7 +16,7 @@
 #include "control/cfg_store.h"
 #include "lib/cfg/dpw_doc.h"
 
-#define CP_CONFIG_APPLY_TIMEOUT_MS 3000
+#define CP_CONFIG_APPLY_TIMEOUT_MS 30000
 #define CP_CONFIG_CONFIRM_MIN_S 10
 #define CP_CONFIG_CONFIRM_MAX_S 3600
 

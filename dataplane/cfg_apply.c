@@ -72,11 +72,15 @@ dp_cfg_read_factory(const struct dpw_sysconf *conf, struct dpw_doc *doc,
 	rc = dpw_doc_parse(text, len, conf->policy_format, &ctx, doc, &pr);
 	free(text);
 	print_problems(conf->policy_path, &pr);
-	if (rc != 0)
+	if (rc != 0) {
+		dpw_doc_free(doc);
 		return rc;
+	}
 	canon = dpw_doc_canonical(doc, &clen);
-	if (canon == NULL)
+	if (canon == NULL) {
+		dpw_doc_free(doc);
 		return -ENOMEM;
+	}
 	rc = dpw_doc_hash(canon, clen, hash);
 	free(canon);
 	return rc;
@@ -197,8 +201,23 @@ build(const struct dpw_doc *doc, struct dp_wan_cfg next[DPW_MAX_WANS],
 								   DPW_FAIL_TCP_RESET;
 		c->fail_udp = dw->fail_udp == DPW_FAIL_UDP_KEEP ? DPW_FAIL_UDP_KEEP :
 								   DPW_FAIL_UDP_MOVE;
+		c->upload_kbps = dw->upload_kbps;
+		c->download_kbps = dw->download_kbps;
 	}
 	return pr->errors != 0 ? -EINVAL : 0;
+}
+
+int
+dp_cfg_check(const struct dpw_doc *doc, uint8_t wan_id[DPW_MAX_WANS], struct dpw_doc_problems *pr)
+{
+	struct dp_wan_cfg next[DPW_MAX_WANS];
+	unsigned int i;
+	int rc = build(doc, next, pr);
+
+	memset(wan_id, 0, DPW_MAX_WANS);
+	for (i = 0; rc == 0 && i < doc->n_wans && i < DPW_MAX_WANS; i++)
+		wan_id[i] = (uint8_t)wan_by_name(doc->wans[i].name);
+	return rc;
 }
 
 /*

@@ -36,6 +36,14 @@ int dp_cfg_apply(const struct dpw_doc *doc, uint64_t gen, const uint8_t hash[DPW
 		 struct dpw_doc_problems *pr);
 
 /*
+ * Check what dp_cfg_apply would refuse, without changing anything, and map the
+ * document's WANs to the dataplane's WAN ids (wan_id[i] for doc->wans[i]: what a policy
+ * generation is built with). 0 or -EINVAL with the problems in pr. Main lcore.
+ */
+int dp_cfg_check(const struct dpw_doc *doc, uint8_t wan_id[DPW_MAX_WANS],
+		 struct dpw_doc_problems *pr);
+
+/*
  * DPW_MSG_WAN_LEASE: the lease a DHCP WAN holds now (addr 0: none). A changed address,
  * prefix or gateway re-addresses the TAP and the WAN's routing table, forgets the
  * gateway's MAC (ARP asks at once) and publishes a new WAN view; the same lease again

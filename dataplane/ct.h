@@ -73,6 +73,8 @@ const char *dp_sess_how_str(unsigned int h);
 
 #define DP_SESS_SHADOW 0x10       /* fastest response: another WAN's copy of a session's
 				   * first packet; its orig key's zone is DP_ZONE_SHADOW | wan */
+#define DP_SESS_RACING 0x20       /* fastest response: copies out, no answer yet (the
+				   * flag in line 0, so that replies need not read line 1) */
 #define DP_ZONE_SHADOW 0x80
 
 /* How a session translates; explicit, so later kinds (DNAT, 1:1, hairpin) fit. */

@@ -56,7 +56,8 @@
 
 /* Commands of a worker's mailbox (DESIGN.md s2). */
 #define DP_MBOX_OPS(X) \
-	X(FLUSH_WAN, "flush_wan")   /* apply a failed WAN's on_failure rules to its sessions */
+	X(FLUSH_WAN, "flush_wan")   /* apply a failed WAN's on_failure rules to its sessions */ \
+	X(RECOVERED, "recovered")   /* WANs usable again: terminate_on_recovery (mask in wan) */
 
 enum dp_mbox_op {
 #define DP_X_ENUM(e, s) DP_MBOX_##e,
@@ -96,7 +97,7 @@ struct dp_mbox_ev {
 	uint8_t op;               /* the command this answers */
 	uint8_t wan;
 	uint8_t reserved[2];
-	uint32_t count;           /* FLUSH_WAN: TCP sessions sent a RST */
+	uint32_t count;           /* FLUSH_WAN: TCP sessions sent a RST; RECOVERED: ended */
 };
 
 struct dp_port {
@@ -171,6 +172,16 @@ struct dp_flush {
 	uint64_t gen[DPW_MAX_WANS];       /* the view the WAN failed in */
 };
 
+/* A worker's sweep for terminate_on_recovery (mailbox RECOVERED). */
+struct dp_recover {
+	uint8_t mask;                     /* WANs that came back (0: no sweep) */
+	uint32_t cursor;
+	uint32_t left;                    /* slots still to check */
+	uint32_t ended;                   /* sessions ended in this sweep */
+};
+
+#define DP_STICKY_ENTRIES 65536       /* hosts x sticky rules remembered (sticky.h) */
+
 struct dp_txq {
 	uint16_t n;
 	struct rte_mbuf *m[DP_TXQ_LEN];
@@ -190,11 +201,13 @@ struct dp_worker {
 	struct rte_ring *mbox;    /* commands from the main lcore (SPSC) */
 	struct rte_ring *mbox_ev; /* what they did, back to the main lcore (SPSC) */
 	struct dp_flush flush;
+	struct dp_recover rec;
 	int relaying;             /* the LAN stage is running on relayed packets */
 	int handed;               /* the LAN stage is running on packets handed to us */
 	struct dp_frag_table *frag;  /* datagrams in shallow reassembly */
 	uint32_t frag_held;       /* fragments held in it, at most DP_FRAG_HELD_PER_WORKER */
 	struct dpw_lcore_stats *st;
+	struct dpw_policy_stats *ps;   /* rule and policy counters (NULL: not counted) */
 	struct rte_meter_srtcm punt_meter[DPW_PUNT_MAX];  /* exception path, per class */
 	struct dp_txq txq[DPW_MAX_PORTS];
 } __rte_cache_aligned;
@@ -220,6 +233,8 @@ struct dp_wan_cfg {
 	uint8_t independent;
 	uint8_t fail_tcp;         /* enum dpw_fail_tcp */
 	uint8_t fail_udp;         /* enum dpw_fail_udp */
+	uint32_t upload_kbps;     /* the document's bandwidths (overflow, least used) */
+	uint32_t download_kbps;
 };
 
 /* Main-lcore-only WAN bookkeeping. */
@@ -297,8 +312,23 @@ struct dp_wan_view *dp_gen_alloc(void);
 /* Fill v (from dp_gen_alloc, taken over) from the main lcore's state and publish it. */
 void dp_gen_publish_view(struct dp_wan_view *v);
 
-/* Free views whose grace period has ended. Main lcore only. */
+/* Free retired objects whose grace period has ended (wait: until all have). Main lcore. */
 void dp_gen_reclaim(int wait);
+
+/*
+ * Retire a published object that workers may still read: free_fn(obj) runs after an
+ * RCU grace period (one list for WAN views and policy generations). Main lcore.
+ */
+void dp_gen_retire(void *obj, void (*free_fn)(void *obj));
+
+/* Publish policy generation g (taken over) and retire the running one. Main lcore. */
+void dp_gen_publish_pgen(struct dp_pgen *g);
+
+/*
+ * After a new view: WANs that became usable again end the sessions of rules with
+ * terminate_on_recovery that sit on a less preferred WAN (mailbox RECOVERED). Main lcore.
+ */
+void dp_recovery_check(const struct dp_wan_view *old, const struct dp_wan_view *v);
 
 /* An event to the control process (DPW_MSG_EVENT); a full ring loses it. Main lcore. */
 void dp_send_event(uint32_t type, uint32_t a, uint32_t b);

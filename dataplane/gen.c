@@ -20,8 +20,10 @@
 
 #define MAX_PENDING 64
 
+/* One retire list for every kind of published object (WAN views, policy generations). */
 struct pending {
-	struct dp_wan_view *view;
+	void *obj;
+	void (*free_fn)(void *obj);
 	uint64_t token;
 };
 
@@ -90,12 +92,45 @@ dp_gen_reclaim(int wait)
 
 	while (i < n_pending) {
 		if (rte_rcu_qsbr_check(dp.qsbr, pending[i].token, wait != 0) == 1) {
-			free(pending[i].view);
+			pending[i].free_fn(pending[i].obj);
 			pending[i] = pending[--n_pending];
 		} else {
 			i++;
 		}
 	}
+}
+
+void
+dp_gen_retire(void *obj, void (*free_fn)(void *obj))
+{
+	/* a full list waits for the workers here, rather than failing after a commit */
+	if (n_pending == MAX_PENDING)
+		dp_gen_reclaim(1);
+	pending[n_pending].obj = obj;
+	pending[n_pending].free_fn = free_fn;
+	pending[n_pending].token = rte_rcu_qsbr_start(dp.qsbr);
+	n_pending++;
+}
+
+static void
+free_pgen(void *g)
+{
+	dp_pgen_free(g);
+}
+
+void
+dp_gen_publish_pgen(struct dp_pgen *g)
+{
+	struct dp_pgen *old = dp.pgen;
+
+	__atomic_store_n(&dp.pgen, g, __ATOMIC_RELEASE);
+	dp.shm->policy_gen = g->gen;
+	dp.shm->policy_epoch = g->epoch;
+	dp.shm->policy_rules = g->n_rules;
+	dp.shm->policy_entries = g->n_entries;
+	dp.shm->policy_build_ns = g->build_ns;
+	if (old != NULL)
+		dp_gen_retire(old, free_pgen);
 }
 
 struct dp_wan_view *
@@ -123,9 +158,6 @@ dp_gen_publish_view(struct dp_wan_view *v)
 	uint8_t usable[DPW_MAX_WANS], standby[DPW_MAX_WANS], why[DPW_MAX_WANS];
 	unsigned int w;
 
-	/* a full list waits for the workers here, rather than failing after a commit */
-	if (n_pending == MAX_PENDING)
-		dp_gen_reclaim(1);
 	memset(v, 0, sizeof(*v));
 	v->gen = next_gen++;
 	v->n_wans = dp.n_wans;
@@ -168,6 +200,14 @@ dp_gen_publish_view(struct dp_wan_view *v)
 		e->rtt_us = ws->rtt_us;
 		e->jitter_us = ws->jitter_us;
 		e->loss_permille = ws->loss_permille;
+		v->lb[w].usable = e->usable;
+		v->lb[w].up = up && ws->gw_resolved;
+		v->lb[w].configured = cf->configured;
+		v->lb[w].rtt_us = ws->rtt_us;
+		v->lb[w].loss_permille = ws->loss_permille;
+		v->lb[w].upload_kbps = cf->upload_kbps;
+		v->lb[w].download_kbps = cf->download_kbps;
+		v->usable_mask |= (uint8_t)(e->usable ? 1u << w : 0);
 		v->usable[w] = e->usable;
 		v->up[w] = e->up;
 		v->weight[w] = cf->configured ? cf->weight : 0;
@@ -224,9 +264,7 @@ dp_gen_publish_view(struct dp_wan_view *v)
 		if (v->wan[w].fail_tcp == DPW_FAIL_TCP_RESET)
 			dp_mbox_post_flush(w, v->wan[w].fail_tcp, v->wan[w].fail_udp, why[w], v->gen);
 	}
-	if (old != NULL) {
-		pending[n_pending].view = (struct dp_wan_view *)(uintptr_t)old;
-		pending[n_pending].token = rte_rcu_qsbr_start(dp.qsbr);
-		n_pending++;
-	}
+	if (old != NULL)
+		dp_gen_retire((void *)(uintptr_t)old, free);
+	dp_recovery_check(old, v);
 }

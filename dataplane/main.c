@@ -27,6 +27,7 @@
 #include <rte_memzone.h>
 
 #include "dataplane/cfg_apply.h"
+#include "dataplane/pbuild.h"
 #include "dataplane/dp.h"
 #include "dataplane/port.h"
 #include "lib/cfg/dpw_mbufs.h"
@@ -170,6 +171,7 @@ create_workers(void)
 		w->idx = i;
 		w->lcore = lcore;
 		w->st = &dp.shm->lcore[i];
+		w->ps = &dp.shm->pstats[i];
 		if (dp_ct_init(&w->ct, dp.conf.sessions, &dp.conf.timeouts) != 0)
 			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
 				    dp.conf.sessions, i);
@@ -425,6 +427,7 @@ main(int argc, char **argv)
 			dpw_sysconf_free(&dp.conf);
 			return 1;
 		}
+		dpw_doc_free(&factory);
 		printf("%s: OK (%u ports%s%s)\n", conf_path, dp.conf.n_ports,
 		       dp.conf.policy_path[0] ? ", factory document " : "", dp.conf.policy_path);
 		dpw_sysconf_free(&dp.conf);
@@ -512,9 +515,25 @@ main(int argc, char **argv)
 	}
 	if ((rc = create_workers()) != 0)
 		goto out_ports;
+	if (dp_sticky_init(&dp.sticky, DP_STICKY_ENTRIES) != 0) {
+		rc = fail("out of memory for the sticky table");
+		goto out_ports;
+	}
+	if ((rc = dp_pbuild_start()) != 0) {
+		rc = fail("cannot start the builder thread: %s", strerror(-rc));
+		goto out_ports;
+	}
 	if (with_factory) {
+		struct dp_pgen *g = NULL;
+		uint8_t wan_id[DPW_MAX_WANS];
+
 		dpw_doc_problems_init(&pr);
-		if (dp_cfg_apply(&factory, 0, factory_hash, &pr) != 0) {
+		/* before the lcores start: built here, not on the builder thread */
+		if (dp_cfg_check(&factory, wan_id, &pr) != 0 ||
+		    dp_pgen_build(&factory, wan_id, 0, dp.n_workers, NULL, &g, &pr) != 0 ||
+		    dp_cfg_apply(&factory, 0, factory_hash, &pr) != 0) {
+			dp_pgen_free(g);
+			dpw_doc_free(&factory);
 			for (p = 0; p < pr.n; p++)
 				fprintf(stderr, "dpwan-dataplane: %s: %s%s%s\n",
 					dp.conf.policy_path, pr.p[p].path,
@@ -522,6 +541,8 @@ main(int argc, char **argv)
 			rc = 1;
 			goto out_ports;
 		}
+		dp_gen_publish_pgen(g);
+		dpw_doc_free(&factory);
 	} else if (dp_gen_publish() != 0) {
 		rc = fail("out of memory for the WAN view");
 		goto out_ports;
@@ -540,9 +561,14 @@ main(int argc, char **argv)
 	fflush(stdout);
 	rte_eal_mp_wait_lcore();
 	print_summary();
+	dp_pbuild_stop();
 	dp_gen_reclaim(1);
+	dp_pgen_free(dp.pgen);
+	dp.pgen = NULL;
 	rc = 0;
 out_ports:
+	dp_pbuild_stop();
+	dp_sticky_free(&dp.sticky);
 	for (p = 0; p < dp.n_ports; p++)
 		dp_port_close(&dp.port[p]);
 out_probed:

@@ -5,7 +5,9 @@
  * iterations and works through a command in bounded chunks (dp_mbox_worker_poll), so
  * that forwarding never stalls and nobody else touches its session table. FLUSH_WAN:
  * the TCP sessions of a failed WAN get a RST towards their LAN host (dp_sess_reset) and
- * are closed, keeping their NAT port until the closed timeout.
+ * are closed, keeping their NAT port until the closed timeout. RECOVERED: sessions of
+ * rules with terminate_on_recovery that sit on a WAN less preferred than one that came
+ * back are ended (TCP: a RST to the host; others: removed, the next packet re-binds).
  */
 #include <rte_log.h>
 
@@ -45,6 +47,11 @@ dp_mbox_poll_events(void)
 		n = rte_ring_dequeue_burst_elem(dp.workers[i]->mbox_ev, ev, sizeof(ev[0]),
 						MBOX_BURST, NULL);
 		for (j = 0; j < n; j++) {
+			if (ev[j].op == DP_MBOX_RECOVERED) {
+				RTE_LOG(INFO, USER1, "worker %u: WANs 0x%x usable again: %u sessions "
+					"on less preferred WANs ended\n", i, ev[j].wan, ev[j].count);
+				continue;
+			}
 			if (ev[j].op != DP_MBOX_FLUSH_WAN)
 				continue;
 			RTE_LOG(INFO, USER1, "worker %u: wan %u: %u TCP sessions reset\n", i,
@@ -135,7 +142,8 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 	for (i = 0; i < n; i++) {
 		struct dp_sess *s = &ct->sess[cur];
 
-		if ((s->flags & DP_SESS_USED) && s->key[DP_DIR_ORIG].proto == DPW_IPPROTO_TCP &&
+		if ((s->flags & (DP_SESS_USED | DP_SESS_SHADOW)) == DP_SESS_USED &&
+		    s->key[DP_DIR_ORIG].proto == DPW_IPPROTO_TCP &&
 		    (fl->mask & (1u << s->wan)) &&
 		    (!(fl->readdr & (1u << s->wan)) ||
 		     s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr)) {
@@ -168,6 +176,100 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 	}
 }
 
+void
+dp_recovery_check(const struct dp_wan_view *old, const struct dp_wan_view *v)
+{
+	const struct dp_pgen *g = dp.pgen;
+	struct dp_mbox_cmd c = { .op = DP_MBOX_RECOVERED, .gen = v->gen };
+	unsigned int i, w;
+
+	if (old == NULL || g == NULL)
+		return;
+	for (w = 0; w < v->n_wans; w++)
+		if (v->usable[w] && !old->usable[w])
+			c.wan |= (uint8_t)(1u << w);
+	if (c.wan == 0)
+		return;
+	/* only if a rule asks for it: a recovery otherwise costs the workers nothing */
+	for (i = 0; i < g->n_rules && !g->rules[i].terminate_on_recovery; i++)
+		;
+	if (i == g->n_rules && !g->def.terminate_on_recovery)
+		return;
+	for (i = 0; i < dp.n_workers; i++)
+		if (dp.workers[i]->mbox == NULL ||
+		    rte_ring_enqueue_elem(dp.workers[i]->mbox, &c, sizeof(c)) != 0)
+			RTE_LOG(WARNING, USER1, "worker %u's mailbox is full: sessions are not "
+				"terminated on recovery\n", i);
+}
+
+/* The rule of generation g that session s was created by, if it still means that. */
+static const struct dp_rule *
+rule_of(const struct dp_pgen *g, const struct dp_sess *s)
+{
+	const struct dp_rule *ru;
+
+	if (s->rule == DP_RULE_DEFAULT)
+		ru = &g->def;
+	else if (s->rule < g->n_rules)
+		ru = &g->rules[s->rule];
+	else
+		return NULL;
+	return ru->policy == s->policy ? ru : NULL;
+}
+
+/* The next chunk of terminate_on_recovery's sweep. */
+static void
+recover_step(struct dp_worker *w, const struct dp_wan_view *v)
+{
+	const struct dp_pgen *g = dp_pgen_get();
+	struct dp_recover *rc = &w->rec;
+	struct dp_ct *ct = &w->ct;
+	uint32_t n = FLUSH_CHUNK, i, cur = rc->cursor;
+
+	if (n > rc->left)
+		n = rc->left;
+	for (i = 0; g != NULL && i < n; i++) {
+		struct dp_sess *s = &ct->sess[cur];
+		const struct dp_rule *ru;
+		struct dp_lb_flow f;
+
+		if (++cur == ct->capacity)
+			cur = 0;
+		if ((s->flags & (DP_SESS_USED | DP_SESS_SHADOW)) != DP_SESS_USED ||
+		    s->wan >= v->n_wans || (rc->mask & (1u << s->wan)) ||
+		    (ru = rule_of(g, s)) == NULL || !ru->terminate_on_recovery)
+			continue;
+		f.src = s->key[DP_DIR_ORIG].src;
+		f.dst = s->key[DP_DIR_ORIG].dst;
+		f.sport = s->key[DP_DIR_ORIG].sport;
+		f.dport = s->key[DP_DIR_ORIG].dport;
+		f.proto = s->key[DP_DIR_ORIG].proto;
+		if (!dp_lb_less_preferred(&g->policies[s->policy], v->lb, v->n_wans, &f, s->wan))
+			continue;
+		if (f.proto == DPW_IPPROTO_TCP) {
+			if (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_CLOSED ||
+			    s->tcp_state == DP_TCP_FIN_BOTH)
+				continue;
+			dp_sess_reset(w, s, (s->flags & DP_SESS_TCP_REPLY) ?
+				      s->tcp[DP_DIR_REPLY].end : 0, s->tcp[DP_DIR_ORIG].end);
+		} else {
+			/* the next packet starts again on the preferred WAN */
+			dp_ct_delete(ct, s);
+			w->st->sess_closed++;
+		}
+		rc->ended++;
+	}
+	rc->cursor = cur;
+	rc->left -= n;
+	if (rc->left == 0 || g == NULL) {
+		struct dp_mbox_ev ev = { .op = DP_MBOX_RECOVERED, .wan = rc->mask,
+					 .count = rc->ended };
+
+		rc->mask = 0;
+		(void)rte_ring_enqueue_elem(w->mbox_ev, &ev, sizeof(ev));
+	}
+}
+
 int
 dp_mbox_worker_poll(struct dp_worker *w, const struct dp_wan_view *v)
 {
@@ -180,11 +282,19 @@ dp_mbox_worker_poll(struct dp_worker *w, const struct dp_wan_view *v)
 		case DP_MBOX_FLUSH_WAN:
 			flush_start(w, &c[i]);
 			break;
+		case DP_MBOX_RECOVERED:
+			/* another recovery while sweeping: a whole turn from here, for both */
+			w->rec.mask |= c[i].wan;
+			w->rec.left = w->ct.capacity;
+			w->rec.ended = 0;
+			break;
 		default:
 			break;
 		}
 	}
 	if (w->flush.mask != 0)
 		flush_step(w, v);
-	return w->flush.mask != 0;
+	if (w->rec.mask != 0)
+		recover_step(w, v);
+	return w->flush.mask != 0 || w->rec.mask != 0;
 }

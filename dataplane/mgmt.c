@@ -28,6 +28,7 @@
 /* (EAL runs with --no-pci unless the config names PCI ports: see main.c.) */
 #include "dataplane/cfg_apply.h"
 #include "dataplane/dp.h"
+#include "dataplane/pbuild.h"
 #include "dataplane/port.h"
 #include "dataplane/wan_input.h"
 #include "lib/msg/dpw_msg.h"
@@ -92,24 +93,100 @@ reject(struct dpw_msg_reply *r, int status, const char *fmt, ...)
 	return status;
 }
 
+#define APPLY_DEFERRED 1   /* config_apply: the reply comes when the build ends */
+
+/*
+ * The document being applied while the builder thread builds its policy generation:
+ * one at a time (another apply meanwhile is answered -EBUSY).
+ */
+static struct {
+	int active;
+	struct dpw_msg req;
+	uint8_t hash[DPW_DOC_HASH_LEN];
+	struct dpw_doc doc;
+	uint64_t t0;
+} apply_pending;
+
+static struct dpw_doc_problems apply_pr;   /* 20 KB: not on the stack */
+
+/* A rejection with the first error of apply_pr (warnings skipped). */
+static int
+reject_problems(struct dpw_msg_reply *r, int rc, uint64_t gen)
+{
+	unsigned int i;
+
+	for (i = 0; i < apply_pr.n; i++)
+		RTE_LOG(WARNING, USER1, "generation %llu: %s: %s\n", (unsigned long long)gen,
+			apply_pr.p[i].path, apply_pr.p[i].message);
+	r->n_problems = apply_pr.errors;
+	for (i = 0; i < apply_pr.n && apply_pr.p[i].warning; i++)
+		;
+	return reject(r, rc, "%s%s%s", i < apply_pr.n ? apply_pr.p[i].path : "",
+		      i < apply_pr.n && apply_pr.p[i].path[0] ? ": " : "",
+		      i < apply_pr.n ? apply_pr.p[i].message : "rejected");
+}
+
+/*
+ * The builder thread finished the pending document's policy generation: commit the
+ * WANs (cfg_apply.c), publish the generation, and answer the request. Main lcore.
+ */
+static void
+apply_finish(void)
+{
+	const struct dpw_msg_config_apply *a = &apply_pending.req.u.config_apply;
+	struct dpw_msg_reply body;
+	struct dp_pgen *g = NULL;
+	int rc = 0, st;
+
+	if (!apply_pending.active || dp_pbuild_poll(&g, &rc, &apply_pr) != 1)
+		return;
+	memset(&body, 0, sizeof(body));
+	if (rc == 0 && g == NULL)
+		rc = -ENOMEM;
+	if (rc == 0) {
+		dpw_doc_problems_init(&apply_pr);
+		rc = dp_cfg_apply(&apply_pending.doc, a->gen, apply_pending.hash, &apply_pr);
+	}
+	if (rc == 0) {
+		dp_gen_publish_pgen(g);
+		RTE_LOG(NOTICE, USER1, "generation %llu applied (%u WANs, %u rules in %u "
+			"classifier entries, built in %.1f ms, %.1f ms in all)\n",
+			(unsigned long long)a->gen, apply_pending.doc.n_wans, g->n_rules,
+			g->n_entries, (double)g->build_ns / 1e6,
+			(double)(rte_rdtsc() - apply_pending.t0) * 1e3 / (double)dp.tsc_hz);
+		st = 0;
+	} else {
+		dp_pgen_free(g);
+		st = reject_problems(&body, rc, a->gen);
+	}
+	dpw_doc_free(&apply_pending.doc);
+	apply_pending.active = 0;
+	reply_with(&apply_pending.req, st, &body);
+}
+
 /*
  * DPW_MSG_CONFIG_APPLY: the generation's canonical JSON is in the memzone the message
  * names. It is copied out before it is hashed and parsed, so that what is checked is
- * what is applied whatever happens to the zone meanwhile.
+ * what is applied whatever happens to the zone meanwhile. What passes is handed to the
+ * builder thread (APPLY_DEFERRED); apply_finish answers.
  */
 static int
-config_apply(const struct dpw_msg_config_apply *a, struct dpw_msg_reply *r)
+config_apply(const struct dpw_msg *m, struct dpw_msg_reply *r)
 {
-	static struct dpw_doc_problems pr;   /* 20 KB: not on the stack */
-	static struct dpw_doc doc;
+	const struct dpw_msg_config_apply *a = &m->u.config_apply;
+	struct dpw_doc_problems *prp = &apply_pr;
+	struct dpw_doc *docp = &apply_pending.doc;
+	uint8_t wan_id[DPW_MAX_WANS];
 	const struct dpw_doc_zone *z;
 	const struct rte_memzone *mz;
 	uint8_t hash[DPW_DOC_HASH_LEN];
 	char name[sizeof(a->zone) + 1], *json;
-	uint64_t t0 = rte_rdtsc(), t1;
-	unsigned int i;
+	uint64_t t0 = rte_rdtsc();
 	int rc;
 
+	if (apply_pending.active)
+		return reject(r, -EBUSY, "generation %llu: another document is being applied",
+			      (unsigned long long)a->gen);
 	memcpy(name, a->zone, sizeof(a->zone));
 	name[sizeof(a->zone)] = '\0';
 	mz = rte_memzone_lookup(name);
@@ -143,30 +220,30 @@ config_apply(const struct dpw_msg_config_apply *a, struct dpw_msg_reply *r)
 		dp_cfg_relabel(a->gen);
 		return 0;
 	}
-	rc = dpw_doc_parse(json, a->len, DPW_DOC_JSON, &dp.doc_ctx, &doc, &pr);
+	dpw_doc_free(docp);
+	rc = dpw_doc_parse(json, a->len, DPW_DOC_JSON, &dp.doc_ctx, docp, prp);
 	free(json);
-	t1 = rte_rdtsc();
 	if (rc == 0)
-		rc = dp_cfg_apply(&doc, a->gen, hash, &pr);
-	if (rc != 0) {
-		for (i = 0; i < pr.n; i++)
-			RTE_LOG(WARNING, USER1, "generation %llu: %s: %s\n",
-				(unsigned long long)a->gen, pr.p[i].path, pr.p[i].message);
-		r->n_problems = pr.errors;
-		for (i = 0; i < pr.n && pr.p[i].warning; i++)
-			;
-		return reject(r, rc, "%s%s%s", i < pr.n ? pr.p[i].path : "",
-			      i < pr.n && pr.p[i].path[0] ? ": " : "",
-			      i < pr.n ? pr.p[i].message : "rejected");
+		rc = dp_cfg_check(docp, wan_id, prp);
+	if (rc == 0) {
+		rc = dp_pbuild_submit(docp, wan_id, a->gen, dp.pgen);
+		if (rc != 0)
+			dpw_doc_problem_add(prp, false, "", "cannot build the rules: %s",
+					    rc == -EBUSY ? "a build is running" : "out of memory");
 	}
-	RTE_LOG(NOTICE, USER1, "generation %llu applied (%u WANs)\n",
-		(unsigned long long)a->gen, doc.n_wans);
-	/* the main lcore serves nothing else meanwhile: keep an eye on what it costs */
-	RTE_LOG(DEBUG, USER1, "generation %llu: %u bytes, %u WANs: hashed, parsed and validated "
-		"in %.1f us, applied (TAPs, view) in %.1f us\n", (unsigned long long)a->gen,
-		a->len, doc.n_wans, (double)(t1 - t0) * 1e6 / (double)dp.tsc_hz,
-		(double)(rte_rdtsc() - t1) * 1e6 / (double)dp.tsc_hz);
-	return 0;
+	if (rc != 0) {
+		dpw_doc_free(docp);
+		return reject_problems(r, rc, a->gen);
+	}
+	/* parsing and checking cost the main lcore this much; the build is off it */
+	RTE_LOG(DEBUG, USER1, "generation %llu: %u bytes, %u WANs, %u rules: hashed, parsed and "
+		"validated in %.1f us\n", (unsigned long long)a->gen, a->len, docp->n_wans,
+		docp->n_rules, (double)(rte_rdtsc() - t0) * 1e6 / (double)dp.tsc_hz);
+	apply_pending.active = 1;
+	apply_pending.req = *m;
+	apply_pending.t0 = t0;
+	memcpy(apply_pending.hash, hash, sizeof(hash));
+	return APPLY_DEFERRED;
 }
 
 /*
@@ -219,7 +296,9 @@ dp_mgmt_serve_messages(void)
 	struct dpw_msg_reply body;
 	struct dpw_msg m;
 	unsigned int n;
+	int rc;
 
+	apply_finish();
 	for (n = 0; n < MSG_BURST; n++) {
 		if (rte_ring_dequeue_elem(dp.c2d, &m, sizeof(m)) != 0)
 			break;
@@ -242,7 +321,9 @@ dp_mgmt_serve_messages(void)
 			break;
 		case DPW_MSG_CONFIG_APPLY:
 			memset(&body, 0, sizeof(body));
-			reply_with(&m, config_apply(&m.u.config_apply, &body), &body);
+			rc = config_apply(&m, &body);
+			if (rc != APPLY_DEFERRED)
+				reply_with(&m, rc, &body);
 			return n + 1;
 		default:
 			reply(&m, -ENOTSUP);
@@ -484,6 +565,43 @@ print_counters(void)
 	fflush(stdout);
 }
 
+/*
+ * The WANs' throughput for overflow and least used (dp.lb_load): bytes summed over the
+ * workers every DP_LB_LOAD_PERIOD_MS, smoothed (a quarter of each new period's rate),
+ * stored with plain word stores the workers read without a lock.
+ */
+static void
+measure_load(uint64_t now)
+{
+	static uint64_t last_tsc, tx_prev[DPW_MAX_WANS], rx_prev[DPW_MAX_WANS];
+	static double tx_rate[DPW_MAX_WANS], rx_rate[DPW_MAX_WANS];
+	double dt;
+	unsigned int w, i;
+
+	if (last_tsc == 0) {
+		last_tsc = now;
+		return;
+	}
+	dt = (double)(now - last_tsc) / (double)dp.tsc_hz;
+	last_tsc = now;
+	if (dt <= 0)
+		return;
+	for (w = 0; w < dp.n_wans; w++) {
+		uint64_t tx = 0, rx = 0;
+
+		for (i = 0; i < dp.n_workers; i++) {
+			tx += __atomic_load_n(&dp.shm->lcore[i].wan_tx_bytes[w], __ATOMIC_RELAXED);
+			rx += __atomic_load_n(&dp.shm->lcore[i].wan_rx_bytes[w], __ATOMIC_RELAXED);
+		}
+		tx_rate[w] += ((double)(tx - tx_prev[w]) * 8 / 1000 / dt - tx_rate[w]) / 4;
+		rx_rate[w] += ((double)(rx - rx_prev[w]) * 8 / 1000 / dt - rx_rate[w]) / 4;
+		tx_prev[w] = tx;
+		rx_prev[w] = rx;
+		__atomic_store_n(&dp.lb_load.tx_kbps[w], (uint32_t)tx_rate[w], __ATOMIC_RELAXED);
+		__atomic_store_n(&dp.lb_load.rx_kbps[w], (uint32_t)rx_rate[w], __ATOMIC_RELAXED);
+	}
+}
+
 void
 dp_mgmt_loop(void)
 {
@@ -502,6 +620,7 @@ dp_mgmt_loop(void)
 			dp_nbr_tick(now);
 			dp_hold_tick(now);
 			dp_gen_reclaim(0);
+			measure_load(now);
 			dp.shm->heartbeat_ms = dpw_mono_ms();
 			next_tick = now + ms_100;
 		}

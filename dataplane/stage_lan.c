@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * LAN ingress on a worker lcore: parse, punt what is for the router, then per burst
  * compute every flow key and prefetch its bucket ("bulk hit"), translate hits, and
- * create sessions for misses (pick a WAN by weight, bind a NAT port) before sending the
- * packet out of its WAN with the gateway's MAC.
+ * collect the misses ("batch miss"): one classification of them all, then the policy
+ * stage's decision for each (stage_policy.c), the NAT stage's binding and session
+ * (stage_nat.c), and the same way out as a hit: out of its WAN with the gateway's MAC.
  */
 #include <string.h>
 
@@ -10,22 +11,14 @@
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 
+#include "dataplane/stage_policy.h"
 #include "dataplane/worker.h"
 
+/* forward_head: what became of the packet */
+#define HEAD_DONE 0     /* consumed (sent, dropped, relayed) */
+#define HEAD_HIT 1      /* its session is *sp: forward_tail */
+#define HEAD_MISS 2     /* a new flow: the miss batch */
 
-struct taken_arg {
-	struct dp_ct *ct;
-	struct dp_flow_key reply;
-};
-
-static int
-port_taken(void *arg, uint16_t port)
-{
-	struct taken_arg *t = arg;
-
-	t->reply.dport = rte_cpu_to_be_16(port);
-	return dp_ct_exists(t->ct, &t->reply);
-}
 
 /* For the router: the LAN address, broadcasts, multicast, or a WAN's address now. */
 static inline int
@@ -41,71 +34,6 @@ for_router(const struct dp_port *p, const struct dp_wan_view *v, uint32_t dst)
 		if (v->wan[i].configured && v->wan[i].addr == dst)
 			return 1;
 	return 0;
-}
-
-static struct dp_sess *
-create_session(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
-	       struct dp_pkt_ctx *c)
-{
-	const struct dpw_pkt_info *pi = &c->pi;
-	struct taken_arg t;
-	struct dp_sess *s;
-	uint16_t port, pref;
-	int wan, err;
-
-	if (pi->proto == DPW_IPPROTO_TCP &&
-	    (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK | DPW_TCP_RST)) != DPW_TCP_SYN) {
-		dp_drop(w, m, DPW_DROP_TCP_NOT_SYN);
-		return NULL;
-	}
-	if (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_type != DPW_ICMP_ECHO) {
-		dp_drop(w, m, DPW_DROP_NO_SESSION);
-		return NULL;
-	}
-	wan = dp_wrr_pick(&w->wrr, v->weight, v->usable, v->n_wans);
-	if (wan < 0) {
-		if (v->n_resolving > 0) {
-			/* a WAN is up but its gateway's MAC is being resolved: the main lcore
-			 * holds the packet briefly and gives it back to this worker */
-			m->port = (uint16_t)dp.lan;
-			m->hash.usr = w->idx;
-			if (rte_ring_enqueue(dp.hold, m) == 0)
-				return NULL;
-		}
-		dp_drop(w, m, DPW_DROP_NO_WAN);
-		return NULL;
-	}
-	t.ct = &w->ct;
-	memset(&t.reply, 0, sizeof(t.reply));
-	t.reply.src = pi->dst;
-	t.reply.dst = v->wan[wan].addr;
-	t.reply.sport = pi->dport;
-	t.reply.proto = pi->proto;
-	t.reply.zone = v->wan[wan].port;
-	t.reply.family = 4;
-	pref = rte_be_to_cpu_16(pi->sport);
-	port = dp_nat_alloc(&w->nat, pref, port_taken, &t);
-	if (port == 0) {
-		dp_drop(w, m, DPW_DROP_NAT_EXHAUSTED);
-		return NULL;
-	}
-	t.reply.dport = rte_cpu_to_be_16(port);
-	s = dp_ct_create(&w->ct, &c->key, &t.reply, w->now, &err);
-	if (s == NULL) {
-		dp_drop(w, m, DPW_DROP_TABLE_FULL);
-		return NULL;
-	}
-	s->wan = (uint8_t)wan;
-	s->xlate = DP_XLATE_SNAT;
-	memcpy(s->client_mac, rte_pktmbuf_mtod_offset(m, uint8_t *, 6), 6);
-	w->st->sess_created++;
-	w->st->wan_sess_created[wan]++;
-	/* passive detection: new connections per WAN (their answers: stage_wan.c) */
-	if (pi->proto == DPW_IPPROTO_TCP)
-		w->st->wan_tcp_syn[wan]++;
-	else if (pi->proto == DPW_IPPROTO_UDP)
-		w->st->wan_udp_new[wan]++;
-	return s;
 }
 
 /*
@@ -131,8 +59,14 @@ relay_icmp_error(struct dp_worker *w, struct rte_mbuf *m)
 	return 1;
 }
 
-static void
-forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, struct dp_pkt_ctx *c)
+/*
+ * The first part of forwarding a LAN packet: its session, what a dead WAN or an ended
+ * connection means for it, TTL. HEAD_HIT with *sp, HEAD_MISS for a new flow that may
+ * start a session (the miss batch decides), HEAD_DONE when it was consumed.
+ */
+static int
+forward_head(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
+	     struct dp_pkt_ctx *c, struct dp_sess **sp)
 {
 	const struct dp_port *lan = &dp.port[dp.lan];
 	struct dpw_pkt_info *pi = &c->pi;
@@ -144,19 +78,30 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 	s = dp_ct_lookup_hinted(&w->ct, &c->key, c->hash, c->cand, &dir);
 	if (c->icmp_err) {
 		if (s == NULL && relay_icmp_error(w, m))
-			return;
+			return HEAD_DONE;
 		if (s == NULL || dir != DP_DIR_ORIG || !v->up[s->wan]) {
 			dp_drop(w, m, DPW_DROP_ICMP_ERR_NO_SESSION);
-			return;
+			return HEAD_DONE;
 		}
 		we = &v->wan[s->wan];
 		if (pi->ttl <= 1) {
 			dp_drop(w, m, DPW_DROP_TTL_EXCEEDED);
-			return;
+			return HEAD_DONE;
 		}
 		dp_icmp_translate_error(d, pi, &c->in, 0, we->addr, s->key[DP_DIR_REPLY].dport);
 		dpw_ipv4_dec_ttl(d + pi->l3_off);
-		goto send;
+		dp_set_eth(d, &we->gw_mac, &we->src_mac);
+		w->st->wan_tx_pkts[s->wan]++;
+		w->st->wan_tx_bytes[s->wan] += rte_pktmbuf_pkt_len(m);
+		if (c->fctx != NULL)
+			dp_frag_note_forward(c->fctx, 1, we->addr, we->port, we->mtu, &we->gw_mac,
+					     &we->src_mac, s->wan);
+		if (unlikely(pi->ip_len > we->mtu)) {
+			dp_fragment_tx(w, m, we->mtu, we->port);
+			return HEAD_DONE;
+		}
+		dp_tx(w, we->port, m);
+		return HEAD_DONE;
 	}
 	/*
 	 * A SYN on the ports of a connection that has ended (TIME_WAIT over, or a RST) is a
@@ -196,14 +141,14 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 					      s->tcp[DP_DIR_REPLY].end, pi->tcp_seq + len +
 					      ((pi->tcp_flags & DPW_TCP_FIN) ? 1 : 0));
 				dp_drop(w, m, DPW_DROP_NO_WAN);
-				return;
+				return HEAD_DONE;
 			}
 		} else {
 			movable = fe->fail_udp == DPW_FAIL_UDP_MOVE;
 		}
 		if (v->n_usable == 0 || !movable) {
 			dp_drop(w, m, DPW_DROP_NO_WAN);
-			return;
+			return HEAD_DONE;
 		}
 		if (pi->proto == DPW_IPPROTO_UDP)
 			w->st->wan_udp_moved[s->wan]++;
@@ -214,14 +159,35 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 	if (pi->ttl <= 1) {
 		dp_icmp_reply_error(w, m, pi, dp.lan, DPW_ICMP_TIMXCEED, 0, 0, lan->addr,
 				    DPW_DROP_TTL_EXCEEDED);
-		return;
+		return HEAD_DONE;
 	}
-	if (s == NULL) {
-		s = create_session(w, v, m, c);
-		if (s == NULL)
-			return;
+	if (s != NULL) {
+		*sp = s;
+		return HEAD_HIT;
 	}
-	we = &v->wan[s->wan];
+	/* only what can open a connection starts a session */
+	if (pi->proto == DPW_IPPROTO_TCP &&
+	    (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK | DPW_TCP_RST)) != DPW_TCP_SYN) {
+		dp_drop(w, m, DPW_DROP_TCP_NOT_SYN);
+		return HEAD_DONE;
+	}
+	if (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_type != DPW_ICMP_ECHO) {
+		dp_drop(w, m, DPW_DROP_NO_SESSION);
+		return HEAD_DONE;
+	}
+	return HEAD_MISS;
+}
+
+/* The rest: MTU, TCP tracking, the rewrite, out of the session's WAN. */
+static void
+forward_tail(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
+	     struct dp_pkt_ctx *c, struct dp_sess *s)
+{
+	const struct dp_port *lan = &dp.port[dp.lan];
+	struct dpw_pkt_info *pi = &c->pi;
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct dp_wan_entry *we = &v->wan[s->wan];
+
 	if (unlikely(pi->ip_len > we->mtu) && (dpw_get16(d + pi->l3_off + 6) & DPW_IP_DF)) {
 		dp_icmp_reply_error(w, m, pi, dp.lan, DPW_ICMP_UNREACH, DPW_ICMP_UNREACH_NEEDFRAG,
 				    we->mtu, lan->addr, DPW_DROP_FRAG_NEEDED);
@@ -235,7 +201,6 @@ forward(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m, st
 	if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN))
 		w->st->mss_clamped += (uint64_t)dpw_tcp_clamp_mss(d + pi->l4_off,
 			(uint32_t)(d[pi->l4_off + 12] >> 4) * 4, we->mss);
-send:
 	dp_set_eth(d, &we->gw_mac, &we->src_mac);
 	w->st->wan_tx_pkts[s->wan]++;
 	w->st->wan_tx_bytes[s->wan] += rte_pktmbuf_pkt_len(m);
@@ -249,6 +214,172 @@ send:
 	dp_tx(w, we->port, m);
 }
 
+/* The classifier's input for a miss. */
+static inline void
+acl_key_of(const struct dp_pkt_ctx *c, const struct rte_mbuf *m, struct dp_acl_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->proto = c->key.proto;
+	k->src = c->key.src;
+	k->dst = c->key.dst;
+	if (c->key.proto != DPW_IPPROTO_ICMP) {
+		k->sport = c->key.sport;
+		k->dport = c->key.dport;
+	}
+	memcpy(k->mac, rte_pktmbuf_mtod_offset(m, const uint8_t *, 6), 6);
+}
+
+/* This worker's rule counters start again with a generation of a new epoch. */
+static inline struct dpw_policy_stats *
+policy_stats(struct dp_worker *w, const struct dp_pgen *g)
+{
+	/* a worker without counters (component tests) counts into a sink nobody reads */
+	static struct dpw_policy_stats sink;
+	struct dpw_policy_stats *ps = w->ps != NULL ? w->ps : &sink;
+
+	if (g != NULL && w->ps != NULL && unlikely(ps->epoch != g->epoch)) {
+		ps->epoch = 0;    /* readers skip the slot while it is being cleared */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		memset(ps->rule_hits, 0, sizeof(ps->rule_hits));
+		memset(ps->rule_unavailable, 0, sizeof(ps->rule_unavailable));
+		memset(ps->policy_wan, 0, sizeof(ps->policy_wan));
+		__atomic_store_n(&ps->epoch, g->epoch, __ATOMIC_RELEASE);
+	}
+	return ps;
+}
+
+static inline unsigned int
+rule_slot(uint16_t rule)
+{
+	if (rule == DP_RULE_DEFAULT)
+		return DPW_RULE_SLOT_DEFAULT;
+	if (rule == DP_RULE_CONNECTED)
+		return DPW_RULE_SLOT_CONNECTED;
+	return rule < DPW_MAX_RULES ? rule : DPW_RULE_SLOTS;
+}
+
+/* The policy counters' slot of a decision's policy, or DPW_POLICY_SLOTS: none. */
+static inline unsigned int
+policy_slot(const struct dp_pgen *g, const struct dp_decision *d)
+{
+	if (g == NULL || d->policy >= g->n_policies)
+		return DPW_POLICY_SLOTS;
+	if (d->policy < g->n_named)
+		return d->policy;
+	if (d->rule == DP_RULE_DEFAULT && d->how != DP_HOW_FALLBACK_ANY)
+		return DPW_POLICY_SLOT_DEFAULT;
+	return DPW_POLICY_SLOTS;
+}
+
+/*
+ * A new flow's first packet with the policy engine's decision d: its session (NAT
+ * binding, fastest-response copies), counted under its rule and policy, then out like a
+ * hit; or what the rule says when none of its WANs can take it.
+ */
+static void
+start_flow(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_pgen *g,
+	   struct dpw_policy_stats *ps, struct rte_mbuf *m, struct dp_pkt_ctx *c,
+	   const struct dp_acl_key *k, const struct dp_decision *d)
+{
+	unsigned int rs = rule_slot(d->rule), pslot;
+	struct dp_sess *s;
+
+	if (d->fallback != DPW_FB_MAX && rs < DPW_RULE_SLOTS)
+		ps->rule_unavailable[rs]++;
+	if (d->wan < 0) {
+		if (v->n_resolving > 0) {
+			/* a WAN is up but its gateway's MAC is being resolved: the main lcore
+			 * holds the packet briefly and gives it back to this worker */
+			m->port = (uint16_t)dp.lan;
+			m->hash.usr = w->idx;
+			if (rte_ring_enqueue(dp.hold, m) == 0)
+				return;
+		}
+		/* a first fragment's datagram: its verdict stays DROP (first_begin) */
+		if (d->fallback == DPW_FB_UNREACHABLE)
+			dp_icmp_reply_error(w, m, &c->pi, dp.lan, DPW_ICMP_UNREACH,
+					    DPW_ICMP_UNREACH_HOST, 0, dp.port[dp.lan].addr,
+					    DPW_DROP_POLICY_UNREACHABLE);
+		else if (d->fallback == DPW_FB_DROP && v->n_usable > 0)
+			dp_drop(w, m, DPW_DROP_POLICY_DROP);
+		else
+			dp_drop(w, m, DPW_DROP_NO_WAN);
+		return;
+	}
+	s = dp_nat_create(w, v, m, c, (unsigned int)d->wan);
+	if (s == NULL)
+		return;
+	if (s->rule == DP_RULE_NONE) {
+		s->rule = d->rule;
+		s->policy = d->policy;
+		s->how = d->how;
+		s->algorithm = d->algorithm;
+		s->cand_mask = d->cand_mask;
+		s->usable_mask = d->usable_mask;
+		if (rs < DPW_RULE_SLOTS)
+			ps->rule_hits[rs]++;
+		pslot = policy_slot(g, d);
+		if (pslot < DPW_POLICY_SLOTS)
+			ps->policy_wan[pslot][d->wan]++;
+		dp_policy_commit(g, &dp.sticky, w->now, k, d);
+		if (d->also_mask != 0 && c->fctx == NULL)
+			dp_nat_fastest_copies(w, v, m, c, s, d->also_mask);
+	}
+	forward_tail(w, v, m, c, s);
+}
+
+/* The policy engine's row of round-robin state for this worker in generation g. */
+static inline struct dp_lb_state *
+lb_row(const struct dp_worker *w, const struct dp_pgen *g)
+{
+	if (g == NULL || g->lb == NULL || w->idx >= g->n_workers)
+		return NULL;
+	return g->lb + (size_t)w->idx * g->n_policies;
+}
+
+/* One first packet alone (a datagram's first fragment, which must finish in order). */
+static void
+miss_one(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
+	 struct dp_pkt_ctx *c)
+{
+	const struct dp_pgen *g = dp_pgen_get();
+	struct dp_decision d;
+	struct dp_acl_key k;
+
+	acl_key_of(c, m, &k);
+	dp_policy_decide(g, v, &dp.lb_load, lb_row(w, g), &dp.sticky, w->now, &k, -1, &d);
+	start_flow(w, v, g, policy_stats(w, g), m, c, &k, &d);
+}
+
+/*
+ * The burst's misses: one rte_acl_classify call over all of them, then each one's
+ * decision, binding and session in arrival order.
+ */
+static void
+miss_batch(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,
+	   struct dp_pkt_ctx *ctx, const uint16_t *idx, uint16_t n)
+{
+	const struct dp_pgen *g = dp_pgen_get();
+	struct dpw_policy_stats *ps = policy_stats(w, g);
+	struct dp_lb_state *row = lb_row(w, g);
+	const struct dp_acl_key *kp[DP_BURST];
+	struct dp_acl_key keys[DP_BURST];
+	uint32_t res[DP_BURST];
+	struct dp_decision d;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		acl_key_of(&ctx[idx[i]], pkts[idx[i]], &keys[i]);
+		kp[i] = &keys[i];
+		res[i] = 0;
+	}
+	if (g != NULL)
+		dp_pgen_classify(g, kp, n, res);
+	for (i = 0; i < n; i++) {
+		dp_policy_decide(g, v, &dp.lb_load, row, &dp.sticky, w->now, &keys[i], res[i], &d);
+		start_flow(w, v, g, ps, pkts[idx[i]], &ctx[idx[i]], &keys[i], &d);
+	}
+}
 void
 dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,
 	     uint16_t n)
@@ -256,7 +387,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	const struct dp_port *lan = &dp.port[dp.lan];
 	struct dp_pkt_ctx ctx[DP_BURST];
 	struct rte_mbuf *fwd[DP_BURST];
-	uint16_t i, nf = 0;
+	uint16_t i, nf = 0, nm = 0, miss[DP_BURST];
 
 	/* pass 1: parse, punt, build keys, prefetch buckets */
 	for (i = 0; i < n; i++) {
@@ -323,17 +454,28 @@ keyed:
 		dp_key_hash(w, c);
 		fwd[nf++] = m;
 	}
-	/* pass 2: find each candidate session and prefetch it; pass 3: forward */
+	/* pass 2: find each candidate session and prefetch it; pass 3: forward the hits,
+	 * collect the misses; then the miss batch */
 	for (i = 0; i < nf; i++)
 		ctx[i].cand = dp_ct_peek(&w->ct, ctx[i].hash,
 					  ctx[i].key.proto == DPW_IPPROTO_TCP);
 	for (i = 0; i < nf; i++) {
 		struct dp_frag_ctx *fc = ctx[i].fctx;
+		struct dp_sess *s = NULL;
+		int r;
 
 		if (dp_frag_first_begin(w, fc, fwd[i], dp.lan))
 			continue;
-		forward(w, v, fwd[i], &ctx[i]);
+		r = forward_head(w, v, fwd[i], &ctx[i], &s);
+		if (r == HEAD_HIT)
+			forward_tail(w, v, fwd[i], &ctx[i], s);
+		else if (r == HEAD_MISS && fc == NULL)
+			miss[nm++] = i;
+		else if (r == HEAD_MISS)
+			miss_one(w, v, fwd[i], &ctx[i]);   /* its datagram must finish now */
 		if (fc != NULL)
 			dp_frag_first_done(w, fc, dp.lan);
 	}
+	if (nm > 0)
+		miss_batch(w, v, fwd, ctx, miss, nm);
 }

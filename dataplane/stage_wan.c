@@ -61,6 +61,15 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 		to_host(w, we, m, pidx, c, 1, 1);
 		return;
 	}
+	if (unlikely(s->flags & (DP_SESS_RACING | DP_SESS_SHADOW)) && !c->icmp_err) {
+		/* fastest response: the first answer decides the session's WAN */
+		s = dp_nat_fastest_answer(w, s);
+		if (s == NULL) {
+			/* a fragment's datagram: its verdict stays DROP (first_begin) */
+			dp_drop(w, m, DPW_DROP_FASTEST_LATE);
+			return;
+		}
+	}
 	if (pi->ttl <= 1) {
 		dp_icmp_reply_error(w, m, pi, pidx, DPW_ICMP_TIMXCEED, 0, 0, we->addr,
 				    DPW_DROP_TTL_EXCEEDED);

@@ -299,6 +299,20 @@ void dp_fragment_tx(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu, unsig
 int dp_mbox_worker_poll(struct dp_worker *w, const struct dp_wan_view *v);
 void dp_sess_reset(struct dp_worker *w, struct dp_sess *s, uint32_t seq, uint32_t ack);
 
+/*
+ * NAT stage (stage_nat.c). dp_nat_create: bind a port of WAN wan's address for c's flow
+ * and create its session (counted), or drop m and return NULL. dp_nat_fastest_copies:
+ * fastest response: a shadow session and a copy of m (not yet rewritten) out of each
+ * usable WAN of also_mask but s's own. dp_nat_fastest_answer: the first answer to s
+ * (main or shadow) decides: returns the session the answer belongs to now, NULL for a
+ * late answer (its shadow is gone).
+ */
+struct dp_sess *dp_nat_create(struct dp_worker *w, const struct dp_wan_view *v,
+			      struct rte_mbuf *m, struct dp_pkt_ctx *c, unsigned int wan);
+void dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
+			   struct dp_pkt_ctx *c, struct dp_sess *s, uint8_t also_mask);
+struct dp_sess *dp_nat_fastest_answer(struct dp_worker *w, struct dp_sess *s);
+
 /* Stages (one file each). */
 void dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,
 		  uint16_t n);

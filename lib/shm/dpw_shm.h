@@ -65,7 +65,10 @@
 	X(PUNT_FULL, "exception_path_full") \
 	X(HANDOFF_FULL, "handoff_ring_full") \
 	X(TX_FULL, "tx_queue_full") \
-	X(NO_MBUF, "no_mbuf")
+	X(NO_MBUF, "no_mbuf") \
+	X(POLICY_DROP, "policy_drop")      /* the rule's WANs are down: drop / blackhole */ \
+	X(POLICY_UNREACHABLE, "policy_unreachable") /* ... unreachable: ICMP to the host */ \
+	X(FASTEST_LATE, "fastest_response_late") /* a losing WAN's answer */
 
 enum dpw_drop {
 #define DPW_X_ENUM(e, s) DPW_DROP_##e,
