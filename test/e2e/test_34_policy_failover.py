@@ -125,26 +125,35 @@ def test_enforced_uses_a_wan_health_marked_down(lab, http_server, udp_who, wan1_
 
 _sports = itertools.count(12000)
 
-# (id, rules' first rule action or policy, policy's last_resort or None, expected)
+# Rule B, the next rule for the same flows: enforced [wan1] answers through wan1, which
+# nothing else does while wan1 is offline (only falling through reaches it); or priority
+# [wan1] with when_unavailable unreachable, an ICMP error the default rule never gives.
+B_ENFORCED = pick("enforced", cand("wan1"))
+B_UNREACHABLE = dict(pick("priority", cand("wan1")), when_unavailable="unreachable")
+
+# (id, rule A's extra members or None, the policy's last_resort or None, rule B, expected)
 #   expected: "icmp" (destination unreachable), "silent", or the WAN address answering
 CASES = [
-    ("when_unavailable_unreachable", {"when_unavailable": "unreachable"}, None, "icmp"),
-    ("when_unavailable_drop", {"when_unavailable": "drop"}, None, "silent"),
-    ("when_unavailable_any", {"when_unavailable": "any"}, None, WAN2),
-    ("when_unavailable_fall_through", {"when_unavailable": "fall_through"}, None, WAN1),
-    ("when_unavailable_default", {"when_unavailable": "default"}, None, WAN2),
-    ("last_resort_unreachable", None, "unreachable", "icmp"),
-    ("last_resort_drop", None, "drop", "silent"),
-    ("last_resort_default", None, "default", WAN2),
+    ("when_unavailable_unreachable", {"when_unavailable": "unreachable"}, None, B_ENFORCED,
+     "icmp"),
+    ("when_unavailable_drop", {"when_unavailable": "drop"}, None, B_ENFORCED, "silent"),
+    ("when_unavailable_any", {"when_unavailable": "any"}, None, B_ENFORCED, WAN2),
+    ("when_unavailable_fall_through", {"when_unavailable": "fall_through"}, None, B_ENFORCED,
+     WAN1),
+    ("when_unavailable_fall_through_to_unreachable", {"when_unavailable": "fall_through"},
+     None, B_UNREACHABLE, "icmp"),
+    ("when_unavailable_default", {"when_unavailable": "default"}, None, B_UNREACHABLE, WAN2),
+    ("last_resort_unreachable", None, "unreachable", B_ENFORCED, "icmp"),
+    ("last_resort_blackhole", None, "blackhole", B_ENFORCED, "silent"),
+    ("last_resort_default", None, "default", B_UNREACHABLE, WAN2),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_when_unavailable(lab, udp_who, wan1_dead_health, case):
     """Rule A (priority [wan1], wan1 offline) with the case's fallback, then rule B for
-    the same flows (enforced [wan1]: reachable only by falling through), then the default
-    rule (auto: wan2, the only usable WAN)."""
-    name, extra, last_resort, expect = case
+    the same flows, then the default rule (auto: wan2, the only usable WAN)."""
+    name, extra, last_resort, rule_b, expect = case
     match = dict(proto="udp", dst=[SERVER + "/32"], dst_port=[udp_who.port])
     policies = []
     if last_resort is None:
@@ -153,8 +162,7 @@ def test_when_unavailable(lab, udp_who, wan1_dead_health, case):
         policies = [dict(pick("priority", cand("wan1")), name="p_wan1",
                          last_resort=last_resort)]
         first = rule("a", "p_wan1", **match)
-    apply(lab, offline_doc(lab, policies=policies, rules=[
-        first, rule("b", pick("enforced", cand("wan1")), **match)]))
+    apply(lab, offline_doc(lab, policies=policies, rules=[first, rule("b", rule_b, **match)]))
     wan1_offline(lab)
     sport = next(_sports)
     token = "t34-%s-%d" % (name, sport)
