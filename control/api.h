@@ -165,6 +165,27 @@ void cp_api_tokens_get(struct cp_req *r);
 void cp_api_tokens_post(struct cp_req *r);
 void cp_api_token_delete(struct cp_req *r);
 void cp_api_openapi_get(struct cp_req *r);
+void cp_api_policies_get(struct cp_req *r);
+void cp_api_policy_get(struct cp_req *r);
+void cp_api_rules_get(struct cp_req *r);
+void cp_api_rule_get(struct cp_req *r);
+
+struct dpw_doc;
+struct dpw_doc_pick;
+struct cp_pstats;
+
+/* [{wan, metric, weight}] of a pick's candidates, in its order; p may be NULL ([]). */
+json_t *cp_api_candidates_json(const struct dpw_doc *doc, const struct dpw_doc_pick *p);
+
+/*
+ * The rule and policy counters of the running document (pstats.h): valid when the
+ * dataplane classifies with its generation, or with an older one of the same document.
+ * 0 or -ENOMEM (ps freed).
+ */
+int cp_api_pstats_read(const struct dpw_shm *shm, struct cp_pstats *ps);
+
+/* generation, counters_gen and counters_valid of the policy counters into object j. */
+void cp_api_counters_meta(json_t *j, const struct cp_pstats *ps);
 
 /* Change a WAN's enabled / forced_down (-1: keep) as a new generation; answers the WAN. */
 void cp_api_wan_change(struct cp_req *r, const char *name, int enabled, int forced_down);

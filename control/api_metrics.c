@@ -13,6 +13,7 @@
 #include "control/health.h"
 #include "control/probe.h"
 #include "control/events.h"
+#include "control/pstats.h"
 
 #define U64(v) ((unsigned long long)(v))
 
@@ -216,6 +217,116 @@ worker_metrics(FILE *f, const struct dpw_shm *shm)
 			U64(shm->lcore[i].busy_pkts));
 }
 
+/*
+ * Above this many rules, a rule has its series only while one of its counters is not 0,
+ * so a document of 16,384 rules does not make a scrape of 32,768 series.
+ */
+#define RULE_SERIES_MAX 1000
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* A family whose HELP and TYPE go out with its first sample: none without a sample. */
+struct lazy_family {
+	FILE *f;
+	const char *name, *type, *help;
+	int started;
+};
+
+static void
+lazy_start(struct lazy_family *lf)
+{
+	if (!lf->started)
+		family(lf->f, lf->name, lf->type, lf->help);
+	lf->started = 1;
+}
+
+/* Rule and policy counters of the running generation (pstats.h), and its build. */
+static void
+policy_metrics(FILE *f, const struct dpw_shm *shm)
+{
+	const struct cp_running *run = cp_config_running();
+	const struct dpw_doc *doc = &run->doc;
+	struct cp_pstats ps;
+	unsigned int c, i, k, n_rules;
+	char help[256];
+	int id;
+
+	family(f, "dpwan_policy_generation", "gauge",
+	       "Document generation of the rules the dataplane classifies with.");
+	fprintf(f, "dpwan_policy_generation %llu\n", U64(shm->policy_gen));
+	family(f, "dpwan_policy_rules", "gauge", "Rules in the dataplane's running generation.");
+	fprintf(f, "dpwan_policy_rules %u\n", shm->policy_rules);
+	family(f, "dpwan_policy_entries", "gauge",
+	       "Classifier entries the running generation's rules expand into.");
+	fprintf(f, "dpwan_policy_entries %u\n", shm->policy_entries);
+	family(f, "dpwan_policy_build_seconds", "gauge",
+	       "How long the build of the running rule generation took.");
+	fprintf(f, "dpwan_policy_build_seconds %.6f\n", (double)shm->policy_build_ns / 1e9);
+
+	/*
+	 * Until the dataplane runs this generation's rules, slot i is another document's
+	 * rule i: no series rather than a wrong one (a gap, not a false reset).
+	 */
+	if (cp_api_pstats_read(shm, &ps) < 0 || !ps.valid) {
+		cp_pstats_free(&ps);
+		return;
+	}
+	n_rules = doc->n_rules;
+	for (c = 0; c < CP_RC_MAX; c++) {
+		const struct cp_rule_counter_info *ci = &cp_rule_counters[c];
+
+		snprintf(help, sizeof(help), "%s, by rule (default_rule: no rule matched; "
+			 "connected: to a directly connected network). With more than "
+			 STR(RULE_SERIES_MAX) " rules only the rules with a counter above 0 have "
+			 "a series.", ci->help);
+		family(f, ci->metric, "counter", help);
+		for (i = 0; i < n_rules; i++) {
+			bool any = false;
+			unsigned int c2;
+
+			for (c2 = 0; c2 < CP_RC_MAX; c2++)
+				any |= ps.rule[c2][i] > 0;
+			if (n_rules > RULE_SERIES_MAX && !any)
+				continue;
+			fprintf(f, "%s{rule=\"%.*s\"} %llu\n", ci->metric, DPW_NAME_LEN,
+				doc->rules[i].name, U64(ps.rule[c][i]));
+		}
+		fprintf(f, "%s{rule=\"%s\"} %llu\n", ci->metric, CP_PSTATS_DEFAULT_NAME,
+			U64(ps.rule[c][CP_PSTATS_RULE_DEFAULT(&ps)]));
+		fprintf(f, "%s{rule=\"%s\"} %llu\n", ci->metric, CP_PSTATS_CONNECTED_NAME,
+			U64(ps.rule[c][CP_PSTATS_RULE_CONNECTED(&ps)]));
+	}
+	{
+		struct lazy_family lf = { f, "dpwan_policy_sessions_total", "counter",
+			"New sessions placed by a policy (default_rule: the default rule's own), "
+			"by WAN.", 0 };
+
+		for (i = 0; i <= doc->n_policies; i++) {
+			const struct dpw_doc_pick *p = i < doc->n_policies ?
+				&doc->policies[i].pick :
+				cp_pstats_action_pick(doc, &doc->default_rule.action);
+			uint8_t shown[DPW_MAX_WANS] = { 0 };
+			const char *pname = i < doc->n_policies ? doc->policies[i].name :
+					    CP_PSTATS_DEFAULT_NAME;
+
+			/* the candidates, and any other WAN a fallback put sessions on */
+			for (k = 0; p != NULL && k < p->n && k < DPW_MAX_WANS; k++)
+				if (p->c[k].wan < doc->n_wans &&
+				    (id = cp_pstats_wan_id(shm, doc->wans[p->c[k].wan].name)) >= 0)
+					shown[id] = 1;
+			for (k = 0; k < shm->n_wans && k < DPW_MAX_WANS; k++) {
+				if (!shown[k] && ps.policy_wan[i][k] == 0)
+					continue;
+				lazy_start(&lf);
+				fprintf(f, "dpwan_policy_sessions_total{policy=\"%.*s\",wan=\"%.*s\"}"
+					" %llu\n", DPW_NAME_LEN, pname, DPW_NAME_LEN,
+					shm->wans[k].name, U64(ps.policy_wan[i][k]));
+			}
+		}
+	}
+	cp_pstats_free(&ps);
+}
+
 /* The control process's own figures: API, authentication, document, event log. */
 static void
 control_metrics(FILE *f, const struct dpw_shm *shm)
@@ -323,6 +434,7 @@ cp_api_metrics_get(struct cp_req *c)
 		     offsetof(struct dpw_lcore_stats, punt_policed));
 
 	worker_metrics(f, shm);
+	policy_metrics(f, shm);
 	control_metrics(f, shm);
 
 	if (fclose(f) != 0 || buf == NULL) {

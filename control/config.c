@@ -103,6 +103,29 @@ cp_config_running_json(void)
 	return dpw_doc_to_json(&running.doc);
 }
 
+bool
+cp_config_same_as_running(int64_t gen)
+{
+	/* one answer kept: the dataplane's generation changes only with an apply */
+	static int64_t asked = -1, for_running = -1;
+	static bool same;
+	struct cp_gen g;
+
+	if (gen == running.gen)
+		return running.gen > 0;
+	if (gen <= 0 || cp.store == NULL)
+		return false;
+	if (gen == asked && running.gen == for_running)
+		return same;
+	memset(&g, 0, sizeof(g));
+	same = cp_store_gen_get(cp.store, gen, &g) == 0 &&
+	       memcmp(g.hash, running.hash, DPW_DOC_HASH_LEN) == 0;
+	cp_gen_free(&g);
+	asked = gen;
+	for_running = running.gen;
+	return same;
+}
+
 /* Takes doc's memory (and json): the caller zeroes or forgets its own. */
 static void
 set_running(int64_t gen, const struct dpw_doc *doc, char *json, size_t len,

@@ -93,4 +93,11 @@ json_t *cp_config_problems_json(const struct dpw_doc_problems *pr, bool warnings
 /* The running document as a tree (new reference), or NULL when none. */
 json_t *cp_config_running_json(void);
 
+/*
+ * Is stored generation gen's document the running one (gen itself, or the same bytes
+ * under an older number: the dataplane relabels a document it runs already instead of
+ * building it again, so what it reports may carry the older number)?
+ */
+bool cp_config_same_as_running(int64_t gen);
+
 #endif

@@ -96,6 +96,9 @@ void
 dp_cfg_relabel(uint64_t gen)
 {
 	dp.shm->config_gen = gen;
+	/* the same rules: their counters are the relabelled generation's */
+	if (dp.pgen != NULL)
+		dp.shm->policy_gen = gen;
 }
 
 static uint32_t

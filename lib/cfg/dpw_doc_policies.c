@@ -113,8 +113,8 @@ decode_pick_wan(const json_t *e, const char *path, const struct dpw_doc *doc,
 		}
 		if (json_object_get(e, "metric") != NULL && pk->algorithm != DPW_LB_METRIC) {
 			dpw_doc_path_key(p, sizeof(p), path, "metric");
-			dpw_doc_problem_add(dec->pr, false, p, "metric is for algorithm metric only, "
-					    "not %s", dpw_lb_algo_str(pk->algorithm));
+			dpw_doc_problem_add(dec->pr, false, p, "metric is for algorithm metric "
+					    "only, not %s", dpw_lb_algo_str(pk->algorithm));
 		} else {
 			dpw_doc_get_int(e, path, "metric", false, METRIC_MIN, METRIC_MAX, 1,
 					&metric, dec);
@@ -134,7 +134,8 @@ decode_pick_wan(const json_t *e, const char *path, const struct dpw_doc *doc,
 		if (pk->c[j].wan == w) {
 			dpw_doc_path_index(q, sizeof(q), wans_path, (size_t)src[j]);
 			dpw_doc_problem_add(dec->pr, false, path, "WAN '%s' is in this list "
-					    "already (%s): a WAN at most once", doc->wans[w].name, q);
+					    "already (%s): a WAN at most once", doc->wans[w].name,
+					    q);
 			return;
 		}
 	}
@@ -364,8 +365,8 @@ decode_policy_members(const json_t *a, const char *path, struct dpw_doc_dec *dec
 		if (j < pol->n_members) {
 			dpw_doc_path_index(q, sizeof(q), path, (size_t)src[j]);
 			dpw_doc_problem_add(dec->pr, false, p, "member '%s' is WAN '%s', which "
-					    "member '%s' (%s) puts in this policy already: a WAN at "
-					    "most once", m->name, doc->wans[m->wan].name,
+					    "member '%s' (%s) puts in this policy already: a WAN "
+					    "at most once", m->name, doc->wans[m->wan].name,
 					    doc->members[pol->member[j]].name, q);
 			continue;
 		}
@@ -394,9 +395,9 @@ decode_policy(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 		if (dpw_doc_get_string(o, path, "algorithm", false, &s, dec) == 0 && s != NULL &&
 		    strcmp(s, "metric") != 0) {
 			dpw_doc_path_key(p, sizeof(p), path, "algorithm");
-			dpw_doc_problem_add(dec->pr, false, p, "a policy of members chooses by "
-					    "metric (mwan3), not by '%.32s': give 'wans' instead of "
-					    "'members' for another algorithm", s);
+			dpw_doc_problem_add(dec->pr, false, p, "a policy of members "
+					    "chooses by metric (mwan3), not by '%.32s': give "
+					    "'wans' instead of 'members' for another algorithm", s);
 		}
 		if (json_object_get(o, "wans") != NULL) {
 			dpw_doc_path_key(p, sizeof(p), path, "wans");

@@ -421,8 +421,8 @@ decode_match(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 		else if (strcmp(s, "icmp") == 0)
 			m->proto = PROTO_ICMP;
 		else if (strcmp(s, "all") != 0)
-			dpw_doc_problem_add(dec->pr, false, p, "proto '%.32s' is unknown: tcp, udp, "
-					    "icmp, all or a protocol number 0..255", s);
+			dpw_doc_problem_add(dec->pr, false, p, "proto '%.32s' is unknown: tcp, "
+					    "udp, icmp, all or a protocol number 0..255", s);
 	} else {
 		dpw_doc_type_error(dec, p, "a protocol name or number", v);
 	}
@@ -663,10 +663,7 @@ decode_action_flags(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 			 dec);
 }
 
-/*
- * policy | (algorithm, persistence, wans): a rule's action, or a custom default rule's.
- * Returns whether a policy or a pick was given (the when_unavailable default differs).
- */
+/* policy | (algorithm, persistence, wans): a rule's action, or a custom default rule's. */
 static void
 decode_action(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 	      const struct dpw_doc *doc, struct dpw_doc_action *a)
@@ -937,7 +934,8 @@ dpw_doc_rules_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
 	n = json_array_size(v);
 	if (n > DPW_MAX_RULES) {
 		/* refused whole: decoding 16,384 of them would only say more of the same */
-		dpw_doc_problem_add(dec->pr, false, path, "%zu rules, at most %d", n, DPW_MAX_RULES);
+		dpw_doc_problem_add(dec->pr, false, path, "%zu rules, at most %d", n,
+				    DPW_MAX_RULES);
 		return;
 	}
 	if (n == 0)
@@ -1041,9 +1039,9 @@ check_names(struct dpw_doc_dec *dec, const struct dpw_doc *doc)
 						    "%s/%u/name)", name, kind_path[kind],
 						    t[s].index);
 			else
-				dpw_doc_problem_add(dec->pr, false, p, "name '%s' is the name of the "
-						    "%s %s/%u already: WANs, members, policies and "
-						    "rules may not share names (mwan3)", name,
+				dpw_doc_problem_add(dec->pr, false, p, "name '%s' is the name of "
+						    "the %s %s/%u already: WANs, members, policies "
+						    "and rules may not share names (mwan3)", name,
 						    kind_name[t[s].kind], kind_path[t[s].kind],
 						    t[s].index);
 		}
@@ -1140,8 +1138,9 @@ dpw_doc_default_decode(const json_t *v, const char *path, struct dpw_doc_dec *de
 		if (i < DPW_DEF_MAX)
 			d->preset = (uint8_t)i;
 		else
-			dpw_doc_problem_add(dec->pr, false, p, "preset '%.32s' is unknown: auto, "
-					    "high_compatibility, normal_compatibility or custom", s);
+			dpw_doc_problem_add(dec->pr, false, p, "preset '%.32s' is unknown: "
+					    "auto, high_compatibility, normal_compatibility or "
+					    "custom", s);
 	}
 	decode_action_flags(v, path, dec, &d->action);
 	if (d->preset == DPW_DEF_CUSTOM) {
@@ -1157,9 +1156,11 @@ dpw_doc_default_decode(const json_t *v, const char *path, struct dpw_doc_dec *de
 		} else if (d->action.when_unavailable == DPW_FB_LAST_RESORT &&
 			   d->action.policy >= 0 &&
 			   doc->policies[d->action.policy].last_resort == DPW_FB_DEFAULT) {
-			dpw_doc_problem_add(dec->pr, false, json_object_get(v, "when_unavailable") ?
-					    p : path, "policy '%s' falls back to 'default', which is "
-					    "this rule: say when_unavailable drop, unreachable or any",
+			const char *at = json_object_get(v, "when_unavailable") ? p : path;
+
+			dpw_doc_problem_add(dec->pr, false, at, "policy '%s' falls back to "
+					    "'default', which is this rule: say when_unavailable "
+					    "drop, unreachable or any",
 					    doc->policies[d->action.policy].name);
 		}
 		return;
@@ -1182,8 +1183,9 @@ dpw_doc_default_decode(const json_t *v, const char *path, struct dpw_doc_dec *de
 		    (f == DPW_FB_DROP || f == DPW_FB_UNREACHABLE || f == DPW_FB_ANY))
 			d->action.when_unavailable = f;
 		else
-			dpw_doc_problem_add(dec->pr, false, p, "when_unavailable '%.32s' is not one "
-					    "of the default rule's: drop, unreachable or any", s);
+			dpw_doc_problem_add(dec->pr, false, p, "when_unavailable '%.32s' is not "
+					    "one of the default rule's: drop, unreachable or any",
+					    s);
 	}
 }
 
@@ -1203,8 +1205,8 @@ dpw_doc_default_encode(const struct dpw_doc *doc)
 		bad |= json_object_set_new(o, "sticky", json_boolean(d->action.sticky));
 		bad |= json_object_set_new(o, "sticky_timeout",
 					   json_integer(d->action.sticky_timeout_s));
-		bad |= json_object_set_new(o, "when_unavailable",
-					   json_string(dpw_fallback_str(d->action.when_unavailable)));
+		bad |= json_object_set_new(o, "when_unavailable", json_string(
+				dpw_fallback_str(d->action.when_unavailable)));
 		bad |= json_object_set_new(o, "terminate_on_recovery",
 					   json_boolean(d->action.terminate_on_recovery));
 	}

@@ -259,12 +259,16 @@ def main():
         fail(f"wan2 left out: {r} {w['wan2']} {tap('wan2')}")
     print("ok: a WAN left out is unconfigured")
 
-    times = re.findall(r"(\d+) WANs: hashed, parsed and validated in ([\d.]+) us, applied "
-                       r"\(TAPs, view\) in ([\d.]+) us", open(log).read())
-    if len(times) != 3:
-        fail(f"apply times not logged at debug level: {times}")
-    for n, parse, commit in times:
-        print(f"apply of {n} WANs: parse+validate {parse} us, commit {commit} us")
+    text = open(log).read()
+    times = re.findall(r"(\d+) WANs, (\d+) rules: hashed, parsed and validated in ([\d.]+) us",
+                       text)
+    built = re.findall(r"applied \((\d+) WANs, (\d+) rules in (\d+) classifier entries, "
+                       r"built in ([\d.]+) ms, ([\d.]+) ms in all\)", text)
+    if len(times) != 3 or len(built) != 3:
+        fail(f"apply times not logged: {times} {built}")
+    for (n, rules, parse), (_, _, entries, build, total) in zip(times, built):
+        print(f"apply of {n} WANs, {rules} rules: parse+validate on the main lcore {parse} us, "
+              f"rules built in {build} ms off it, {total} ms to the reply")
     dp.send_signal(signal.SIGTERM)
     dp.wait(timeout=30)
     if dp.returncode != 0:

@@ -136,6 +136,9 @@ main(int argc, char **argv)
 	view.usable[0] = 1;
 	view.up[0] = 1;
 	view.weight[0] = 1;
+	/* what the algorithms read (gen.c fills it from the same state) */
+	view.lb[0] = (struct dp_lb_wan){ .usable = 1, .up = 1, .configured = 1 };
+	view.usable_mask = 1;
 	view.wan[0] = (struct dp_wan_entry){ .usable = 1, .port = 1, .port_id = wan_id,
 		.mtu = 1440, .mss = 1400, .configured = 1, .addr = htonl(0xc6120102),
 		.mask = htonl(0xffffff00) };

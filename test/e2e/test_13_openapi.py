@@ -68,6 +68,8 @@ def test_every_documented_operation_answers(lab):
         ("/api/v1/config/diff", "get"): ("/api/v1/config/diff?from=1", None, ()),
         ("/api/v1/config/history/{gen}", "get"): ("/api/v1/config/history/%d" % gen, None, ()),
         ("/api/v1/wans/{name}", "get"): ("/api/v1/wans/wan1", None, ()),
+        ("/api/v1/policies/{name}", "get"): ("/api/v1/policies/default_rule", None, ()),
+        ("/api/v1/rules/{name}", "get"): ("/api/v1/rules/connected", None, ()),
     }
     made = []
     for tmpl, item in SPEC.doc["paths"].items():

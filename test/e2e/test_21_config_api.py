@@ -10,7 +10,7 @@ import re
 import pytest
 import yaml
 
-from conftest import API, WAN_ADDRS, http_sources, store_gens, subset
+from conftest import API, REPO, WAN_ADDRS, http_sources, store_gens, subset
 
 WAN1, WAN2 = "198.18.1.2", "198.18.2.2"
 
@@ -91,6 +91,15 @@ INVALID = [
     ("several at once", {"version": 1, "wans": [wan("wan1", weight=0, mtu=100),
                                                 wan("wan2", enabled="yes")]},
      [("/wans/0/weight", "1..1000"), ("/wans/0/mtu", ""), ("/wans/1/enabled", "")]),
+    ("rule without an action", {"version": 1, "wans": [wan("wan1"), wan("wan2")],
+                                "rules": [{"name": "r", "proto": "tcp", "dst_port": 443}]},
+     [("/rules/0", "needs policy or algorithm")]),
+    ("policy's dangling member", {"version": 1, "wans": [wan("wan1"), wan("wan2")],
+                                  "policies": [{"name": "p", "members": ["m9"]}]},
+     [("/policies/0/members/0", "no member 'm9'")]),
+    ("names shared across kinds", {"version": 1, "wans": [wan("wan1"), wan("wan2")],
+                                   "members": [{"name": "wan2", "wan": "wan1"}]},
+     [("/members/0/name", "may not share names")]),
 ]
 
 
@@ -119,6 +128,53 @@ def test_refusals_change_nothing(lab):
             if what == "several at once":
                 assert len(errs) >= 3, errs
         check_unchanged(lab, doc, gen, stored)
+
+
+def test_mwan3_document(lab, restored):
+    """conf/mwan3-policy.yaml (members, policies, a rule, a custom default rule) applies
+    through the API, comes back with every member, survives a WAN action (a change of a
+    copy of the running document), and a rule an earlier one covers is a warning."""
+    with open(os.path.join(REPO, "conf", "mwan3-policy.yaml")) as f:
+        text = f.read()
+    res = lab.api_json("POST", "/api/v1/config/validate", text, ctype="application/yaml")[0]
+    assert res == {"valid": True, "warnings": []}, res
+    res, _ = lab.put_config(text, ctype="application/yaml")
+    assert res["applied"] is True, res
+    gen = res["generation"]
+    doc, g = lab.get_config()
+    assert g == gen
+    assert [m["name"] for m in doc["members"]] == ["wan1_m1_w3", "wan2_m1_w2", "wan1_m2_w3",
+                                                  "wan2_m2_w2"], doc["members"]
+    assert doc["members"][1] == {"name": "wan2_m1_w2", "wan": "wan2", "metric": 1,
+                                 "weight": 2}
+    assert [p["name"] for p in doc["policies"]] == ["balanced", "wan1_wan2", "wan2_wan1",
+                                                   "wan1_only", "wan2_only"]
+    assert doc["policies"][0] == {"name": "balanced", "members": ["wan1_m1_w3", "wan2_m1_w2"],
+                                  "algorithm": "metric", "last_resort": "unreachable"}
+    assert subset({"name": "https", "enabled": True, "proto": "tcp", "dst_port": ["443"],
+                   "policy": "balanced", "sticky": True, "sticky_timeout": 600,
+                   "when_unavailable": "last_resort"}, doc["rules"][0]) is None, doc["rules"]
+    assert doc["default_rule"]["preset"] == "custom"
+    assert doc["default_rule"]["policy"] == "balanced"
+    assert doc["wans"][0]["upload_kbps"] == 1000000
+    dp_follows(lab, gen)
+    # a WAN action keeps the rest of the document
+    w, r = lab.api_json("POST", "/api/v1/wans/wan2/disable")
+    doc2, g2 = lab.get_config()
+    assert g2 == r.etag() > gen and doc2["wans"][1]["enabled"] is False
+    doc2["wans"][1]["enabled"] = True
+    assert doc2 == doc
+    d = lab.api_json("GET", "/api/v1/config/diff?from=%d&to=%d" % (gen, g2))[0]
+    assert d["changes"] == [{"op": "replace", "path": "/wans/1/enabled", "old": True,
+                             "new": False}], d
+    # a rule below one that covers it: valid, with a warning at the later rule
+    shadowed = json.loads(json.dumps(doc))
+    shadowed["rules"].append(dict(doc["rules"][0], name="https2", sticky=False))
+    res = lab.api_json("POST", "/api/v1/config/validate", json.dumps(shadowed))[0]
+    assert res["valid"] is True, res
+    assert [w["path"] for w in res["warnings"]] == ["/rules/1"], res
+    assert "can never match: rule 'https' (/rules/0) above covers it" in \
+        res["warnings"][0]["message"], res
 
 
 def test_preconditions_and_media_types(lab):

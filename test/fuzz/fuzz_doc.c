@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Fuzz target: the network-policy document (lib/cfg/dpw_doc.c, dpw_doc_wans.c,
- * dpw_doc_health.c, dpw_doc_policies.c, dpw_doc_rules.c, dpw_yaml.c). The first byte of the input chooses: bit 0 the format (0 JSON, 1 YAML),
- * bit 1 a system context (the lab's two WAN ports and LAN) or none; the rest is the text
- * given to dpw_doc_parse. Rejections are expected; besides crashes, leaks and undefined
- * behaviour these are bugs:
+ * dpw_doc_health.c, dpw_doc_policies.c, dpw_doc_rules.c, dpw_yaml.c). The first byte of
+ * the input chooses: bit 0 the format (0 JSON, 1 YAML), bit 1 a system context (the
+ * lab's two WAN ports and LAN) or none; the rest is the text given to dpw_doc_parse.
+ * Rejections are expected; besides crashes, leaks and undefined behaviour these are
+ * bugs:
  *  - a return code that disagrees with the problem counts, a problem list longer than
  *    its bound, a path that is not "" or "/...", an unterminated path or message;
  *  - an accepted document that breaks a rule the validator enforces (ranges, names,
@@ -164,7 +165,8 @@ check_policy(const struct dpw_doc *d)
 			FUZZ_CHECK(m->dst[j].prefixlen <= 32 && (m->dst[j].prefixlen == 32 ||
 				   (m->dst[j].addr << m->dst[j].prefixlen) == 0));
 		for (j = 0; j < m->n_domains; j++)
-			FUZZ_CHECK(terminated(m->domain[j], DPW_DOMAIN_LEN) && m->domain[j][0] != '\0');
+			FUZZ_CHECK(terminated(m->domain[j], DPW_DOMAIN_LEN) &&
+				   m->domain[j][0] != '\0');
 		n = (m->n_src ? m->n_src : 1) * (m->n_dst ? m->n_dst : 1) *
 		    (m->n_sport ? m->n_sport : 1) * (m->n_dport ? m->n_dport : 1);
 		FUZZ_CHECK(n <= DPW_RULE_ENTRIES_MAX);

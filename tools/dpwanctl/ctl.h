@@ -95,8 +95,11 @@ int ctl_follow(const struct ctl *c, long long since,
 	       void (*on_event)(const struct ctl *c, const char *id, const char *type,
 				const char *data));
 
-/* Renderers (ctl_output.c): human text of the server's JSON. */
-void ctl_out_status(const json_t *st);
+/*
+ * Renderers (ctl_output.c): human text of the server's JSON. ctl_out_status: /status,
+ * then (each may be NULL: an older server) the sections of /policies and /rules.
+ */
+void ctl_out_status(const json_t *st, const json_t *policies, const json_t *rules);
 void ctl_out_wan_line(const json_t *w);
 void ctl_out_wans(const json_t *wans);
 void ctl_out_wan_detail(const json_t *w);
@@ -107,6 +110,20 @@ void ctl_out_event(const json_t *ev);
 void ctl_out_tokens(const json_t *t);
 void ctl_out_token_created(const json_t *t);
 void ctl_out_problems(FILE *f, const json_t *errors, const char *prefix);
+
+/* mwan3's "Current ipv4 policies:": "name:" then " wan1 (60%)" per WAN with a share. */
+void ctl_out_policy_shares(FILE *f, const json_t *policies);
+/* "Directly connected ipv4 networks:" from the connected pseudo rule of /rules. */
+void ctl_out_connected(FILE *f, const json_t *rules);
+/* "Active ipv4 user rules:": sessions, unavailable, sticky, name, match -> action. */
+void ctl_out_rule_lines(FILE *f, const json_t *rules);
+/* `dpwanctl policies` and `dpwanctl rules`: every detail, disabled rules too. */
+void ctl_out_policies(FILE *f, const json_t *policies);
+void ctl_out_rules(FILE *f, const json_t *rules);
+/* A rule's match as words ("tcp from 198.18.0.10 to 198.19.0.0/24 port 443"). */
+void ctl_match_str(const json_t *match, char *buf, size_t len);
+/* A rule's action: "-> policy", "-> algorithm(wan1,wan2)" or "-> direct ...". */
+void ctl_action_str(const json_t *rule, char *buf, size_t len);
 
 /*
  * RFC 3339 ("2024-05-01T12:00:03.123Z", "+02:00" offsets) to Unix time in ms; -1 when

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dpwanctl's human output: the server's JSON (api/openapi.yaml) rendered as text -
- * status like `mwan3 status`, WANs, apply results, history as a table, diffs as
+ * status like `mwan3 status` (interfaces, policies with their shares, connected networks,
+ * rules with their counters), policies, rules, WANs, apply results, history as a table, diffs as
  * "replace /path: old -> new" lines, events one per line in local time, tokens.
  * Tolerates members that are missing (an older server): it prints "?" or skips them.
  * Single-threaded.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,7 +286,7 @@ out_config_state(const json_t *cfg)
 }
 
 void
-ctl_out_status(const json_t *st)
+ctl_out_status(const json_t *st, const json_t *policies, const json_t *rules)
 {
 	json_t *dp = json_object_get(st, "dataplane");
 	json_t *wans = json_object_get(st, "wans");
@@ -299,6 +301,17 @@ ctl_out_status(const json_t *st)
 	int any = 0;
 
 	ctl_out_wans(wans);
+	/* mwan3 status's order: interfaces, policies, connected networks, rules */
+	if (policies != NULL) {
+		putchar('\n');
+		ctl_out_policy_shares(stdout, policies);
+	}
+	if (rules != NULL) {
+		putchar('\n');
+		ctl_out_connected(stdout, rules);
+		putchar('\n');
+		ctl_out_rule_lines(stdout, rules);
+	}
 	out_config_state(json_object_get(st, "config"));
 
 	fmt_duration(u64(dp, "uptime_s"), dur, sizeof(dur));
@@ -468,4 +481,301 @@ ctl_out_token_created(const json_t *t)
 	       str(t, "role", "?"), str(t, "token", "?"));
 	fprintf(stderr, "dpwanctl: keep it in a file of mode 0600 and use --token-file FILE "
 		"(or $DPWAN_TOKEN)\n");
+}
+
+/* ---- the outbound policy: policies with their shares, rules with their counters ---- */
+
+/* Append printf output to buf (len bytes), cut at its end; returns the new length. */
+static size_t __attribute__((format(printf, 4, 5)))
+cat(char *buf, size_t len, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (off >= len)
+		return off;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + off, len - off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return off;
+	return off + (size_t)n >= len ? len - 1 : off + (size_t)n;
+}
+
+/* A network as people write it: a host without "/32". */
+static const char *
+net_text(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n > 3 && strcmp(s + n - 3, "/32") == 0)
+		n -= 3;
+	snprintf(buf, len, "%.*s", (int)n, s);
+	return buf;
+}
+
+/* ",".join of an array member (networks shortened), or 0 when it is absent or empty. */
+static size_t
+list_text(const json_t *arr, bool nets, char *buf, size_t len, size_t off)
+{
+	const json_t *v;
+	char one[64];
+	size_t i;
+
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+
+		if (s != NULL)
+			off = cat(buf, len, off, "%s%s", i > 0 ? "," : "",
+				  nets ? net_text(s, one, sizeof(one)) : s);
+		else if (json_is_integer(v))
+			off = cat(buf, len, off, "%s%lld", i > 0 ? "," : "",
+				  (long long)json_integer_value(v));
+	}
+	return off;
+}
+
+void
+ctl_match_str(const json_t *m, char *buf, size_t len)
+{
+	static const struct {
+		const char *key, *word;
+		bool nets;
+	} parts[] = {
+		{ "src", "from", true },
+		{ "src_mac", "mac", false },
+		{ "src_port", "sport", false },
+		{ "dst", "to", true },
+		{ "dst_domain", "to", false },
+		{ "dst_port", "port", false },
+	};
+	const char *proto = str(m, "proto", "all"), *fam = str(m, "family", "all"), *key;
+	json_t *pv = json_object_get(m, "proto"), *v;
+	size_t off = 0, i, k;
+
+	buf[0] = '\0';
+	if (json_is_integer(pv))
+		off = cat(buf, len, off, "proto %lld", (long long)json_integer_value(pv));
+	else
+		off = cat(buf, len, off, "%s", proto);
+	if (strcmp(fam, "all") != 0 && strcmp(fam, "ipv4") != 0)
+		off = cat(buf, len, off, " %s", fam);
+	for (k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+		v = json_object_get(m, parts[k].key);
+		if (json_is_string(v) && json_string_value(v)[0] != '\0') {
+			off = cat(buf, len, off, " %s %s", parts[k].word, json_string_value(v));
+		} else if (json_array_size(v) > 0) {
+			off = cat(buf, len, off, " %s ", parts[k].word);
+			off = list_text(v, parts[k].nets, buf, len, off);
+		}
+	}
+	/* members of a newer server: shown as they are, so nothing is hidden */
+	json_object_foreach((json_t *)m, key, v) {
+		bool known = strcmp(key, "proto") == 0 || strcmp(key, "family") == 0;
+
+		for (i = 0; i < sizeof(parts) / sizeof(parts[0]) && !known; i++)
+			known = strcmp(key, parts[i].key) == 0;
+		if (known || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
+			continue;
+		if (json_is_string(v))
+			off = cat(buf, len, off, " %s=%s", key, json_string_value(v));
+		else if (json_is_array(v))
+			off = list_text(v, false, buf, len, cat(buf, len, off, " %s=", key));
+		else if (json_is_integer(v))
+			off = cat(buf, len, off, " %s=%lld", key, (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			off = cat(buf, len, off, " %s=%s", key, json_is_true(v) ? "true" : "false");
+	}
+}
+
+void
+ctl_action_str(const json_t *rule, char *buf, size_t len)
+{
+	const char *policy = str(rule, "policy", NULL), *algo = str(rule, "algorithm", NULL);
+	const json_t *c;
+	size_t off, i;
+
+	if (policy != NULL) {
+		snprintf(buf, len, "-> %s", policy);
+		return;
+	}
+	if (algo == NULL) {
+		snprintf(buf, len, "-> direct (never policy-routed)");
+		return;
+	}
+	off = cat(buf, len, 0, "-> %s(", algo);
+	json_array_foreach(json_object_get(rule, "candidates"), i, c)
+		off = cat(buf, len, off, "%s%s", i > 0 ? "," : "", str(c, "wan", "?"));
+	cat(buf, len, off, ")");
+}
+
+/* Does this policy entry give any WAN a share now? */
+static bool
+has_share(const json_t *p)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(p, "shares"), i, s)
+		if (u64(s, "percent") > 0)
+			return true;
+	return false;
+}
+
+void
+ctl_out_policy_shares(FILE *f, const json_t *resp)
+{
+	const json_t *p, *s;
+	size_t i, k;
+
+	/* mwan3: "name:" then " wan (60%)" for each WAN that gets new connections */
+	fprintf(f, "Current ipv4 policies:\n");
+	json_array_foreach(json_object_get(resp, "policies"), i, p) {
+		fprintf(f, "%s:\n", str(p, "name", "?"));
+		json_array_foreach(json_object_get(p, "shares"), k, s)
+			if (u64(s, "percent") > 0)
+				fprintf(f, " %s (%llu%%)\n", str(s, "wan", "?"), u64(s, "percent"));
+		if (!has_share(p))
+			fprintf(f, " no usable WAN (%s)\n", str(p, "last_resort", "?"));
+	}
+}
+
+void
+ctl_out_connected(FILE *f, const json_t *resp)
+{
+	const json_t *r, *n;
+	size_t i, k;
+
+	fprintf(f, "Directly connected ipv4 networks:\n");
+	json_array_foreach(json_object_get(resp, "rules"), i, r) {
+		if (strcmp(str(r, "kind", ""), "connected") != 0)
+			continue;
+		json_array_foreach(json_object_get(json_object_get(r, "match"), "dst"), k, n)
+			fprintf(f, "%s\n", json_string_value(n) != NULL ? json_string_value(n) : "?");
+	}
+}
+
+/* Counters "of generation N", or why they are 0 for now. */
+static void
+counters_note(FILE *f, const json_t *resp)
+{
+	if (!json_is_false(json_object_get(resp, "counters_valid")))
+		return;
+	if (u64(resp, "counters_gen") == 0)
+		fprintf(f, " (counters are 0 until the dataplane classifies with generation %llu:"
+			" it has no rules running yet)\n", u64(resp, "generation"));
+	else
+		fprintf(f, " (counters are 0 until the dataplane classifies with generation %llu:"
+			" it still runs generation %llu's rules)\n", u64(resp, "generation"),
+			u64(resp, "counters_gen"));
+}
+
+/* One rule: hits, unavailable, S(ticky) or -, name, what it matches, what it does. */
+static void
+rule_line(FILE *f, const json_t *r)
+{
+	char match[512], act[160];
+
+	ctl_match_str(json_object_get(r, "match"), match, sizeof(match));
+	ctl_action_str(r, act, sizeof(act));
+	fprintf(f, "%10llu %6llu %c %-15s %s %s\n", u64(r, "hits"), u64(r, "unavailable"),
+		json_is_true(json_object_get(r, "sticky")) ? 'S' : '-', str(r, "name", "?"),
+		match, act);
+}
+
+void
+ctl_out_rule_lines(FILE *f, const json_t *resp)
+{
+	const json_t *r;
+	size_t i;
+
+	/* mwan3's iptables lines (packets, bytes, rule, match, policy), in words: new
+	 * sessions placed, sessions its WANs could not take, sticky, the rule, ... */
+	fprintf(f, "Active ipv4 user rules:\n");
+	fprintf(f, "%10s %6s   %-15s %s\n", "sessions", "unavl", "rule", "match -> action");
+	json_array_foreach(json_object_get(resp, "rules"), i, r) {
+		const char *fam = str(json_object_get(r, "match"), "family", "all");
+
+		if (json_is_false(json_object_get(r, "enabled")) || strcmp(fam, "ipv6") == 0)
+			continue;
+		rule_line(f, r);
+	}
+	counters_note(f, resp);
+}
+
+void
+ctl_out_policies(FILE *f, const json_t *resp)
+{
+	const json_t *p, *c, *s, *m;
+	size_t i, k, j;
+
+	json_array_foreach(json_object_get(resp, "policies"), i, p) {
+		const char *pers = str(p, "persistence", NULL);
+
+		fprintf(f, "%s%s: %s%s%s, last resort %s, %llu sessions", i > 0 ? "\n" : "",
+			str(p, "name", "?"), str(p, "algorithm", "?"), pers != NULL ? " by " : "",
+			pers != NULL ? pers : "", str(p, "last_resort", "?"),
+			u64(p, "sessions_total"));
+		if (json_is_true(json_object_get(p, "default_rule")))
+			fprintf(f, " (the default rule, preset %s%s%s)", str(p, "preset", "?"),
+				str(p, "policy", NULL) != NULL ? ", policy " : "",
+				str(p, "policy", ""));
+		fputc('\n', f);
+		if (json_array_size(json_object_get(p, "members")) > 0) {
+			fprintf(f, " members");
+			json_array_foreach(json_object_get(p, "members"), k, m)
+				fprintf(f, "%s%s", k > 0 ? ", " : " ",
+					json_string_value(m) != NULL ? json_string_value(m) : "?");
+			fputc('\n', f);
+		}
+		json_array_foreach(json_object_get(p, "candidates"), k, c) {
+			unsigned long long pct = 0, n = 0;
+
+			json_array_foreach(json_object_get(p, "shares"), j, s)
+				if (strcmp(str(s, "wan", ""), str(c, "wan", "?")) == 0)
+					pct = u64(s, "percent");
+			json_array_foreach(json_object_get(p, "sessions"), j, s)
+				if (strcmp(str(s, "wan", ""), str(c, "wan", "?")) == 0)
+					n = u64(s, "sessions");
+			fprintf(f, " %-15s %3llu%%  metric %llu, weight %llu, %llu sessions\n",
+				str(c, "wan", "?"), pct, u64(c, "metric"), u64(c, "weight"), n);
+		}
+		if (!has_share(p))
+			fprintf(f, " no usable WAN: %s\n", str(p, "last_resort", "?"));
+	}
+	counters_note(f, resp);
+}
+
+void
+ctl_out_rules(FILE *f, const json_t *resp)
+{
+	const json_t *r, *cl;
+	size_t i;
+
+	fprintf(f, "%5s %-15s %-8s %10s %6s  %s\n", "#", "RULE", "STATE", "SESSIONS", "UNAVL",
+		"MATCH -> ACTION [WHEN UNAVAILABLE]");
+	json_array_foreach(json_object_get(resp, "rules"), i, r) {
+		char match[512], act[160], idx[16];
+		const json_t *ix = json_object_get(r, "index");
+
+		ctl_match_str(json_object_get(r, "match"), match, sizeof(match));
+		ctl_action_str(r, act, sizeof(act));
+		if (json_is_integer(ix))
+			snprintf(idx, sizeof(idx), "%lld", (long long)json_integer_value(ix));
+		else
+			snprintf(idx, sizeof(idx), "-");
+		fprintf(f, "%5s %-15s %-8s %10llu %6llu  %s %s%s", idx, str(r, "name", "?"),
+			json_is_false(json_object_get(r, "enabled")) ? "disabled" : "enabled",
+			u64(r, "hits"), u64(r, "unavailable"), match, act,
+			json_is_true(json_object_get(r, "sticky")) ? " sticky" : "");
+		if (str(r, "when_unavailable", NULL) != NULL)
+			fprintf(f, " [%s]", str(r, "when_unavailable", ""));
+		fputc('\n', f);
+	}
+	cl = json_object_get(resp, "classifier");
+	if (json_is_object(cl))
+		fprintf(f, "classifier: generation %llu, %llu rules, %llu entries, built in "
+			"%.1f ms\n", u64(cl, "generation"), u64(cl, "rules"), u64(cl, "entries"),
+			json_number_value(json_object_get(cl, "build_ms")));
+	counters_note(f, resp);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dpwanctl: command-line client of the dpwan REST API v1 (api/API-v1.md): options, the
  * server and token lookup (-s, -t, --token-file, $DPWAN_TOKEN, dpwan.conf), and the
- * commands other than `config` (status, wans, wan, events, token, metrics, raw).
+ * commands other than `config` (status, policies, rules, wans, wan, events, token,
+ * metrics, raw).
  * Single-threaded user program; libcurl and jansson, no DPDK.
  */
 #include <errno.h>
@@ -32,8 +33,15 @@ usage(FILE *f)
 "usage: dpwanctl [-s URL] [-t TOKEN | --token-file FILE] [-c CONF] [--json]\n"
 "                [--cacert FILE] COMMAND [ARGS]\n"
 "commands:\n"
-"  status                          WANs like `mwan3 status`, config generation, pending\n"
+"  status                          like `mwan3 status`: interfaces, policies with their\n"
+"                                  shares now, connected networks, rules with their\n"
+"                                  counters; then config generation, pending\n"
 "                                  confirmation, dataplane, traffic split, ports, drops\n"
+"                                  (--json: /api/v1/status alone)\n"
+"  policies                        the policies and the default rule: candidates,\n"
+"                                  shares now, sessions per WAN\n"
+"  rules                           every rule in order (then the default rule and\n"
+"                                  connected networks): match, action, counters\n"
 "  wans                            the WANs\n"
 "  wan NAME                        one WAN in detail\n"
 "  wan NAME enable|disable|force-down|clear\n"
@@ -178,6 +186,75 @@ get_and_show(const struct ctl *c, const char *path, void (*out)(const json_t *))
 	}
 	ctl_resp_free(&r);
 	return rc;
+}
+
+/*
+ * GET path as JSON for a status section: NULL when the server has no such resource
+ * (an older one) or says no; *rc set only when it could not be reached.
+ */
+static json_t *
+get_section(const struct ctl *c, const char *path, int *rc)
+{
+	struct ctl_resp r;
+	json_t *j = NULL;
+
+	*rc = ctl_get(c, path, &r);
+	if (*rc != 0)
+		return NULL;
+	if (r.status == 200)
+		j = ctl_json(&r);
+	else if (r.status != 404)
+		fprintf(stderr, "dpwanctl: %s: HTTP %ld: that section is left out\n", path,
+			r.status);
+	ctl_resp_free(&r);
+	return j;
+}
+
+/*
+ * status like `mwan3 status`: /status, /policies and /rules; --json is /status alone,
+ * unchanged (as it always was).
+ */
+static int
+cmd_status(const struct ctl *c)
+{
+	struct ctl_resp r;
+	json_t *st, *pol = NULL, *rules = NULL;
+	int rc = ctl_get(c, "/api/v1/status", &r);
+
+	if (rc != 0)
+		return rc;
+	if (r.status != 200 || c->json) {
+		rc = r.status != 200 ? ctl_fail(c, &r) : 0;
+		if (rc == 0)
+			ctl_print_raw(&r);
+		ctl_resp_free(&r);
+		return rc;
+	}
+	st = ctl_json(&r);
+	ctl_resp_free(&r);
+	if (st == NULL)
+		return CTL_EXIT_REFUSED;
+	pol = get_section(c, "/api/v1/policies", &rc);
+	if (rc == 0)
+		rules = get_section(c, "/api/v1/rules", &rc);
+	if (rc == 0)
+		ctl_out_status(st, pol, rules);
+	json_decref(st);
+	json_decref(pol);
+	json_decref(rules);
+	return rc;
+}
+
+static void
+out_policies(const json_t *j)
+{
+	ctl_out_policies(stdout, j);
+}
+
+static void
+out_rules(const json_t *j)
+{
+	ctl_out_rules(stdout, j);
 }
 
 static void
@@ -477,7 +554,11 @@ run(struct ctl *c, int nargs, char **args, const struct ctl_config_opts *co,
 		return CTL_EXIT_USAGE;
 	}
 	if (strcmp(cmd, "status") == 0 && nargs == 1)
-		return get_and_show(c, "/api/v1/status", ctl_out_status);
+		return cmd_status(c);
+	if (strcmp(cmd, "policies") == 0 && nargs == 1)
+		return get_and_show(c, "/api/v1/policies", out_policies);
+	if (strcmp(cmd, "rules") == 0 && nargs == 1)
+		return get_and_show(c, "/api/v1/rules", out_rules);
 	if (strcmp(cmd, "wans") == 0 && nargs == 1)
 		return get_and_show(c, "/api/v1/wans", out_wan_list);
 	if (strcmp(cmd, "wan") == 0 && (nargs == 2 || nargs == 3))
