@@ -201,7 +201,9 @@ dp_gen_publish_view(struct dp_wan_view *v)
 		e->jitter_us = ws->jitter_us;
 		e->loss_permille = ws->loss_permille;
 		v->lb[w].usable = e->usable;
-		v->lb[w].up = up && ws->gw_resolved;
+		/* enforced ignores the health checker: configured, enabled, link, gateway */
+		v->lb[w].up = cf->configured && ws->admin && !cf->forced_down && ws->link_up &&
+			      ws->gw_resolved;
 		v->lb[w].configured = cf->configured;
 		v->lb[w].rtt_us = ws->rtt_us;
 		v->lb[w].loss_permille = ws->loss_permille;

@@ -176,6 +176,10 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 			if (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_CLOSED ||
 			    s->tcp_state == DP_TCP_FIN_BOTH) {
 				/* ended already: left to expire, holding its port (see above) */
+			} else if (s->algorithm == DPW_LB_ENFORCED && s->how == DP_HOW_PICK &&
+				   v->lb[s->wan].up &&
+				   s->key[DP_DIR_REPLY].dst == v->wan[s->wan].addr) {
+				/* an enforced rule's: health does not move it (Peplink) */
 			} else {
 				/* what the host expects next from the server (0 before the SYN-ACK:
 				 * a host in SYN-SENT checks the ACK only) and what it sent */

@@ -60,6 +60,17 @@ relay_icmp_error(struct dp_worker *w, struct rte_mbuf *m)
 }
 
 /*
+ * An enforced rule's session stays on its WAN whatever the health checker says, as long
+ * as the WAN can carry it (configured, enabled, link, gateway) at the same address.
+ */
+static inline int
+enforced_carries(const struct dp_wan_view *v, const struct dp_sess *s)
+{
+	return s->algorithm == DPW_LB_ENFORCED && s->how == DP_HOW_PICK && v->lb[s->wan].up &&
+	       s->key[DP_DIR_REPLY].dst == v->wan[s->wan].addr;
+}
+
+/*
  * The first part of forwarding a LAN packet: its session, what a dead WAN or an ended
  * connection means for it, TTL. HEAD_HIT with *sp, HEAD_MISS for a new flow that may
  * start a session (the miss batch decides), HEAD_DONE when it was consumed.
@@ -117,7 +128,8 @@ forward_head(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	}
 	/* its WAN is down, or its address changed since (the session's is the old one) */
 	if (s != NULL && unlikely(!v->up[s->wan] ||
-				  s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr)) {
+				  s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr) &&
+	    !enforced_carries(v, s)) {
 		/*
 		 * Its WAN is down (a WAN held back by a priority group is still up). A TCP SYN
 		 * starts again elsewhere. An established TCP connection cannot move (its peer

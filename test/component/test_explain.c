@@ -276,7 +276,8 @@ setup_wan(unsigned int w)
 
 	dp_wan_health_reset(ws);
 	ws->cfg = (struct dp_wan_cfg){ .configured = 1, .enabled = 1, .prefixlen = 24,
-		.addr = wan_addr[w], .mask = htonl(0xffffff00), .gateway = htonl(0xc6120101 + 256 * w),
+		.addr = wan_addr[w], .mask = htonl(0xffffff00),
+		.gateway = htonl(0xc6120101 + 256 * w),
 		.mtu = 1440, .mss = 1400, .weight = 1, .priority = 1,
 		.fail_tcp = DPW_FAIL_TCP_RESET, .fail_udp = DPW_FAIL_UDP_MOVE };
 	ws->admin = 1;
@@ -370,7 +371,8 @@ main(int argc, char **argv)
 		char name[32];
 
 		snprintf(name, sizeof(name), "net_ring_ewan%u", i + 1);
-		dp.port[i + 1] = (struct dp_port){ .role = DPW_ROLE_WAN, .wan = (int)i, .mtu = 1500 };
+		dp.port[i + 1] = (struct dp_port){ .role = DPW_ROLE_WAN, .wan = (int)i,
+						   .mtu = 1500 };
 		snprintf(dp.port[i + 1].name, sizeof(dp.port[i + 1].name), "wan%u", i + 1);
 		dp.port[i + 1].port_id = open_ring_port(name, i + 1);
 		memcpy(&dp.port[i + 1].mac, WAN_MAC[i], 6);
@@ -577,7 +579,8 @@ main(int argc, char **argv)
 			usleep(100);
 		}
 		CHECK(r1.status == 0 && r1.u.sessions_reply.count == total && r2.status == -EBUSY,
-		      "one at a time: %d (%u), %d", r1.status, r1.u.sessions_reply.count, r2.status);
+		      "one at a time: %d (%u), %d", r1.status, r1.u.sessions_reply.count,
+		      r2.status);
 	}
 	CHECK(sessions(&f, 0, 0, 0, 0, NULL) == -EINVAL, "limit 0");
 	CHECK(sessions(&f, 0, 0, 1001, 0, NULL) == -EINVAL, "limit 1001");

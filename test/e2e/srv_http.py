@@ -2,7 +2,8 @@
 """HTTP server for the e2e tests, run inside the inet namespace.
 
   GET  /whoami?tag=T   body: the client's address ("A.B.C.D PORT"); logs "T A.B.C.D PORT"
-  GET  /file/NAME      streams DIR/NAME (no directory parts allowed)
+  GET  /file/NAME      streams DIR/NAME (no directory parts allowed); with ?tag=T the
+                       client's address is logged as for /whoami
   PUT  /upload         reads Content-Length bytes; body: sha256 hex of what arrived
   GET  /health/ok       200, body "dpwan-health-ok" (HTTP health checks)
   GET  /health/nomatch  200, a body without that string
@@ -70,6 +71,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 self._reply(404, b"no such file\n")
                 return
+            tag = urllib.parse.parse_qs(url.query).get("tag", [None])[0]
+            if tag is not None:
+                with self.lock, open(self.log_path, "a") as f:
+                    f.write("%s %s %d\n" % (tag, addr, port))
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(size))

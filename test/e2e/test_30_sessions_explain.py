@@ -3,8 +3,8 @@
 explain` for a hypothetical packet (the factory document has no rules: the default
 rule places it; then a rule of our own), and the session listing: flows held open from
 the LAN host are listed with filters (client, destination, protocol, WAN, rule),
-paginated one session a page with the cursor (across both workers with
-lab-2workers.conf), deleted by filter while the others stay, and the deleted UDP flow's
+paginated one session a page with the cursor (which walks one worker's table after the
+other with lab-2workers.conf), deleted by filter while the others stay, and the deleted UDP flow's
 next datagram makes a new session. Also through dpwanctl, and with a read-only token
 (which may list, not delete)."""
 import itertools

@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "lib/cfg/dpw_mwan3.h"
+
 /* Exit codes (api/API-v1.md, "dpwanctl"). */
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_REFUSED 1        /* the server said no (or a local failure) */
@@ -157,5 +159,20 @@ struct ctl_sess_opts {
 };
 int ctl_explain(const struct ctl *c, int argc, char **argv, const struct ctl_sess_opts *o);
 int ctl_sessions(const struct ctl *c, int argc, char **argv, const struct ctl_sess_opts *o);
+
+/*
+ * A whole file ("-": stdin) of at most DPW_DOC_MAX_BYTES, NUL-terminated, malloc'd into
+ * *text. 0, or CTL_EXIT_USAGE after saying why (ctl_config.c).
+ */
+int ctl_read_file(const char *path, char **text, size_t *len);
+
+/* "import-mwan3 FILE" (ctl_mwan3.c): no server involved; returns the exit code. */
+struct ctl_mwan3_opts {
+	const char *base;             /* --base DOC or NULL */
+	const char *out;              /* -o OUT or NULL: stdout */
+	bool json;                    /* --json: JSON, else YAML */
+	struct dpw_mwan3_map map;     /* --map IF=WAN,... */
+};
+int ctl_import_mwan3(int argc, char **argv, const struct ctl_mwan3_opts *o);
 
 #endif

@@ -33,6 +33,13 @@ struct text {
 static int
 read_text(const char *path, struct text *t)
 {
+	return ctl_read_file(path, &t->s, &t->len);
+}
+
+int
+ctl_read_file(const char *path, char **text, size_t *len)
+{
+	struct text tt, *t = &tt;
 	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 0;
 	char *p;
@@ -76,12 +83,15 @@ read_text(const char *path, struct text *t)
 	t->s[t->len] = '\0';
 	if (fd != STDIN_FILENO)
 		close(fd);
+	*text = t->s;
+	*len = t->len;
 	return 0;
 fail:
 	if (fd != STDIN_FILENO)
 		close(fd);
 	free(t->s);
-	t->s = NULL;
+	*text = NULL;
+	*len = 0;
 	return CTL_EXIT_USAGE;
 }
 

@@ -2,7 +2,8 @@
  * dpwanctl: command-line client of the dpwan REST API v1 (api/API-v1.md): options, the
  * server and token lookup (-s, -t, --token-file, $DPWAN_TOKEN, dpwan.conf), and the
  * commands other than `config`, `explain` and `sessions` (status, policies, rules, wans,
- * wan, events, token, metrics, raw).
+ * wan, events, token, metrics, raw), and `import-mwan3`, which needs no server
+ * (ctl_mwan3.c).
  * Single-threaded user program; libcurl and jansson, no DPDK.
  */
 #include <errno.h>
@@ -72,6 +73,15 @@ usage(FILE *f)
 "  sessions flush [filters]        delete the sessions that match (all without filters)\n"
 "  metrics                         Prometheus metrics (text)\n"
 "  raw METHOD PATH [BODY]          one request, the response body printed unchanged\n"
+"  import-mwan3 FILE [--base DOC] [--map IF=WAN,...] [--json] [-o OUT]\n"
+"                                  an OpenWrt /etc/config/mwan3 as a document (YAML,\n"
+"                                  JSON with --json) on stdout or in OUT, offline;\n"
+"                                  --base: keep DOC's WANs (addressing...) and merge the\n"
+"                                  tracking options into their health; --map: interface\n"
+"                                  IF becomes WAN WAN. What does not map: one note a line\n"
+"                                  on stderr (FILE:LINE: section 'S': option 'O': ...);\n"
+"                                  exit 1 when FILE cannot be read or parsed or nothing\n"
+"                                  in it maps\n"
 "options:\n"
 "  -s, --server URL     the API (default: api.listen/api.port of CONF, else %s)\n"
 "  -t, --token TOKEN    the bearer token (visible in ps: prefer the next two)\n"
@@ -606,8 +616,9 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_TOKEN_FILE = 256, OPT_JSON, OPT_CACERT, OPT_YAML, OPT_GEN, OPT_CONFIRM,
-	       OPT_COMMENT, OPT_SINCE, OPT_FOLLOW, OPT_ROLE, OPT_CLIENT, OPT_DST, OPT_WAN,
-	       OPT_RULE, OPT_PROTO, OPT_LIMIT, OPT_CURSOR, OPT_ALL, OPT_SRC_MAC };
+	       OPT_COMMENT, OPT_SINCE, OPT_FOLLOW, OPT_ROLE, OPT_BASE, OPT_MAP, OPT_CLIENT,
+	       OPT_DST, OPT_WAN, OPT_RULE, OPT_PROTO, OPT_LIMIT, OPT_CURSOR, OPT_ALL,
+	       OPT_SRC_MAC };
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, 's' },        /* 0.1's name */
@@ -632,6 +643,9 @@ main(int argc, char **argv)
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "src-mac", required_argument, NULL, OPT_SRC_MAC },
+		{ "base", required_argument, NULL, OPT_BASE },
+		{ "map", required_argument, NULL, OPT_MAP },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -641,15 +655,34 @@ main(int argc, char **argv)
 	char path[DPW_PATH_LEN + 64];
 	struct ctl_config_opts co = { 0 };
 	struct ctl_sess_opts so = { 0 };
+	struct ctl_mwan3_opts mo;
+	bool mwan3_opts = false;
+	char map_err[160];
 	long long since = -1, v;
 	bool follow = false, need_conf;
 	struct ctl c;
 	int opt, rc;
 
 	memset(&c, 0, sizeof(c));
+	memset(&mo, 0, sizeof(mo));
 	/* options anywhere (`status --json`, `config get --yaml`); `--` ends them */
-	while ((opt = getopt_long(argc, argv, "s:t:c:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:t:c:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case OPT_BASE:
+			mo.base = optarg;
+			mwan3_opts = true;
+			break;
+		case OPT_MAP:
+			if (dpw_mwan3_map_parse(&mo.map, optarg, map_err, sizeof(map_err)) != 0) {
+				fprintf(stderr, "dpwanctl: --map: %s\n", map_err);
+				return CTL_EXIT_USAGE;
+			}
+			mwan3_opts = true;
+			break;
+		case 'o':
+			mo.out = optarg;
+			mwan3_opts = true;
+			break;
 		case 's':
 			url = optarg;
 			break;
@@ -746,6 +779,15 @@ main(int argc, char **argv)
 	}
 	if (token != NULL && token_file != NULL) {
 		fprintf(stderr, "dpwanctl: -t and --token-file: give one of them\n");
+		return CTL_EXIT_USAGE;
+	}
+	/* a file conversion: no server, no token, no dpwan.conf */
+	if (strcmp(argv[optind], "import-mwan3") == 0) {
+		mo.json = c.json;
+		return ctl_import_mwan3(argc - optind, argv + optind, &mo);
+	}
+	if (mwan3_opts) {
+		fprintf(stderr, "dpwanctl: --base, --map and -o go with `import-mwan3`\n");
 		return CTL_EXIT_USAGE;
 	}
 
