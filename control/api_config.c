@@ -85,8 +85,9 @@ cp_api_config_get(struct cp_req *r)
 }
 
 /*
- * Parse the request body as a document (by Content-Type). 0 and *doc, or an answer is
- * queued (415, 400 with every problem) and -1. The warnings are left in *pr.
+ * Parse the request body as a document (by Content-Type). 0 and *doc (the caller frees
+ * it: dpw_doc_free), or an answer is queued (415, 400 with every problem) and -1 with
+ * nothing to free. The warnings are left in *pr.
  */
 static int
 body_doc(struct cp_req *r, struct dpw_doc *doc, struct dpw_doc_problems *pr)
@@ -103,6 +104,7 @@ body_doc(struct cp_req *r, struct dpw_doc *doc, struct dpw_doc_problems *pr)
 	dpw_doc_problems_init(pr);
 	rc = cp_config_parse(r->body, r->len, fmt ? DPW_DOC_YAML : DPW_DOC_JSON, doc, pr);
 	if (rc < 0) {
+		dpw_doc_free(doc);
 		cp_api_etag(r);
 		cp_api_problem(r, rc == -E2BIG ? 413 : 400, cp_config_problems_json(pr, false),
 			       "the document is not valid: %u problem%s", pr->errors,
@@ -120,6 +122,7 @@ cp_api_config_validate(struct cp_req *r)
 
 	if (body_doc(r, &doc, &pr) < 0)
 		return;
+	dpw_doc_free(&doc);
 	cp_api_etag(r);
 	cp_api_send_json(r, 200, json_pack("{s:b,s:o}", "valid", 1, "warnings",
 					   cp_config_problems_json(&pr, true)));
@@ -327,6 +330,7 @@ cp_api_config_put(struct cp_req *r)
 	if (body_doc(r, &doc, &pr) < 0)
 		return;
 	start(r, &doc, 0, comment != NULL ? comment : "", confirm_s, &pr, NULL);
+	dpw_doc_free(&doc);   /* the apply has its own copy */
 }
 
 void
@@ -536,11 +540,15 @@ cp_api_wan_change(struct cp_req *r, const char *name, int enabled, int forced_do
 
 	if (cp_api_if_match(r, false) < 0)
 		return;
-	doc = run->doc;
+	if (dpw_doc_copy(&doc, &run->doc) != 0) {
+		cp_api_problem(r, 500, NULL, "out of memory");
+		return;
+	}
 	for (i = 0; i < doc.n_wans; i++)
 		if (strcmp(doc.wans[i].name, name) == 0)
 			break;
 	if (run->gen == 0 || i == doc.n_wans) {
+		dpw_doc_free(&doc);
 		cp_api_problem(r, 404, NULL, "no WAN named '%s' in the running document", name);
 		return;
 	}
@@ -551,6 +559,7 @@ cp_api_wan_change(struct cp_req *r, const char *name, int enabled, int forced_do
 	snprintf(comment, sizeof(comment), "%s %s", enabled == 1 ? "enable" :
 		 enabled == 0 ? "disable" : forced_down == 1 ? "force down" : "clear", name);
 	start(r, &doc, 0, comment, 0, NULL, name);
+	dpw_doc_free(&doc);
 }
 
 void

@@ -103,12 +103,14 @@ cp_config_running_json(void)
 	return dpw_doc_to_json(&running.doc);
 }
 
+/* Takes doc's memory (and json): the caller zeroes or forgets its own. */
 static void
 set_running(int64_t gen, const struct dpw_doc *doc, char *json, size_t len,
 	    const uint8_t *hash, const char *who)
 {
 	free(running.json);
 	running.gen = gen;
+	dpw_doc_free(&running.doc);
 	running.doc = *doc;
 	running.json = json;
 	running.len = len;
@@ -185,6 +187,7 @@ commit(struct cp_apply_result *r)
 	json_decref(a);
 	json_decref(b);
 	set_running(fl.gen, &fl.doc, fl.json, fl.len, fl.hash, fl.who);
+	memset(&fl.doc, 0, sizeof(fl.doc));   /* running owns it now */
 	fl.json = NULL;
 	r->gen = fl.gen;
 	return 0;
@@ -199,6 +202,7 @@ finish(struct cp_apply_result *r)
 	free_zone();
 	free(fl.json);
 	fl.json = NULL;
+	dpw_doc_free(&fl.doc);
 	fl.active = 0;
 	if (cb != NULL)
 		cb(r, arg);
@@ -285,10 +289,13 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 	memset(&fl, 0, sizeof(fl));
 	fl.kind = kind;
 	fl.gen = gen;
-	fl.doc = *doc;
-	fl.json = dpw_doc_canonical(doc, &fl.len);
-	if (fl.json == NULL)
+	if (dpw_doc_copy(&fl.doc, doc) != 0)
 		return -ENOMEM;
+	fl.json = dpw_doc_canonical(doc, &fl.len);
+	if (fl.json == NULL) {
+		dpw_doc_free(&fl.doc);
+		return -ENOMEM;
+	}
 	dpw_doc_hash(fl.json, fl.len, fl.hash);
 	snprintf(fl.who, sizeof(fl.who), "%s", who);
 	snprintf(fl.comment, sizeof(fl.comment), "%s", comment != NULL ? comment : "");
@@ -304,6 +311,7 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 
 		free(fl.json);
 		fl.json = NULL;
+		dpw_doc_free(&fl.doc);
 		cb(&r, arg);
 		return 0;
 	}
@@ -316,6 +324,7 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 	if (fl.mz == NULL) {
 		free(fl.json);
 		fl.json = NULL;
+		dpw_doc_free(&fl.doc);
 		CP_ERR("cannot reserve memzone %s for %zu bytes", name, fl.len);
 		return -ENOMEM;
 	}
@@ -340,6 +349,7 @@ start_apply(enum apply_kind kind, int64_t gen, const struct dpw_doc *doc, const 
 		free_zone();
 		free(fl.json);
 		fl.json = NULL;
+		dpw_doc_free(&fl.doc);
 		fl.active = 0;
 		return (int)seq;
 	}
@@ -390,10 +400,14 @@ cp_config_rollback(int64_t gen, const char *who, const char *comment,
 	dpw_doc_problems_init(&pr);
 	rc = dpw_doc_parse(g.doc, g.len, DPW_DOC_JSON, &cp.doc_ctx, &doc, &pr);
 	cp_gen_free(&g);
-	if (rc < 0)
+	if (rc < 0) {
+		dpw_doc_free(&doc);
 		return -EINVAL;   /* the system configuration changed under it */
-	return start_apply(APPLY_NEW, next_gen(), &doc, who, comment, confirm_s, pending, cb,
-			   arg);
+	}
+	rc = start_apply(APPLY_NEW, next_gen(), &doc, who, comment, confirm_s, pending, cb,
+			 arg);
+	dpw_doc_free(&doc);
+	return rc;
 }
 
 int
@@ -539,11 +553,14 @@ start_factory(void)
 	free(text);
 	if (rc < 0) {
 		log_problems(path, &pr);
+		dpw_doc_free(&doc);
 		return rc;
 	}
 	CP_INFO("first start: applying the factory document %s as generation 1", path);
-	return start_apply(APPLY_NEW, next_gen(), &doc, "factory", "system.policy", 0, 0,
-			   started, NULL);
+	rc = start_apply(APPLY_NEW, next_gen(), &doc, "factory", "system.policy", 0, 0,
+			 started, NULL);
+	dpw_doc_free(&doc);
+	return rc;
 }
 
 int
@@ -569,6 +586,7 @@ cp_config_start(void)
 		CP_ERR("stored generation %lld does not fit this system configuration: not "
 		       "applied; apply a corrected document", (long long)g.gen);
 		cp_gen_free(&g);
+		dpw_doc_free(&doc);
 		return rc;
 	}
 	if (shm != NULL && shm->config_gen == (uint64_t)g.gen &&
@@ -576,9 +594,10 @@ cp_config_start(void)
 		json = dpw_doc_canonical(&doc, &len);
 		if (json == NULL) {
 			cp_gen_free(&g);
+			dpw_doc_free(&doc);
 			return -ENOMEM;
 		}
-		set_running(g.gen, &doc, json, len, g.hash, g.who);
+		set_running(g.gen, &doc, json, len, g.hash, g.who);   /* doc is running's now */
 		running.applied_ms = (int64_t)shm->config_applied_ms;
 		CP_INFO("re-attached: the dataplane runs stored generation %lld already",
 			(long long)g.gen);
@@ -591,5 +610,6 @@ cp_config_start(void)
 		(long long)g.gen);
 	rc = start_apply(APPLY_REAPPLY, g.gen, &doc, g.who, "", 0, 0, started, NULL);
 	cp_gen_free(&g);
+	dpw_doc_free(&doc);
 	return rc;
 }

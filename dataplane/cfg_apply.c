@@ -72,11 +72,15 @@ dp_cfg_read_factory(const struct dpw_sysconf *conf, struct dpw_doc *doc,
 	rc = dpw_doc_parse(text, len, conf->policy_format, &ctx, doc, &pr);
 	free(text);
 	print_problems(conf->policy_path, &pr);
-	if (rc != 0)
+	if (rc != 0) {
+		dpw_doc_free(doc);
 		return rc;
+	}
 	canon = dpw_doc_canonical(doc, &clen);
-	if (canon == NULL)
+	if (canon == NULL) {
+		dpw_doc_free(doc);
 		return -ENOMEM;
+	}
 	rc = dpw_doc_hash(canon, clen, hash);
 	free(canon);
 	return rc;

@@ -171,6 +171,7 @@ create_workers(void)
 		w->idx = i;
 		w->lcore = lcore;
 		w->st = &dp.shm->lcore[i];
+		w->ps = &dp.shm->pstats[i];
 		if (dp_ct_init(&w->ct, dp.conf.sessions, &dp.conf.timeouts) != 0)
 			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
 				    dp.conf.sessions, i);
@@ -426,6 +427,7 @@ main(int argc, char **argv)
 			dpw_sysconf_free(&dp.conf);
 			return 1;
 		}
+		dpw_doc_free(&factory);
 		printf("%s: OK (%u ports%s%s)\n", conf_path, dp.conf.n_ports,
 		       dp.conf.policy_path[0] ? ", factory document " : "", dp.conf.policy_path);
 		dpw_sysconf_free(&dp.conf);
@@ -531,6 +533,7 @@ main(int argc, char **argv)
 		    dp_pgen_build(&factory, wan_id, 0, dp.n_workers, NULL, &g, &pr) != 0 ||
 		    dp_cfg_apply(&factory, 0, factory_hash, &pr) != 0) {
 			dp_pgen_free(g);
+			dpw_doc_free(&factory);
 			for (p = 0; p < pr.n; p++)
 				fprintf(stderr, "dpwan-dataplane: %s: %s%s%s\n",
 					dp.conf.policy_path, pr.p[p].path,

@@ -26,11 +26,15 @@
 static const struct dpw_doc_section sections[] = {
 	{ "version", true, dpw_doc_version_decode, NULL, dpw_doc_version_encode },
 	{ "wans", true, dpw_doc_wans_decode, NULL, dpw_doc_wans_encode },
+	/* each of these refers only to sections above it, so decode resolves names at once */
+	{ "members", false, dpw_doc_members_decode, NULL, dpw_doc_members_encode },
+	{ "policies", false, dpw_doc_policies_decode, NULL, dpw_doc_policies_encode },
+	{ "rules", false, dpw_doc_rules_decode, dpw_doc_rules_check, dpw_doc_rules_encode },
+	{ "default_rule", false, dpw_doc_default_decode, NULL, dpw_doc_default_encode },
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static const struct dpw_doc_planned planned[] = {
-	{ "members", 8 }, { "policies", 8 }, { "rules", 8 },
 	{ "lan", 9 }, { "dns_records", 9 }, { "domain_lookup", 9 },
 	{ "nat", 10 }, { "services", 10 }, { "firewall", 10 }, { "dos", 10 },
 	{ NULL, 0 },
@@ -232,6 +236,58 @@ dpw_doc_get_string(const json_t *obj, const char *path, const char *key, bool re
 }
 
 bool
+dpw_doc_get_name(const json_t *o, const char *path, char out[DPW_NAME_LEN],
+		 struct dpw_doc_dec *dec)
+{
+	char p[DPW_DOC_PATH_LEN];
+	const char *name;
+
+	out[0] = '\0';
+	if (dpw_doc_get_string(o, path, "name", true, &name, dec) != 0)
+		return false;
+	if (!dpw_doc_name_valid(name)) {
+		dpw_doc_path_key(p, sizeof(p), path, "name");
+		dpw_doc_problem_add(dec->pr, false, p, "name '%.32s' is invalid: 1-15 letters, "
+				    "digits or underscores", name);
+		return false;
+	}
+	snprintf(out, DPW_NAME_LEN, "%s", name);
+	return true;
+}
+
+int
+dpw_doc_wan_index(const struct dpw_doc *doc, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < doc->n_wans && i < DPW_MAX_WANS; i++)
+		if (doc->wans[i].name[0] != '\0' && strcmp(doc->wans[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+dpw_doc_wan_ref(const struct dpw_doc *doc, const char *name, const char *path,
+		struct dpw_doc_dec *dec)
+{
+	char list[DPW_DOC_MSG_LEN];
+	unsigned int i;
+	size_t n = 0;
+	int w = dpw_doc_wan_index(doc, name);
+
+	if (w >= 0)
+		return w;
+	list[0] = '\0';
+	for (i = 0; i < doc->n_wans && i < DPW_MAX_WANS && n < sizeof(list); i++)
+		if (doc->wans[i].name[0] != '\0')
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
+					      doc->wans[i].name);
+	dpw_doc_problem_add(dec->pr, false, path, "no WAN '%.32s' in this document (WANs: %s)",
+			    name, n ? list : "none");
+	return -1;
+}
+
+bool
 dpw_doc_name_valid(const char *s)
 {
 	size_t n;
@@ -273,6 +329,37 @@ json_t *
 dpw_doc_version_encode(const struct dpw_doc *doc)
 {
 	return json_integer(doc->version);
+}
+
+/* ---- ownership ----------------------------------------------------------------------- */
+
+void
+dpw_doc_free(struct dpw_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	free(doc->rules);
+	memset(doc, 0, sizeof(*doc));
+}
+
+int
+dpw_doc_copy(struct dpw_doc *dst, const struct dpw_doc *src)
+{
+	struct dpw_doc_rule *rules = NULL;
+
+	if (src->n_rules > 0 && src->rules != NULL) {
+		rules = malloc(src->n_rules * sizeof(*rules));
+		if (rules == NULL) {
+			memset(dst, 0, sizeof(*dst));
+			return -ENOMEM;
+		}
+		memcpy(rules, src->rules, src->n_rules * sizeof(*rules));
+	}
+	if (dst != src)
+		memcpy(dst, src, sizeof(*dst));
+	dst->rules = rules;
+	dst->n_rules = rules != NULL ? src->n_rules : 0;
+	return 0;
 }
 
 /* ---- decode, parse ------------------------------------------------------------------- */

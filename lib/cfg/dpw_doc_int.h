@@ -53,6 +53,51 @@ void dpw_doc_wans_decode(const json_t *v, const char *path, struct dpw_doc_dec *
 			 struct dpw_doc *doc);
 json_t *dpw_doc_wans_encode(const struct dpw_doc *doc);
 
+/* The outbound policy sections (issue 8): members and policies (dpw_doc_policies.c), rules
+ * and the default rule (dpw_doc_rules.c). */
+void dpw_doc_members_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			    struct dpw_doc *doc);
+json_t *dpw_doc_members_encode(const struct dpw_doc *doc);
+void dpw_doc_policies_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			     struct dpw_doc *doc);
+json_t *dpw_doc_policies_encode(const struct dpw_doc *doc);
+void dpw_doc_rules_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			  struct dpw_doc *doc);
+void dpw_doc_rules_check(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			 struct dpw_doc *doc);
+json_t *dpw_doc_rules_encode(const struct dpw_doc *doc);
+void dpw_doc_default_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			    struct dpw_doc *doc);
+json_t *dpw_doc_default_encode(const struct dpw_doc *doc);
+
+/* A member whose WAN could not be resolved (reported there; policies skip it quietly). */
+#define DPW_DOC_WAN_NONE UINT8_MAX
+
+/*
+ * An own pick given as members "algorithm", "persistence" and "wans" of o (a Peplink
+ * policy, a rule's or the default rule's own algorithm): every problem reported under
+ * path; *pk is filled with what decoded. 0 or -EINVAL.
+ */
+int dpw_doc_pick_decode(const json_t *o, const char *path, const struct dpw_doc *doc,
+			struct dpw_doc_dec *dec, struct dpw_doc_pick *pk);
+/* Set "algorithm", "persistence" (for persistence only) and "wans" ({wan, weight} and
+ * metric for metric) of o from pk. 0 or -ENOMEM. */
+int dpw_doc_pick_encode(json_t *o, const struct dpw_doc *doc, const struct dpw_doc_pick *pk);
+/* The algorithm named s: 0 and *a, or -ENOENT. */
+int dpw_doc_lb_algo_parse(const char *s, uint8_t *a);
+
+/*
+ * The required "name" of an object: a valid name (dpw_doc_name_valid) copied into out,
+ * true; missing or invalid: reported, out left empty, false.
+ */
+bool dpw_doc_get_name(const json_t *o, const char *path, char out[DPW_NAME_LEN],
+		      struct dpw_doc_dec *dec);
+/* The index of the WAN named name in doc, or -1. */
+int dpw_doc_wan_index(const struct dpw_doc *doc, const char *name);
+/* As dpw_doc_wan_index, reporting a missing WAN at path (naming the document's WANs). */
+int dpw_doc_wan_ref(const struct dpw_doc *doc, const char *name, const char *path,
+		    struct dpw_doc_dec *dec);
+
 /* A WAN's health member (dpw_doc_health.c): defaults (the dpwan preset, ping), decode
  * (o NULL: defaults), encode with every member. */
 void dpw_doc_health_defaults(struct dpw_doc_health *h);

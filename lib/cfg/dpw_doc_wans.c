@@ -20,10 +20,11 @@
 #define WAN_MTU_DEFAULT 1440         /* Peplink's default WAN MTU */
 #define WAN_MSS_MIN 536              /* RFC 879's default MSS */
 #define WAN_MSS_OVERHEAD 40          /* IPv4 + TCP headers without options */
+#define WAN_KBPS_MAX 100000000       /* 100 Gbit/s */
 
 static const char *const wan_members[] = {
 	"name", "enabled", "forced_down", "weight", "mtu", "mss", "priority", "independent",
-	"on_failure", "addressing", "health", NULL,
+	"upload_kbps", "download_kbps", "on_failure", "addressing", "health", NULL,
 };
 static const char *const addressing_members[] = {
 	"mode", "address", "gateway", "dns", "hostname", NULL,
@@ -313,6 +314,12 @@ decode_wan(const json_t *o, const char *path, struct dpw_doc_dec *dec, struct dp
 	dpw_doc_get_int(o, path, "priority", false, 1, DPW_WAN_PRIORITY_MAX, 1, &x, dec);
 	w->priority = (uint8_t)x;
 	dpw_doc_get_bool(o, path, "independent", false, &w->independent, dec);
+	dpw_doc_get_int(o, path, "upload_kbps", false, 1, WAN_KBPS_MAX, DPW_BANDWIDTH_DEFAULT, &x,
+			dec);
+	w->upload_kbps = (uint32_t)x;
+	dpw_doc_get_int(o, path, "download_kbps", false, 1, WAN_KBPS_MAX, DPW_BANDWIDTH_DEFAULT,
+			&x, dec);
+	w->download_kbps = (uint32_t)x;
 	dpw_doc_path_key(p, sizeof(p), path, "on_failure");
 	decode_on_failure(json_object_get(o, "on_failure"), p, dec, w);
 	dpw_doc_path_key(p, sizeof(p), path, "health");
@@ -476,7 +483,7 @@ dpw_doc_wans_encode(const struct dpw_doc *doc)
 			       "reset", "udp", w->fail_udp == DPW_FAIL_UDP_KEEP ? "keep" : "move");
 		if (ad == NULL || hl == NULL || of == NULL ||
 		    json_array_append_new(a, json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:I, s:b, "
-						       "s:o, s:o, s:o}",
+						       "s:I, s:I, s:o, s:o, s:o}",
 						       "name", w->name, "enabled", w->enabled,
 						       "forced_down", w->forced_down,
 						       "weight", (json_int_t)w->weight,
@@ -485,6 +492,8 @@ dpw_doc_wans_encode(const struct dpw_doc *doc)
 						       json_integer(w->mss),
 						       "priority", (json_int_t)w->priority,
 						       "independent", w->independent,
+						       "upload_kbps", (json_int_t)w->upload_kbps,
+						       "download_kbps", (json_int_t)w->download_kbps,
 						       "on_failure", of, "addressing", ad,
 						       "health", hl)) != 0) {
 			json_decref(a);

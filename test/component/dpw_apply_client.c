@@ -125,6 +125,7 @@ load_doc(const char *path, size_t *len)
 	fclose(f);
 	text[n] = '\0';
 	*len = (size_t)n;
+	dpw_doc_free(&doc);
 	if (dpw_doc_parse(text, (size_t)n, ext && strcmp(ext, ".json") == 0 ? DPW_DOC_JSON :
 			  DPW_DOC_YAML, NULL, &doc, &pr) != 0)
 		return text;   /* sent as it is: the dataplane must refuse it */

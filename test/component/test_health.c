@@ -445,6 +445,7 @@ main(int argc, char **argv)
 	w = rte_zmalloc("worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
 	CHECK(w != NULL, "worker");
 	w->st = &dp.shm->lcore[0];
+	w->ps = &dp.shm->pstats[0];
 	st = w->st;
 	CHECK(dp_ct_init(&w->ct, 4096, &dp.conf.timeouts) == 0, "ct");
 	dp_nat_slice_init(&w->nat, dp.conf.nat_port_min, dp.conf.nat_port_max, 0, 1, 7);
