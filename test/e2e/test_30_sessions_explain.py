@@ -75,8 +75,11 @@ class Held:
 
     def ours(self, sessions):
         """The held flows' sessions among SESSIONS, by source port."""
+        # by destination port too: another test's connection can have had one of these
+        # source ports from the host's ephemeral range
         return {s["sport"]: s for s in sessions if s["src"] == HOST and s["dst"] == SERVER
-                and s["sport"] is not None and self.base <= s["sport"] < self.base + 200}
+                and s["sport"] is not None and self.base <= s["sport"] < self.base + 200
+                and s.get("dport") in (ECHO_PORT, UDP_PORT)}
 
     def stop(self):
         self.lab.stop_bg(self.bg)
