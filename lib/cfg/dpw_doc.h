@@ -18,8 +18,13 @@
  *                dst_port, policy | (algorithm, persistence, wans[]), sticky,
  *                sticky_timeout, when_unavailable, terminate_on_recovery} ]
  *   default_rule {preset, policy | (algorithm, persistence, wans[]), sticky, ...}
+ *   lan       {dhcp {enabled, logging, ranges[{start, end}], lease_time, router, dns,
+ *                    domain, ntp, options[{code, value}], reservations[{name, mac,
+ *                    address}]},
+ *              dns {enabled, caching, cache_size, resolvers[] (WAN names)}}   (issue 9)
+ *   dns_records   [ {name, type A|AAAA|CNAME|PTR, value, ttl} ]   local DNS records
+ *   domain_lookup [ {domain, wans[]} ]        Peplink's "Domain Lookup Policy"
  * Planned, each by the issue that implements it (names fixed here so they fit):
- *   lan {dhcp, dns}, dns_records, domain_lookup  LAN services (issue 9)
  *   nat {mappings, one_to_one}, services, firewall {outbound, inbound}, dos (issue 10)
  * Every section is a member of struct dpw_doc with its own decode / validate / encode
  * functions in its own file (dpw_doc_wans.c, later dpw_doc_rules.c ...), driven by one
@@ -348,9 +353,117 @@ struct dpw_doc_wan {
 	struct dpw_doc_health health;
 };
 
+/* ---- LAN services (issue 9): dnsmasq on the LAN's TAP renders these ---------------- */
+#define DPW_DHCP_RANGES_MAX 8
+#define DPW_DHCP_RESERVATIONS_MAX 4096
+#define DPW_DHCP_OPTIONS_MAX 32
+#define DPW_DHCP_OPT_VALUE_LEN 256
+#define DPW_LAN_SERVERS_MAX 4          /* dns / ntp servers offered */
+#define DPW_LEASE_TIME_DEFAULT 86400   /* seconds: 1 day (Peplink) */
+#define DPW_LEASE_TIME_MIN 120
+#define DPW_LEASE_TIME_MAX 31536000
+#define DPW_HOSTNAME_LEN 64            /* a reservation's name: one DNS label */
+#define DPW_DNS_RECORDS_MAX 4096
+#define DPW_DNS_RECORD_VALUE_LEN 128   /* an address or a name */
+#define DPW_DOMAIN_LOOKUP_MAX 256
+#define DPW_DNS_CACHE_DEFAULT 10000    /* names (dnsmasq's cache-size) */
+#define DPW_DNS_CACHE_MAX 100000
+
+/* An inclusive address range (host byte order), inside the LAN subnet. */
+struct dpw_doc_dhcp_range {
+	uint32_t start;
+	uint32_t end;
+};
+
+/* Peplink's DHCP reservation: a MAC always gets address; name optional ("" none). */
+struct dpw_doc_reservation {
+	char name[DPW_HOSTNAME_LEN];
+	uint8_t mac[6];
+	uint32_t addr;                 /* host byte order, inside the LAN subnet */
+};
+
 /*
- * A decoded document. rules is allocated by the decoder (dpw_doc_from_json) and owned
- * by the document: release it with dpw_doc_free, copy a document with dpw_doc_copy,
+ * Peplink's "Extended DHCP Option": an RFC 2132 option by number with its value in
+ * dnsmasq's dhcp-option syntax (addresses comma separated, a string quoted or not).
+ * Validated: printable ASCII, no newline, no '#'; codes the fields above own (1, 3,
+ * 6, 15, 42, 51, 53, 54) are refused here.
+ */
+struct dpw_doc_dhcp_option {
+	uint8_t code;                  /* 1..254 */
+	char value[DPW_DHCP_OPT_VALUE_LEN];
+};
+
+struct dpw_doc_dhcp {
+	bool enabled;                  /* default true (Peplink) */
+	bool logging;                  /* Peplink "DHCP Server Logging": log-dhcp */
+	unsigned int n_ranges;         /* default: one, .100 .. .199 of a /24 LAN (the
+					* middle of the subnet otherwise), never the LAN address */
+	struct dpw_doc_dhcp_range range[DPW_DHCP_RANGES_MAX];
+	uint32_t lease_time_s;         /* default DPW_LEASE_TIME_DEFAULT */
+	uint32_t router;               /* option 3; default 0: the LAN address */
+	unsigned int n_dns;            /* option 6; 0 (default): the LAN address (Peplink
+					* "Assign DNS server automatically") */
+	uint32_t dns[DPW_LAN_SERVERS_MAX];
+	char domain[DPW_DOMAIN_LEN];   /* option 15 and the DNS domain clients' hostnames are
+					* registered under; default "lan" */
+	unsigned int n_ntp;            /* option 42; default none */
+	uint32_t ntp[DPW_LAN_SERVERS_MAX];
+	unsigned int n_options;
+	struct dpw_doc_dhcp_option option[DPW_DHCP_OPTIONS_MAX];
+	unsigned int n_reservations;   /* unique MACs, unique addresses */
+	struct dpw_doc_reservation *reservation;   /* owned (dpw_doc_free), NULL when 0 */
+};
+
+/* Peplink's DNS proxy on the LAN address. */
+struct dpw_doc_lan_dns {
+	bool enabled;                  /* default true */
+	bool caching;                  /* default true: the issue asks a forwarder with cache
+					* (Peplink's default is off; caching: false gives it) */
+	uint32_t cache_size;           /* names, default DPW_DNS_CACHE_DEFAULT, 0..MAX */
+	/* Peplink "DNS Resolvers": the WANs whose servers get queries; 0 (default): every
+	 * WAN's. Whichever: only WANs usable now are asked, all healthy ones if none of
+	 * the chosen is. */
+	unsigned int n_resolvers;
+	uint8_t resolver[DPW_MAX_WANS]; /* indexes into doc->wans */
+};
+
+struct dpw_doc_lan {
+	struct dpw_doc_dhcp dhcp;
+	struct dpw_doc_lan_dns dns;
+};
+
+enum dpw_dns_rtype {
+	DPW_RR_A = 0,
+	DPW_RR_AAAA = 1,
+	DPW_RR_CNAME = 2,
+	DPW_RR_PTR = 3,
+};
+
+/*
+ * A local DNS record, answered by the proxy itself. name: a host name, lower case, no
+ * trailing dot ("*.foo.lan" allowed for A/AAAA: Peplink's wildcard); PTR: name is an
+ * IPv4 address or an in-addr.arpa name, value the target. A name has either CNAME or
+ * other records, not both.
+ */
+struct dpw_doc_dns_record {
+	char name[DPW_DOMAIN_LEN];
+	uint8_t type;                  /* enum dpw_dns_rtype */
+	char value[DPW_DNS_RECORD_VALUE_LEN];  /* canonical: an address's text, a name */
+	uint32_t ttl;                  /* seconds, default 0: dnsmasq's local-ttl (0) */
+};
+
+/* Peplink's Domain Lookup Policy: queries for domain (and below) go only to these
+ * WANs' resolvers (all healthy WANs' when none of them is usable). */
+struct dpw_doc_domain_lookup {
+	char domain[DPW_DOMAIN_LEN];   /* lower case, no wildcard */
+	uint8_t n_wans;
+	uint8_t wan[DPW_MAX_WANS];     /* indexes into doc->wans */
+};
+
+/*
+ * A decoded document. rules, lan.dhcp.reservation, dns_records and domain_lookup are
+ * allocated by the decoder (dpw_doc_from_json) and owned by the document: release it
+ * with dpw_doc_free, copy a document with dpw_doc_copy,
  * never with an assignment.
  */
 struct dpw_doc {
@@ -364,6 +477,11 @@ struct dpw_doc {
 	unsigned int n_rules;
 	struct dpw_doc_rule *rules;    /* n_rules of them (NULL when 0) */
 	struct dpw_doc_default default_rule;
+	struct dpw_doc_lan lan;                    /* lan.dhcp.reservation is owned */
+	unsigned int n_dns_records;
+	struct dpw_doc_dns_record *dns_records;    /* owned, NULL when 0 */
+	unsigned int n_domain_lookup;
+	struct dpw_doc_domain_lookup *domain_lookup;   /* owned, NULL when 0 */
 };
 
 /* Release what a document owns and zero it (a zeroed document is valid, empty). */
