@@ -339,26 +339,55 @@ dpw_doc_free(struct dpw_doc *doc)
 	if (doc == NULL)
 		return;
 	free(doc->rules);
+	free(doc->lan.dhcp.reservation);
+	free(doc->dns_records);
+	free(doc->domain_lookup);
 	memset(doc, 0, sizeof(*doc));
+}
+
+/* A malloc'd copy of n elements of size sz at p (NULL when there are none). */
+static int
+dup_array(const void *p, size_t n, size_t sz, void **out)
+{
+	*out = NULL;
+	if (n == 0 || p == NULL)
+		return 0;
+	*out = malloc(n * sz);
+	if (*out == NULL)
+		return -ENOMEM;
+	memcpy(*out, p, n * sz);
+	return 0;
 }
 
 int
 dpw_doc_copy(struct dpw_doc *dst, const struct dpw_doc *src)
 {
-	struct dpw_doc_rule *rules = NULL;
+	void *rules, *resv = NULL, *recs = NULL, *dl = NULL;
 
-	if (src->n_rules > 0 && src->rules != NULL) {
-		rules = malloc(src->n_rules * sizeof(*rules));
-		if (rules == NULL) {
-			memset(dst, 0, sizeof(*dst));
-			return -ENOMEM;
-		}
-		memcpy(rules, src->rules, src->n_rules * sizeof(*rules));
+	if (dup_array(src->rules, src->n_rules, sizeof(*src->rules), &rules) != 0 ||
+	    dup_array(src->lan.dhcp.reservation, src->lan.dhcp.n_reservations,
+		      sizeof(*src->lan.dhcp.reservation), &resv) != 0 ||
+	    dup_array(src->dns_records, src->n_dns_records, sizeof(*src->dns_records),
+		      &recs) != 0 ||
+	    dup_array(src->domain_lookup, src->n_domain_lookup, sizeof(*src->domain_lookup),
+		      &dl) != 0) {
+		free(rules);
+		free(resv);
+		free(recs);
+		free(dl);
+		memset(dst, 0, sizeof(*dst));
+		return -ENOMEM;
 	}
 	if (dst != src)
 		memcpy(dst, src, sizeof(*dst));
 	dst->rules = rules;
 	dst->n_rules = rules != NULL ? src->n_rules : 0;
+	dst->lan.dhcp.reservation = resv;
+	dst->lan.dhcp.n_reservations = resv != NULL ? src->lan.dhcp.n_reservations : 0;
+	dst->dns_records = recs;
+	dst->n_dns_records = recs != NULL ? src->n_dns_records : 0;
+	dst->domain_lookup = dl;
+	dst->n_domain_lookup = dl != NULL ? src->n_domain_lookup : 0;
 	return 0;
 }
 

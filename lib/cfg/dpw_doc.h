@@ -18,6 +18,7 @@
  *                dst_port, policy | (algorithm, persistence, wans[]), sticky,
  *                sticky_timeout, when_unavailable, terminate_on_recovery} ]
  *   default_rule {preset, policy | (algorithm, persistence, wans[]), sticky, ...}
+ * Modelled below, still refused as planned until their decoder lands (issue 9):
  *   lan       {dhcp {enabled, logging, ranges[{start, end}], lease_time, router, dns,
  *                    domain, ntp, options[{code, value}], reservations[{name, mac,
  *                    address}]},
