@@ -65,6 +65,7 @@ struct htarget {
 	char name[DPW_HEALTH_TARGET_LEN];
 	struct cp_hstats st;
 	uint64_t sent, lost;                  /* since the target was set, for the API */
+	uint32_t held_lost;                   /* losses after a run's first, offline */
 	bool last_up;
 	bool seen;
 	char detail[CP_PROBE_DETAIL_LEN];
@@ -311,16 +312,27 @@ refresh_targets(struct hwan *w)
  * A probe's result into its target's window. While the WAN is down by its probe counter,
  * a run of losses is an outage, not a quality problem: only its first loss goes into
  * the window (the counter acts on the rest), or a dead link would be held down by its
- * loss band for a whole window after it is back. Scattered losses (a lossy link) all go
- * in, so such a link stays judged by its loss.
+ * loss band for a whole window after it is back. The run's later losses are held: when
+ * an answer ends a run shorter than an outage (the rounds that take a WAN down), they
+ * were scattered losses of a lossy link and go in before the answer, so such a link is
+ * judged by all of its loss; a longer run stays one loss.
  */
 static void
 add_result(struct hwan *w, struct htarget *t, bool up, uint32_t rtt_us)
 {
 	t->sent++;
 	t->lost += !up;
-	if (up || w->fsm.probe_up || t->st.run_lost == 0)
-		cp_hstats_add(&t->st, up, rtt_us);
+	if (!up && !w->fsm.probe_up && t->st.run_lost != 0) {
+		t->held_lost++;
+		return;
+	}
+	if (up && t->held_lost != 0) {
+		if (t->held_lost + 1 < w->cfg.down)
+			for (; t->held_lost != 0; t->held_lost--)
+				cp_hstats_add(&t->st, false, 0);
+		t->held_lost = 0;
+	}
+	cp_hstats_add(&t->st, up, rtt_us);
 }
 
 /* The windows start again (an outage began: its last losses are not quality either). */
@@ -329,8 +341,10 @@ reset_windows(struct hwan *w)
 {
 	unsigned int i;
 
-	for (i = 0; i < w->n_targets; i++)
+	for (i = 0; i < w->n_targets; i++) {
 		cp_hstats_init(&w->t[i].st, w->cfg.window);
+		w->t[i].held_lost = 0;
+	}
 }
 
 /* ---- rounds ------------------------------------------------------------------------------- */
