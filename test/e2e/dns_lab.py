@@ -11,6 +11,8 @@ both) and are removed at the end. Each one answers, from its own configuration o
   example.test        A 198.19.0.10 with the TTL given (default 30)
   which.test          A its own address (TTL 0: never cached): who answered
   <anything>.wild.test  A 198.19.0.11 (TTL as example.test): a name no cache has seen
+  <anything>.sub.example.test  A 198.19.0.10 (TTL as example.test): the same, under
+                      example.test (domain lookup policy, domain rules)
   RECORDS / CNAMES    more, as the caller asks (snooping tests)
   other names under .test: NXDOMAIN
 and logs every query it gets (dnsmasq --log-queries) with the source address it saw,
@@ -39,6 +41,7 @@ EXAMPLE_ADDR = SERVER                          # 198.19.0.10
 WHICH = "which.test"
 WILD_DOMAIN = "wild.test"
 WILD_ADDR = "198.19.0.11"
+SUB_DOMAIN = "sub.example.test"                # <anything>.sub.example.test A 198.19.0.10
 DEFAULT_TTL = 30
 DIG_TIMEOUT = 3                                # seconds dig waits for one answer
 
@@ -200,7 +203,8 @@ def _upstream_cmd(dnsmasq, wan, addr, ttl, log, pidf, records, cnames):
            "--user=root", "--group=root", "--local=/test/", "--local-ttl=%d" % ttl,
            "--host-record=%s,%s,%d" % (EXAMPLE, EXAMPLE_ADDR, ttl),
            "--host-record=%s,%s,0" % (WHICH, addr),
-           "--address=/%s/%s" % (WILD_DOMAIN, WILD_ADDR)]
+           "--address=/%s/%s" % (WILD_DOMAIN, WILD_ADDR),
+           "--address=/%s/%s" % (SUB_DOMAIN, EXAMPLE_ADDR)]
     for name, a in records:
         cmd.append("--host-record=%s,%s,%d" % (name, a, ttl))
     for alias, target in cnames:
@@ -355,3 +359,141 @@ def in_net(addr, net):
         return ipaddress.ip_address(addr) in ipaddress.ip_network(net)
     except ValueError:
         return False
+
+
+# ---- DHCP clients -----------------------------------------------------------------------------
+# dhclient (isc-dhcp-client) and busybox udhcpc run with a script of ours that only logs
+# its environment: nothing outside the client's namespace (or inside it) is changed.
+
+EXT_OPT_CODE = 224                             # an extended DHCP option (site-specific)
+
+_DHCLIENT_SCRIPT = """#!/bin/sh
+# dpwan e2e: log what dhclient hands its script, change nothing
+{ echo "==== $reason"; env | grep -E '^(reason|interface|new_|old_)' | sort; } >>'%s'
+exit 0
+"""
+
+_UDHCPC_SCRIPT = """#!/bin/sh
+# dpwan e2e: log what udhcpc hands its script, change nothing
+{ echo "==== $1"; env | grep -E '^(interface|ip|subnet|router|dns|domain|lease|serverid|hostname|ntpsrv|opt[0-9]+|mask|siaddr|broadcast)=' | sort; } >>'%s'
+exit 0
+"""
+
+
+def _write_exec(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+
+
+def parse_env_log(path):
+    """The blocks of a client script's log: [(reason, {var: value})], oldest first."""
+    out = []
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line.startswith("==== "):
+                    out.append((line[5:].strip(), {}))
+                elif out and "=" in line:
+                    k, _, v = line.partition("=")
+                    out[-1][1][k] = v
+    except OSError:
+        pass
+    return out
+
+
+class Dhclient:
+    """dhclient in namespace NS on IF, with its own files in the lab's work dir. Each
+    run() is `dhclient -1 -v` under timeout: it gets (or keeps) a lease once and the
+    daemon it leaves to renew is stopped at once by the pid in its pid file."""
+
+    BOUND = ("BOUND", "RENEW", "REBOOT", "REBIND")
+
+    def __init__(self, lab, ns, ifname="eth0", hostname=None, tag=None):
+        self.lab, self.ns, self.ifname, self.hostname = lab, ns, ifname, hostname
+        base = os.path.join(lab.workdir, "dhclient-%s" % (tag or ns))
+        self.script, self.log = base + ".sh", base + ".env"
+        self.lf, self.pf, self.cf = base + ".leases", base + ".pid", base + ".conf"
+        _write_exec(self.script, _DHCLIENT_SCRIPT % self.log)
+        conf = ["option dpw-ext code %d = text;" % EXT_OPT_CODE]
+        if hostname:
+            conf.append('send host-name "%s";' % hostname)
+        conf.append("request subnet-mask, broadcast-address, routers, domain-name, "
+                    "domain-name-servers, host-name, ntp-servers, dhcp-lease-time, "
+                    "dhcp-server-identifier, dpw-ext;")
+        with open(self.cf, "w") as f:
+            f.write("\n".join(conf) + "\n")
+        for p in (self.log, self.lf, self.pf):
+            if os.path.exists(p):
+                os.unlink(p)
+        self.last_output = ""
+
+    def _stop_daemon(self):
+        try:
+            with open(self.pf) as f:
+                pid = int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            return
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            return
+        if b"dhclient" in cmd and self.lf.encode() in cmd:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+
+    def run(self, timeout=25, release=False):
+        """One dhclient -1 run (with RELEASE: -r, give the lease back). The lease it got
+        ({var: value} of its script's last BOUND/RENEW/REBOOT/REBIND block, new_*), or
+        None; dhclient's output is in .last_output."""
+        n_before = len(parse_env_log(self.log))
+        args = ["timeout", str(timeout), "dhclient", "-1", "-v", "-cf", self.cf, "-sf",
+                self.script, "-lf", self.lf, "-pf", self.pf]
+        if release:
+            args.append("-r")
+        args.append(self.ifname)
+        try:
+            p = self.lab.run(self.ns, args, timeout=timeout + 5)
+            self.last_output = p.stdout + p.stderr
+        finally:
+            self._stop_daemon()
+        if release:
+            return None
+        for reason, env in reversed(parse_env_log(self.log)[n_before:]):
+            if reason in self.BOUND:
+                return env
+        return None
+
+    def stop(self):
+        self._stop_daemon()
+
+
+def udhcpc(lab, ns, ifname="eth0", tag=None, hostname=None, tries=5):
+    """busybox udhcpc once (-n -q: no lease, exit; lease, exit): the {var: value} of its
+    script's bound block, or None. Also (lease, output)."""
+    base = os.path.join(lab.workdir, "udhcpc-%s" % (tag or ns))
+    script, log = base + ".sh", base + ".env"
+    _write_exec(script, _UDHCPC_SCRIPT % log)
+    if os.path.exists(log):
+        os.unlink(log)
+    args = ["timeout", "30", "busybox", "udhcpc", "-i", ifname, "-n", "-q", "-s", script,
+            "-t", str(tries), "-T", "2", "-f", "-O", "ntpsrv", "-O", str(EXT_OPT_CODE)]
+    if hostname:
+        args += ["-x", "hostname:%s" % hostname]
+    p = lab.run(ns, args, timeout=40)
+    for reason, env in reversed(parse_env_log(log)):
+        if reason in ("bound", "renew"):
+            return env, p.stdout + p.stderr
+    return None, p.stdout + p.stderr
+
+
+def have_busybox_udhcpc():
+    if shutil.which("busybox") is None:
+        return False
+    import subprocess
+    p = subprocess.run(["busybox", "--list"], capture_output=True, text=True, timeout=10)
+    return "udhcpc" in p.stdout.split()
