@@ -15,6 +15,7 @@
 #include "control/health.h"
 #include "control/control.h"
 #include "control/dhcp_client.h"
+#include "control/dnsmasq.h"
 #include "control/dplink.h"
 #include "control/events.h"
 #include "control/log.h"
@@ -74,7 +75,12 @@ int
 cp_config_parse(const char *text, size_t len, enum dpw_doc_format fmt, struct dpw_doc *doc,
 		struct dpw_doc_problems *pr)
 {
-	return dpw_doc_parse(text, len, fmt, &cp.doc_ctx, doc, pr);
+	int rc = dpw_doc_parse(text, len, fmt, &cp.doc_ctx, doc, pr);
+
+	/* the LAN services: would dnsmasq take them? (problems at "/lan") */
+	if (rc == 0)
+		rc = cp_dnsmasq_check(&cp, doc, pr);
+	return rc;
 }
 
 json_t *
@@ -143,6 +149,9 @@ set_running(int64_t gen, const struct dpw_doc *doc, char *json, size_t len,
 	/* the dataplane runs doc now: its DHCP WANs get (or lose) their clients */
 	(void)cp_dhcp_sync(&running.doc);
 	cp_health_sync(&running.doc);
+	/* dnsmasq's files follow it (unchanged files: no signal, so a restart of ours
+	 * does not disturb DHCP or DNS) */
+	cp_dnsmasq_apply(&cp, &running.doc);
 }
 
 static void

@@ -21,6 +21,7 @@
 
 #include "control/control.h"
 #include "control/dhcp_client.h"
+#include "control/dnsmasq.h"
 #include "control/dplink.h"
 #include "control/events.h"
 #include "control/log.h"
@@ -293,6 +294,7 @@ read_lease(unsigned int w)
 			 "not usable", c->name, l.reason);
 	c->known = 1;
 	c->lease = l;
+	cp_dnsmasq_wans_changed(&cp);   /* its DNS servers may be the LAN's upstreams */
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.wan = w;
 	c->msg.addr = l.bound ? l.addr : 0;

@@ -52,4 +52,33 @@ int cp_dnsmasq_lease_delete(struct cp_ctx *c, uint32_t addr);
 /* The pid of the running dnsmasq, or 0. */
 int cp_dnsmasq_pid(struct cp_ctx *c);
 
+/* Added with the implementation: dnsmasq's statistics (its CHAOS TXT answers). */
+#define CP_DNSMASQ_SERVERS_MAX 16
+struct cp_dnsmasq_server {
+	char addr[64];                 /* "198.19.0.53#53" */
+	unsigned long long queries;
+	unsigned long long failed;
+};
+
+struct cp_dnsmasq_stats {
+	int64_t at_ms;                 /* CLOCK_REALTIME of the last round; 0: none yet */
+	bool complete;                 /* every question of that round was answered */
+	unsigned long long cache_size, insertions, evictions, misses, hits, auth;
+	unsigned int n_servers;
+	struct cp_dnsmasq_server server[CP_DNSMASQ_SERVERS_MAX];
+};
+
+typedef void (*cp_dnsmasq_stats_cb)(const struct cp_dnsmasq_stats *s, void *arg);
+
+/*
+ * Ask dnsmasq for its statistics (CHAOS TXT queries to the LAN address, answered on
+ * the event loop, bounded by a second). cb (may be NULL) is called once, never from
+ * inside this call, with what came back (complete false when some question was not
+ * answered). 0, -ENOTCONN (DNS disabled or not set up), -EBUSY (too many waiting).
+ */
+int cp_dnsmasq_stats_get(struct cp_ctx *c, cp_dnsmasq_stats_cb cb, void *arg);
+
+/* The last round's statistics (refreshed every few seconds), for /metrics. */
+const struct cp_dnsmasq_stats *cp_dnsmasq_stats_last(void);
+
 #endif

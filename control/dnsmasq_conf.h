@@ -27,6 +27,11 @@ struct cp_dnsmasq_env {
 	uint32_t lan_addr;             /* host order */
 	uint8_t lan_prefixlen;
 	const char *dir;               /* <state_dir>/dnsmasq (absolute) */
+	/* dnsmasq's query source ports (min-port, max-port): kept below the dataplane's
+	 * NAT range on the WAN addresses (DESIGN.md s1), so that an upstream's answer is
+	 * never taken for a NAT session's; 0: dnsmasq's own defaults */
+	uint16_t min_port;
+	uint16_t max_port;
 	/* per document WAN (index as doc->wans): its TAP, whether it is usable now (up in
 	 * the WAN view: online or degraded, enabled, not forced down) and its resolvers
 	 * (addressing.dns if given, else its DHCP lease's) */

@@ -29,6 +29,7 @@
 #include "control/config.h"
 #include "control/control.h"
 #include "control/dhcp_client.h"
+#include "control/dnsmasq.h"
 #include "control/dplink.h"
 #include "control/events.h"
 #include "control/health.h"
@@ -139,6 +140,7 @@ on_dp_event(const struct dpw_msg_event *ev)
 			 "%s %s", wan, ev->b ? "usable: carries new sessions" :
 			 "not usable: no new sessions (disabled, forced down, link down, "
 			 "gateway unresolved, health offline or a higher priority WAN usable)");
+		cp_dnsmasq_wans_changed(&cp);   /* the LAN's resolvers follow the WANs */
 		break;
 	case DPW_EV_GW_RESOLVED:
 		cp_event(CP_EV_GATEWAY_RESOLVED, wan, NULL, "%s gateway resolved", wan);
@@ -336,6 +338,8 @@ main(int argc, char **argv)
 		CP_ERR("cannot start the health checker");
 		goto eal_cleanup;
 	}
+	if (cp_dnsmasq_init(&cp) < 0)
+		CP_WARN("dnsmasq: its files cannot be written: DHCP and DNS keep what they had");
 	cp_config_start();
 	cp_loop_timer(ALIVE_PERIOD_MS, check_alive, NULL);
 	CP_INFO("running (pid %d)", (int)getpid());

@@ -31,11 +31,15 @@ static const struct dpw_doc_section sections[] = {
 	{ "policies", false, dpw_doc_policies_decode, NULL, dpw_doc_policies_encode },
 	{ "rules", false, dpw_doc_rules_decode, dpw_doc_rules_check, dpw_doc_rules_encode },
 	{ "default_rule", false, dpw_doc_default_decode, NULL, dpw_doc_default_encode },
+	/* LAN services (issue 9): refer to WANs by name */
+	{ "lan", false, dpw_doc_lan_decode, NULL, dpw_doc_lan_encode },
+	{ "dns_records", false, dpw_doc_dns_records_decode, NULL, dpw_doc_dns_records_encode },
+	{ "domain_lookup", false, dpw_doc_domain_lookup_decode, NULL,
+	  dpw_doc_domain_lookup_encode },
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static const struct dpw_doc_planned planned[] = {
-	{ "lan", 9 }, { "dns_records", 9 }, { "domain_lookup", 9 },
 	{ "nat", 10 }, { "services", 10 }, { "firewall", 10 }, { "dos", 10 },
 	{ NULL, 0 },
 };

@@ -18,17 +18,19 @@
  *                dst_port, policy | (algorithm, persistence, wans[]), sticky,
  *                sticky_timeout, when_unavailable, terminate_on_recovery} ]
  *   default_rule {preset, policy | (algorithm, persistence, wans[]), sticky, ...}
- * Modelled below, still refused as planned until their decoder lands (issue 9):
  *   lan       {dhcp {enabled, logging, ranges[{start, end}], lease_time, router, dns,
  *                    domain, ntp, options[{code, value}], reservations[{name, mac,
  *                    address}]},
  *              dns {enabled, caching, cache_size, resolvers[] (WAN names)}}   (issue 9)
  *   dns_records   [ {name, type A|AAAA|CNAME|PTR, value, ttl} ]   local DNS records
  *   domain_lookup [ {domain, wans[]} ]        Peplink's "Domain Lookup Policy"
+ * (lan: the canonical form writes every member but "router" while it is the default,
+ * the LAN address, and "ranges" when there is no LAN subnet to take the default from:
+ * decoded without a system context. dpw_doc_lan.c, dpw_doc_dns.c.)
  * Planned, each by the issue that implements it (names fixed here so they fit):
  *   nat {mappings, one_to_one}, services, firewall {outbound, inbound}, dos (issue 10)
  * Every section is a member of struct dpw_doc with its own decode / validate / encode
- * functions in its own file (dpw_doc_wans.c, later dpw_doc_rules.c ...), driven by one
+ * functions in its own file (dpw_doc_wans.c, dpw_doc_rules.c ...), driven by one
  * table of sections in dpw_doc.c.
  */
 #ifndef DPW_DOC_H

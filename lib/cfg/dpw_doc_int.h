@@ -70,6 +70,26 @@ void dpw_doc_default_decode(const json_t *v, const char *path, struct dpw_doc_de
 			    struct dpw_doc *doc);
 json_t *dpw_doc_default_encode(const struct dpw_doc *doc);
 
+/* The LAN services sections (issue 9): "lan" (dpw_doc_lan.c), "dns_records" and
+ * "domain_lookup" (dpw_doc_dns.c). They refer to WANs by name: decoded after "wans". */
+void dpw_doc_lan_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			struct dpw_doc *doc);
+json_t *dpw_doc_lan_encode(const struct dpw_doc *doc);
+void dpw_doc_dns_records_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+				struct dpw_doc *doc);
+json_t *dpw_doc_dns_records_encode(const struct dpw_doc *doc);
+void dpw_doc_domain_lookup_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+				  struct dpw_doc *doc);
+json_t *dpw_doc_domain_lookup_encode(const struct dpw_doc *doc);
+
+/*
+ * A DNS name s into out, lower case, without one trailing dot: labels of 1..63 of
+ * [a-z0-9-_] (any case given), at most DPW_DOMAIN_LEN - 1 characters; with wildcard, a
+ * first label "*" followed by at least one label is allowed ("*.foo").
+ * NULL, or why not (a phrase: "has an empty label").
+ */
+const char *dpw_doc_dns_name(const char *s, bool wildcard, char out[DPW_DOMAIN_LEN]);
+
 /* A member whose WAN could not be resolved (reported there; policies skip it quietly). */
 #define DPW_DOC_WAN_NONE UINT8_MAX
 

@@ -402,8 +402,11 @@ test_top_level(void **state)
 	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"firewall\":{}}", NULL),
 			 -EINVAL);
 	assert_true(has("/firewall", "issue 10"));
-	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"lan\":{}}", NULL), -EINVAL);
-	assert_true(has("/lan", "issue 9"));
+	/* issue 9's sections are known now: an empty lan is every default */
+	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"lan\":{}}", NULL), 0);
+	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"lan\":{},\"dos\":{}}",
+			       NULL), -EINVAL);
+	assert_true(has("/dos", "issue 10"));
 }
 
 static void
@@ -597,7 +600,12 @@ test_canonical_hash(void **state)
 			    "\"loss_down_clear_pct\":10}}}],\"members\":[],\"policies\":[],"
 			    "\"rules\":[],\"default_rule\":{\"preset\":\"auto\",\"sticky\":false,"
 			    "\"sticky_timeout\":600,\"when_unavailable\":\"drop\","
-			    "\"terminate_on_recovery\":false}}");
+			    "\"terminate_on_recovery\":false},\"lan\":{\"dhcp\":{\"enabled\":true,"
+			    "\"logging\":false,\"ranges\":[{\"start\":\"198.18.0.100\",\"end\":"
+			    "\"198.18.0.199\"}],\"lease_time\":86400,\"dns\":[],\"domain\":\"lan\","
+			    "\"ntp\":[],\"options\":[],\"reservations\":[]},\"dns\":{\"enabled\":true,"
+			    "\"caching\":true,\"cache_size\":10000,\"resolvers\":[]}},"
+			    "\"dns_records\":[],\"domain_lookup\":[]}");
 	assert_int_equal(n1, strlen(c1));
 	/* a fixed point: parse(canonical(d)) == d, canonical of that == the same bytes */
 	assert_int_equal(dpw_doc_parse(c1, n1, DPW_DOC_JSON, &lab_ctx, &d2, &pr), 0);
@@ -1769,7 +1777,7 @@ test_policy_round_trip(void **state)
 	assert_non_null(strstr(c1, "\"proto\":\"icmp\","));
 	assert_non_null(strstr(c1, "\"default_rule\":{\"preset\":\"custom\",\"policy\":\"pers\","
 			       "\"sticky\":true,\"sticky_timeout\":600,\"when_unavailable\":"
-			       "\"unreachable\",\"terminate_on_recovery\":false}}"));
+			       "\"unreachable\",\"terminate_on_recovery\":false},\"lan\":"));
 	/* decode(encode(x)) == x, and the bytes are a fixed point */
 	if (dpw_doc_parse(c1, n1, DPW_DOC_JSON, &lab_ctx, d2, &pr) != 0)
 		dump_problems();
@@ -1802,7 +1810,7 @@ test_policy_round_trip(void **state)
 	c1 = dpw_doc_canonical(&doc, &n1);
 	assert_non_null(strstr(c1, "\"default_rule\":{\"preset\":\"normal_compatibility\","
 			       "\"sticky\":false,\"sticky_timeout\":600,\"when_unavailable\":\"any\","
-			       "\"terminate_on_recovery\":false}}"));
+			       "\"terminate_on_recovery\":false},\"lan\":"));
 	assert_int_equal(dpw_doc_parse(c1, n1, DPW_DOC_JSON, &lab_ctx, d2, &pr), 0);
 	assert_docs_equal(&doc, d2);
 	free(c1);
