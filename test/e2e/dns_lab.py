@@ -363,7 +363,8 @@ def in_net(addr, net):
 
 # ---- DHCP clients -----------------------------------------------------------------------------
 # dhclient (isc-dhcp-client) and busybox udhcpc run with a script of ours that only logs
-# its environment: nothing outside the client's namespace (or inside it) is changed.
+# its environment: nothing outside the client's namespace is changed (inside it, only
+# for a DHCPRELEASE, the leased address is put on the interface while it is sent).
 
 EXT_OPT_CODE = 224                             # an extended DHCP option (site-specific)
 
@@ -451,6 +452,14 @@ class Dhclient:
         ({var: value} of its script's last BOUND/RENEW/REBOOT/REBIND block, new_*), or
         None; dhclient's output is in .last_output."""
         n_before = len(parse_env_log(self.log))
+        bound = self.lease() if release else None
+        if bound:
+            # a DHCPRELEASE goes by unicast from the leased address (dhclient's UDP
+            # socket): the host has it only while the release is sent
+            self.lab.run(self.ns, ["timeout", "10", "ip", "addr", "add",
+                                   "%s/%s" % (bound["new_ip_address"],
+                                              bound.get("new_subnet_mask", "24")),
+                                   "dev", self.ifname], check=True)
         args = ["timeout", str(timeout), "dhclient", "-1", "-v", "-cf", self.cf, "-sf",
                 self.script, "-lf", self.lf, "-pf", self.pf]
         if release:
@@ -461,9 +470,19 @@ class Dhclient:
             self.last_output = p.stdout + p.stderr
         finally:
             self._stop_daemon()
+            if bound:
+                self.lab.run(self.ns, ["timeout", "10", "ip", "addr", "flush", "dev",
+                                       self.ifname])
         if release:
             return None
         for reason, env in reversed(parse_env_log(self.log)[n_before:]):
+            if reason in self.BOUND:
+                return env
+        return None
+
+    def lease(self):
+        """The last lease the script was handed ({var: value}), or None."""
+        for reason, env in reversed(parse_env_log(self.log)):
             if reason in self.BOUND:
                 return env
         return None
