@@ -337,7 +337,13 @@ run_test(const char *path, char *msg, size_t len)
 	for (size_t i = 0; i < got; i++)
 		if (out[i] == '\n')
 			out[i] = ' ';
-	snprintf(msg, len, "%s", got > 0 ? out : "dnsmasq --test failed");
+	{
+		const char *m = out;
+
+		while (*m == ' ')
+			m++;
+		snprintf(msg, len, "%s", *m ? m : "dnsmasq --test failed");
+	}
 	return 1;
 }
 
