@@ -202,11 +202,17 @@ check_records(const char *path, const bool *ok, struct dpw_doc_dec *dec,
 			unsigned int k;
 
 			snprintf(p, sizeof(p), "%s/%u", path, keys[i].i);
+			if (cname < j && r->type == DPW_RR_CNAME) {
+				dpw_doc_problem_add(dec->pr, false, p, "a CNAME for '%s', which has "
+						    "a record already (%s/%u): a name with a CNAME "
+						    "has no other record", r->name, path,
+						    keys[first].i);
+				continue;
+			}
 			if (cname < j) {
 				dpw_doc_problem_add(dec->pr, false, p, "name '%s' has a CNAME record "
-						    "(%s/%u), and a name with a CNAME has no other "
-						    "record (also %s/%u)", r->name, path,
-						    keys[cname].i, path, keys[first].i);
+						    "(%s/%u): a name with a CNAME has no other record",
+						    r->name, path, keys[cname].i);
 				continue;
 			}
 			for (k = first; k < i; k++) {
