@@ -265,7 +265,9 @@ cp_api_lan_reservation(struct cp_req *r)
 	int i;
 
 	if (mac_norm(r->param[0], mac) < 0) {
-		cp_api_problem(r, 404, NULL, "'%s' is not a MAC address (02:00:5e:10:00:01 or "
+		cp_api_problem(r, 400, json_pack("[{s:s,s:s}]", "path", "mac", "message",
+						 "not a MAC address"),
+			       "'%s' is not a MAC address (02:00:5e:10:00:01 or "
 			       "02-00-5e-10-00-01)", r->param[0]);
 		return;
 	}
@@ -363,7 +365,9 @@ cp_api_lan_lease_delete(struct cp_req *r)
 	int rc;
 
 	if (inet_pton(AF_INET, r->param[0], &a) != 1) {
-		cp_api_problem(r, 404, NULL, "'%s' is not an IPv4 address", r->param[0]);
+		cp_api_problem(r, 400, json_pack("[{s:s,s:s}]", "path", "address", "message",
+						 "not an IPv4 address"),
+			       "'%s' is not an IPv4 address", r->param[0]);
 		return;
 	}
 	if (cp_dnsmasq_pid(&cp) <= 0) {
@@ -459,6 +463,13 @@ cp_api_lan_records_delete(struct cp_req *r)
 			type[i] = (char)toupper((unsigned char)want[i]);
 		type[i] = '\0';
 		want = type;
+		if (strcmp(type, "A") != 0 && strcmp(type, "AAAA") != 0 &&
+		    strcmp(type, "CNAME") != 0 && strcmp(type, "PTR") != 0) {
+			cp_api_problem(r, 400, json_pack("[{s:s,s:s}]", "path", "type", "message",
+							 "A, AAAA, CNAME or PTR"),
+				       "record type '%s': A, AAAA, CNAME or PTR", r->param[1]);
+			return;
+		}
 	}
 	if (cp_api_if_match(r, false) < 0)
 		return;
