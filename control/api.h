@@ -192,6 +192,7 @@ void cp_api_rule_get(struct cp_req *r);
 
 struct dpw_doc;
 struct dpw_doc_pick;
+struct dpw_doc_problems;
 struct cp_pstats;
 
 /* [{wan, metric, weight}] of a pick's candidates, in its order; p may be NULL ([]). */
@@ -215,6 +216,33 @@ json_t *cp_api_time_json(int64_t ms);
 
 /* Event streams: wake them for a new event (events.h notify). */
 void cp_api_events_notify(int64_t seq);
+
+/*
+ * Apply doc (validated: cp_config_parse) as a new generation through the same path as
+ * PUT /api/v1/config, the request suspended until the dataplane's verdict, answered
+ * with the apply result (warnings from pr, may be NULL). For resources that edit a part
+ * of the document (api_lan.c).
+ */
+void cp_api_config_apply_doc(struct cp_req *r, const struct dpw_doc *doc,
+			     const char *comment, const struct dpw_doc_problems *pr);
+
+/* LAN services (issue 9, api_lan.c). */
+void cp_api_lan_dhcp_get(struct cp_req *r);
+void cp_api_lan_dhcp_put(struct cp_req *r);
+void cp_api_lan_reservations_get(struct cp_req *r);
+void cp_api_lan_reservations_post(struct cp_req *r);
+void cp_api_lan_reservation(struct cp_req *r);
+void cp_api_lan_leases_get(struct cp_req *r);
+void cp_api_lan_lease_delete(struct cp_req *r);
+void cp_api_lan_dns_get(struct cp_req *r);
+void cp_api_lan_dns_put(struct cp_req *r);
+void cp_api_lan_records_get(struct cp_req *r);
+void cp_api_lan_records_post(struct cp_req *r);
+void cp_api_lan_records_delete(struct cp_req *r);
+void cp_api_lan_lookup_get(struct cp_req *r);
+void cp_api_lan_lookup_put(struct cp_req *r);
+void cp_api_lan_stats_get(struct cp_req *r);
+void cp_api_lan_flush(struct cp_req *r);
 
 /* Document format of a Content-Type or Accept value: 0 JSON, 1 YAML, -1 neither. */
 int cp_api_doc_format(const char *value, bool accept);

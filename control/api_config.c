@@ -312,6 +312,13 @@ confirm_arg(struct cp_req *r, const char *v, unsigned int *s)
 }
 
 void
+cp_api_config_apply_doc(struct cp_req *r, const struct dpw_doc *doc, const char *comment,
+			const struct dpw_doc_problems *pr)
+{
+	start(r, doc, 0, comment, 0, pr, NULL);
+}
+
+void
 cp_api_config_put(struct cp_req *r)
 {
 	struct dpw_doc_problems pr;

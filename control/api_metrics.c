@@ -9,6 +9,8 @@
 
 #include "control/api.h"
 #include "control/config.h"
+#include "control/control.h"
+#include "control/dnsmasq.h"
 #include "control/dplink.h"
 #include "control/health.h"
 #include "control/probe.h"
@@ -367,6 +369,50 @@ control_metrics(FILE *f, const struct dpw_shm *shm)
 	fprintf(f, "dpwan_event_log_failures_total %llu\n", U64(cp_event_failures()));
 }
 
+/* LAN services (issue 9): dnsmasq, its leases, its cache (the last statistics round:
+ * refreshed every few seconds on the loop, never asked for here). */
+static void
+lan_metrics(FILE *f)
+{
+	const struct cp_dnsmasq_stats *s = cp_dnsmasq_stats_last();
+	struct cp_lease *l = NULL;
+	int n = cp_dnsmasq_leases(&cp, &l);
+	unsigned int i;
+
+	free(l);
+	family(f, "dpwan_dnsmasq_up", "gauge", "1 if dnsmasq (DHCP and DNS on the LAN) runs.");
+	fprintf(f, "dpwan_dnsmasq_up %d\n", cp_dnsmasq_pid(&cp) > 0);
+	if (n >= 0) {
+		family(f, "dpwan_dhcp_leases", "gauge", "DHCP leases in dnsmasq's lease file.");
+		fprintf(f, "dpwan_dhcp_leases %d\n", n);
+	}
+	if (s->at_ms <= 0)
+		return;
+	family(f, "dpwan_dns_cache_size", "gauge", "Names dnsmasq's cache holds at most.");
+	fprintf(f, "dpwan_dns_cache_size %llu\n", s->cache_size);
+	family(f, "dpwan_dns_cache_insertions_total", "counter", "Names put into the cache.");
+	fprintf(f, "dpwan_dns_cache_insertions_total %llu\n", s->insertions);
+	family(f, "dpwan_dns_cache_evictions_total", "counter",
+	       "Names pushed out of the full cache before they expired.");
+	fprintf(f, "dpwan_dns_cache_evictions_total %llu\n", s->evictions);
+	family(f, "dpwan_dns_cache_hits_total", "counter", "Queries answered from the cache.");
+	fprintf(f, "dpwan_dns_cache_hits_total %llu\n", s->hits);
+	family(f, "dpwan_dns_cache_misses_total", "counter", "Queries sent upstream.");
+	fprintf(f, "dpwan_dns_cache_misses_total %llu\n", s->misses);
+	if (s->n_servers == 0)
+		return;
+	family(f, "dpwan_dns_upstream_queries_total", "counter",
+	       "Queries dnsmasq sent to an upstream server.");
+	for (i = 0; i < s->n_servers; i++)
+		fprintf(f, "dpwan_dns_upstream_queries_total{server=\"%s\"} %llu\n",
+			s->server[i].addr, s->server[i].queries);
+	family(f, "dpwan_dns_upstream_failed_total", "counter",
+	       "Queries to an upstream server that failed.");
+	for (i = 0; i < s->n_servers; i++)
+		fprintf(f, "dpwan_dns_upstream_failed_total{server=\"%s\"} %llu\n",
+			s->server[i].addr, s->server[i].failed);
+}
+
 void
 cp_api_metrics_get(struct cp_req *c)
 {
@@ -436,6 +482,7 @@ cp_api_metrics_get(struct cp_req *c)
 	worker_metrics(f, shm);
 	policy_metrics(f, shm);
 	control_metrics(f, shm);
+	lan_metrics(f);
 
 	if (fclose(f) != 0 || buf == NULL) {
 		free(buf);

@@ -49,14 +49,24 @@ cp_api_path_match(const char *pattern, const char *path,
 
 			if (n == 0 || n >= CP_API_PARAM_LEN || np == max_params)
 				return 0;
-			/* a segment is a name, a number or an id: nothing that could climb */
+			/* a segment is a name, a number or an id: nothing that could climb;
+			 * "{x+}" also takes '.' and ':' (an address, a MAC, a host name),
+			 * never in a segment of dots only */
+			int wide = strncmp(strchr(p, '}') != NULL ? strchr(p, '}') - 1 : p,
+					   "+}", 2) == 0;
+			int dots = 1;
+
 			for (i = 0; i < n; i++) {
 				char c = u[i];
 
 				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+				      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+				      (wide && (c == '.' || c == ':'))))
 					return 0;
+				dots &= c == '.';
 			}
+			if (dots)
+				return 0;
 			memcpy(param[np], u, n);
 			param[np][n] = '\0';
 			np++;

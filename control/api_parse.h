@@ -19,7 +19,9 @@
 /*
  * Match a request path (no query string) against a route pattern in which "{x}" stands
  * for one non-empty segment of [A-Za-z0-9_-], shorter than CP_API_PARAM_LEN, copied into
- * param[] in order (at most max_params). 1 on a match, 0 otherwise. Pure.
+ * param[] in order (at most max_params); "{x+}" also takes '.' and ':' (an IPv4
+ * address, a MAC, a host name) but never a segment of dots only. 1 on a match, 0
+ * otherwise. Pure.
  */
 int cp_api_path_match(const char *pattern, const char *path,
 		      char param[][CP_API_PARAM_LEN], unsigned int max_params);

@@ -220,7 +220,28 @@ cp_dnsmasq_pid(struct cp_ctx *c)
 	if (n <= 0)
 		return 0;
 	comm[n] = '\0';
-	return strncmp(comm, "dnsmasq\n", 8) == 0 ? (int)pid : 0;
+	if (strncmp(comm, "dnsmasq\n", 8) != 0)
+		return 0;
+	/* and ours: its command line names our main file (the lab's ISPs run dnsmasq too) */
+	snprintf(buf, sizeof(buf), "/proc/%ld/cmdline", pid);
+	fd = open(buf, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	{
+		char cmd[2048], want[PATH_LEN + 16];
+		ssize_t i;
+
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n <= 0)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		cmd[n] = '\0';
+		path_of(want, sizeof(want), "dnsmasq.conf");
+		return strstr(cmd, want) != NULL ? (int)pid : 0;
+	}
 }
 
 static void
@@ -337,7 +358,13 @@ run_test(const char *path, char *msg, size_t len)
 	for (size_t i = 0; i < got; i++)
 		if (out[i] == '\n')
 			out[i] = ' ';
-	snprintf(msg, len, "%s", got > 0 ? out : "dnsmasq --test failed");
+	{
+		const char *m = out;
+
+		while (*m == ' ')
+			m++;
+		snprintf(msg, len, "%s", *m ? m : "dnsmasq --test failed");
+	}
 	return 1;
 }
 
@@ -745,6 +772,7 @@ cp_dnsmasq_stats_get(struct cp_ctx *c, cp_dnsmasq_stats_cb cb, void *arg)
 	uint8_t b[64];
 	unsigned int q;
 	size_t len;
+	int rc;
 
 	(void)c;
 	if (!ready || !have_cur || !cur.lan.dns.enabled)
@@ -773,10 +801,11 @@ cp_dnsmasq_stats_get(struct cp_ctx *c, cp_dnsmasq_stats_cb cb, void *arg)
 	dst.sin_addr.s_addr = htonl(cp.doc_ctx.lan_addr);
 	st_id++;
 	st_pending = 0;
-	for (q = 0; q < Q_MAX; q++) {
+	/* connected: only the LAN address's answers are read */
+	rc = connect(st_fd, (struct sockaddr *)&dst, sizeof(dst));
+	for (q = 0; q < Q_MAX && rc == 0; q++) {
 		len = build_query(b, (uint16_t)((st_id & 0xff) << 8 | q), q_name[q]);
-		if (sendto(st_fd, b, len, 0, (struct sockaddr *)&dst, sizeof(dst)) ==
-		    (ssize_t)len)
+		if (send(st_fd, b, len, 0) == (ssize_t)len)
 			st_pending |= 1u << q;
 	}
 	st_timer = cp_loop_timer(STATS_TIMEOUT_MS, on_stats_timeout, NULL);

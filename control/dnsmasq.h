@@ -49,7 +49,8 @@ int cp_dnsmasq_leases(struct cp_ctx *c, struct cp_lease **out);
  * such lease), -errno. */
 int cp_dnsmasq_lease_delete(struct cp_ctx *c, uint32_t addr);
 
-/* The pid of the running dnsmasq, or 0. */
+/* The pid of the running dnsmasq (its pid file's, a dnsmasq whose command line names
+ * <dir>/dnsmasq.conf), or 0. */
 int cp_dnsmasq_pid(struct cp_ctx *c);
 
 /* Added with the implementation: dnsmasq's statistics (its CHAOS TXT answers). */

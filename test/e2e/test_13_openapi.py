@@ -47,6 +47,7 @@ def test_every_documented_operation_answers(lab):
     tok = lab.api_json("POST", "/api/v1/tokens", '{"role": "read-only", "comment": "t13"}',
                        want=201)[0]
     im = ['If-Match: "%d"' % gen]
+    stale = ['If-Match: "%d"' % (gen + 1000)]
     reqs = {
         ("/api/v1/wans/{name}/enable", "post"): ("/api/v1/wans/wan1/enable", None, ()),
         ("/api/v1/wans/{name}/clear", "post"): ("/api/v1/wans/wan1/clear", None, ()),
@@ -74,6 +75,31 @@ def test_every_documented_operation_answers(lab):
         ("/api/v1/sessions", "delete"): ("/api/v1/sessions?client=198.18.0.250", None, ()),
         ("/api/v1/policies/{name}", "get"): ("/api/v1/policies/default_rule", None, ()),
         ("/api/v1/rules/{name}", "get"): ("/api/v1/rules/connected", None, ()),
+        # LAN services (issue 9): writes with a stale If-Match (412, nothing changes);
+        # a lease and a reservation by a path that is no address / MAC (400)
+        ("/api/v1/lan/dhcp", "put"): ("/api/v1/lan/dhcp", "{}", stale),
+        ("/api/v1/lan/dhcp/reservations", "post"): (
+            "/api/v1/lan/dhcp/reservations",
+            '{"mac": "02:00:5e:10:00:01", "address": "198.18.0.50"}', stale),
+        ("/api/v1/lan/dhcp/reservations/{mac}", "get"): (
+            "/api/v1/lan/dhcp/reservations/nomac", None, ()),
+        ("/api/v1/lan/dhcp/reservations/{mac}", "put"): (
+            "/api/v1/lan/dhcp/reservations/02-00-5e-10-00-01",
+            '{"address": "198.18.0.50"}', stale),
+        ("/api/v1/lan/dhcp/reservations/{mac}", "delete"): (
+            "/api/v1/lan/dhcp/reservations/02-00-5e-10-00-01", None, stale),
+        ("/api/v1/lan/dhcp/leases/{address}", "delete"): (
+            "/api/v1/lan/dhcp/leases/no-address", None, ()),
+        ("/api/v1/lan/dns", "put"): ("/api/v1/lan/dns", "{}", stale),
+        ("/api/v1/lan/dns/records", "post"): (
+            "/api/v1/lan/dns/records",
+            '{"name": "t13.lan", "type": "A", "value": "198.18.0.61"}', stale),
+        ("/api/v1/lan/dns/records/{name}", "delete"): (
+            "/api/v1/lan/dns/records/t13.lan", None, stale),
+        ("/api/v1/lan/dns/records/{name}/{type}", "delete"): (
+            "/api/v1/lan/dns/records/t13.lan/A", None, stale),
+        ("/api/v1/lan/dns/domain-lookup", "put"): ("/api/v1/lan/dns/domain-lookup", "[]",
+                                                   stale),
     }
     made = []
     for tmpl, item in SPEC.doc["paths"].items():

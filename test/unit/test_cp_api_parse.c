@@ -45,6 +45,17 @@ test_routes(void **state)
 	assert_false(m("/api/v1/wans/{name}/admin", "/api/v1/wans/wan1/admin/", p));
 	assert_false(m("/api/v1/wans/{name}/admin", "/api/v1/wans//admin", p));
 	assert_false(m("/api/v1/wans/{name}", "/api/v1/wans/a%2fb", p));
+	/* {x+}: addresses, MACs and names, never a climb */
+	assert_false(m("/api/v1/wans/{name}", "/api/v1/wans/a.b", p));
+	assert_true(m("/l/{address+}", "/l/198.18.0.152", p));
+	assert_string_equal(p[0], "198.18.0.152");
+	assert_true(m("/l/{mac+}/x", "/l/02:00:5e:10:00:01/x", p));
+	assert_string_equal(p[0], "02:00:5e:10:00:01");
+	assert_false(m("/l/{a+}", "/l/..", p));
+	assert_false(m("/l/{a+}", "/l/.", p));
+	assert_false(m("/l/{a+}/x", "/l/../x", p));
+	assert_false(m("/l/{a+}", "/l/a/b", p));
+	assert_true(m("/l/{a+}", "/l/..a", p));
 	memset(longurl, 'a', sizeof(longurl) - 1);
 	longurl[sizeof(longurl) - 1] = '\0';
 	assert_false(m("/{x}", longurl, p));

@@ -661,7 +661,12 @@ test_json_yaml_equal(void **state)
 			"\":\"wan2\",\"enabled\":true,\"forced_down\":false,\"weight\":1,\"mtu\":1440"
 			",\"mss\":\"auto\",\"priority\":1,\"addressing\":{\"mode\":\"static\",\"addre"
 			"ss\":\"198.18.2.2/24\",\"gateway\":\"198.18.2.1\"},\"health\":{\"preset\":\""
-			"dpwan\",\"method\":\"ping\",\"targets\":[\"198.19.0.10\"]}}]}", 0, &je);
+			"dpwan\",\"method\":\"ping\",\"targets\":[\"198.19.0.10\"]}}],\"lan\":{"
+			"\"dhcp\":{\"enabled\":true,\"logging\":false,\"ranges\":[{\"start\":"
+			"\"198.18.0.100\",\"end\":\"198.18.0.199\"}],\"lease_time\":86400,\"dns\""
+			":[],\"domain\":\"lan\",\"ntp\":[],\"options\":[],\"reservations\":[]},"
+			"\"dns\":{\"enabled\":true,\"caching\":true,\"cache_size\":10000,"
+			"\"resolvers\":[]}},\"dns_records\":[],\"domain_lookup\":[]}", 0, &je);
 	assert_non_null(tj);
 	assert_true(json_equal(tj, ty));
 	assert_int_equal(dpw_doc_from_json(tj, &lab_ctx, &dj, &pr), 0);

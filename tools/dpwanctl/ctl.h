@@ -136,6 +136,11 @@ long long ctl_time_ms(const char *s);
 /* Unix time in ms as local time: "2024-05-01 14:00:03" (+ ".123" when ms). */
 void ctl_local_time(long long ms, bool with_ms, char *buf, size_t len);
 
+/* "lan ..." (ctl_lan.c, issue 9): args after "lan"; returns the exit code. Its
+ * subcommands also work without "lan" (ctl_lan_command says which they are). */
+int ctl_lan(const struct ctl *c, int argc, char **argv);
+bool ctl_lan_command(const char *cmd);
+
 /* "config ..." (ctl_config.c): args after "config"; returns the exit code. */
 struct ctl_config_opts {
 	bool yaml;

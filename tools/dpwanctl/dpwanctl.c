@@ -72,6 +72,11 @@ usage(FILE *f)
 "                                  the sessions, a page (100) or --all of them\n"
 "  sessions flush [filters]        delete the sessions that match (all without filters)\n"
 "  metrics                         Prometheus metrics (text)\n"
+"  lan leases | lan lease-delete IP   dnsmasq's DHCP leases; drop one (a DHCPRELEASE)\n"
+"  lan reservations | lan dhcp     the DHCP reservations; the DHCP server's settings\n"
+"  lan dns | lan dns-records       the DNS proxy's settings; its local records\n"
+"  lan dns-stats | lan dns-flush   its cache and upstream statistics; flush the cache\n"
+"                                  (each also without the word `lan`)\n"
 "  raw METHOD PATH [BODY]          one request, the response body printed unchanged\n"
 "  import-mwan3 FILE [--base DOC] [--map IF=WAN,...] [--json] [-o OUT]\n"
 "                                  an OpenWrt /etc/config/mwan3 as a document (YAML,\n"
@@ -606,6 +611,11 @@ run(struct ctl *c, int nargs, char **args, const struct ctl_config_opts *co,
 		return ctl_sessions(c, nargs - 1, args + 1, so);
 	if (strcmp(cmd, "metrics") == 0 && nargs == 1)
 		return cmd_metrics(c);
+	/* LAN services (issue 9): `lan SUB` or SUB alone */
+	if (strcmp(cmd, "lan") == 0)
+		return ctl_lan(c, nargs - 1, args + 1);
+	if (ctl_lan_command(cmd))
+		return ctl_lan(c, nargs, args);
 	if (strcmp(cmd, "raw") == 0 && (nargs == 3 || nargs == 4))
 		return cmd_raw(c, args[1], args[2], nargs == 4 ? args[3] : NULL);
 	fprintf(stderr, "dpwanctl: bad command or arguments: %s (dpwanctl --help)\n", cmd);
