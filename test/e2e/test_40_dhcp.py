@@ -304,22 +304,32 @@ def test_lease_api(lab, restored):
 # ---- a bad DHCP section ------------------------------------------------------------------------
 
 def test_bad_dhcp_section_refused(lab, restored):
-    """A range outside the LAN subnet is refused (400) at its JSON pointer, and nothing
-    changes: the document, its generation, the store, the rendered dnsmasq file."""
+    """A range outside the LAN subnet is refused (400) at its JSON pointer, through PUT
+    /api/v1/config and PUT /api/v1/lan/dhcp, and nothing changes: the document, its
+    generation, the store, the rendered dnsmasq file, dnsmasq's pid."""
     doc, gen = lab.get_config()
     stored = store_gens()
     conf = os.path.join(STATE_DIR, "dnsmasq", "dnsmasq.conf")
     with open(conf) as f:
         rendered = f.read()
+    pid = dnsmasq_pid()
+    ranges = [{"start": "198.18.1.100", "end": "198.18.1.150"}]
     bad = copy.deepcopy(doc)
-    bad["lan"] = {"dhcp": {"ranges": [{"start": "198.18.1.100", "end": "198.18.1.150"}]}}
-    r = lab.api("PUT", "/api/v1/config", json.dumps(bad),
-                headers=['If-Match: "%d"' % gen])
-    assert r.code == 400, r
-    errs = r.json()["errors"]
-    paths = [e["path"] for e in errs]
-    assert "/lan/dhcp/ranges/0/start" in paths or "/lan/dhcp/ranges/0" in paths, errs
-    assert lab.get_config() == (doc, gen)
-    assert store_gens() == stored
-    with open(conf) as f:
-        assert f.read() == rendered
+    bad["lan"]["dhcp"]["ranges"] = ranges
+    for method, path, body in (("PUT", "/api/v1/config", bad),
+                               ("PUT", "/api/v1/lan/dhcp", {"ranges": ranges})):
+        r = lab.api(method, path, json.dumps(body), headers=['If-Match: "%d"' % gen])
+        assert r.code == 400, "%s %s: %r" % (method, path, r)
+        errs = r.json()["errors"]
+        paths = [e["path"] for e in errs]
+        assert "/lan/dhcp/ranges/0/start" in paths, "%s %s: %s" % (method, path, errs)
+        assert lab.get_config() == (doc, gen)
+        assert store_gens() == stored
+        with open(conf) as f:
+            assert f.read() == rendered, "%s %s: dnsmasq.conf changed" % (method, path)
+        assert dnsmasq_pid() == pid
+    # a client still gets a lease of the running range
+    with client_host(lab, "h40bad") as ns:
+        cl, lease = get_lease(lab, ns, "after the refusals")
+        assert in_range(lease["new_ip_address"]), lease
+        cl.run(release=True)

@@ -255,8 +255,12 @@ def test_dns_stats(lab, upstreams):
             s = lab.api_json("GET", "/api/v1/lan/dns/stats")[0]
             return s if (_stat(s, "misses") >= _stat(s0, "misses") + 1 and
                          _stat(s, "hits") >= _stat(s0, "hits") + 2) else None
-        lab.wait_for(grown, 10, "misses +1 and hits +2 in the DNS stats (before: %s)" %
-                     json.dumps(s0))
+        s1 = lab.wait_for(grown, 10, "misses +1 and hits +2 in the DNS stats (before: %s)" %
+                          json.dumps(s0))
+        # the upstreams are the WANs' resolvers, and they were asked
+        servers = {e["server"].split("#")[0]: e for e in s1["servers"]}
+        assert set(RES.values()) <= set(servers), s1["servers"]
+        assert sum(servers[a]["queries"] for a in RES.values()) >= 1, s1["servers"]
 
 
 def test_dns_disabled(lab, upstreams):
