@@ -167,6 +167,32 @@ def test_reservation(lab, restored):
         cl.run(release=True)
 
 
+def test_reservation_via_api(lab, restored):
+    """POST /api/v1/lan/dhcp/reservations adds one without a dnsmasq restart (only its
+    hosts file is re-read: same pid); the MAC gets the address at once; DELETE
+    /api/v1/lan/dhcp/reservations/{mac} removes it from the document."""
+    mac, addr = "02:00:5e:18:00:43", "198.18.0.43"
+    pid = dnsmasq_pid()
+    r = lab.api("POST", "/api/v1/lan/dhcp/reservations",
+                json.dumps({"mac": mac, "address": addr, "name": "resv40b"}))
+    assert r.code in (200, 201), r
+    gen = r.etag()
+    lab.wait_for(lambda: lab.api_status()["config"]["dataplane_generation"] >= gen, 10,
+                 "generation %d applied" % gen)
+    listed = lab.api_json("GET", "/api/v1/lan/dhcp/reservations")[0]
+    assert any(x["mac"] == mac and x["address"] == addr for x in listed), listed
+    with client_host(lab, "h40rapi", mac=mac) as ns:
+        cl, lease = lab.wait_for(lambda: _lease_in(lab, ns, addr, addr), 15,
+                                 "the reserved address %s" % addr)
+        cl.run(release=True)
+    assert dnsmasq_pid() == pid, "a reservation restarted dnsmasq (pid %d -> %d)" % (
+        pid, dnsmasq_pid())
+    r = lab.api("DELETE", "/api/v1/lan/dhcp/reservations/" + mac)
+    assert r.code in (200, 204), r
+    listed = lab.api_json("GET", "/api/v1/lan/dhcp/reservations")[0]
+    assert not any(x["mac"] == mac for x in listed), listed
+
+
 def test_two_clients_distinct(lab, restored):
     """Two clients at once never share an address (and both are in the range)."""
     with client_host(lab, "h40a") as a, client_host(lab, "h40b") as b:
@@ -298,6 +324,15 @@ def test_lease_api(lab, restored):
         assert r.code == 404, r
         r = lab.api("DELETE", "/api/v1/lan/dhcp/leases/198.18.0.300")
         assert r.code in (400, 404), r
+        # freed: another client (another MAC) that asks for the address gets it
+        with client_host(lab, "h40api2") as ns2:
+            other = Dhclient(lab, ns2)
+            with open(other.cf, "a") as f:
+                f.write("send dhcp-requested-address %s;\n" % addr)
+            got = other.run()
+            assert got and got["new_ip_address"] == addr, \
+                "the dropped lease's %s went to %r\n%s" % (addr, got, other.last_output)
+            other.run(release=True)
         cl.stop()
 
 
