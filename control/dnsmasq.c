@@ -74,6 +74,7 @@ read_file(const char *path, size_t max, size_t *len)
 		return NULL;
 	if (fstat(fd, &st) != 0 || (size_t)st.st_size > max) {
 		close(fd);
+		errno = EFBIG;
 		return NULL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -293,7 +294,7 @@ static int
 run_test(const char *path, char *msg, size_t len)
 {
 	char arg[PATH_LEN + 16], out[1024];
-	int pfd[2], st, nul;
+	int pfd[2], st = 0, nul;
 	size_t got = 0;
 	pid_t pid;
 	uint64_t end = cp_loop_now_ms() + CHECK_TIMEOUT_MS;
@@ -338,7 +339,13 @@ run_test(const char *path, char *msg, size_t len)
 	}
 	close(pfd[0]);
 	out[got] = '\0';
-	while (waitpid(pid, &st, WNOHANG) == 0) {
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -ECHILD;
 		if (cp_loop_now_ms() >= end) {
 			kill(pid, SIGKILL);   /* our own child, by its pid */
 			waitpid(pid, &st, 0);

@@ -460,7 +460,8 @@ class Lab:
 
     def log_tails(self, n=30):
         out = []
-        for name in ("dataplane.log", "control.log", "supervisor.log"):
+        for name in ("dataplane.log", "control.log", "supervisor.log",
+                     "dns-supervisor.log", "dnsmasq.log"):
             path = os.path.join("/run/dpwan-lab", name)
             try:
                 with open(path, errors="replace") as f:
