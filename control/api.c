@@ -58,6 +58,8 @@ static const struct cp_api_route routes[] = {
 	{ CP_GET, "/api/v1/explain", CP_ROLE_READ_ONLY, 0, cp_api_explain_get },
 	{ CP_GET, "/api/v1/sessions", CP_ROLE_READ_ONLY, 0, cp_api_sessions_get },
 	{ CP_DELETE, "/api/v1/sessions", CP_ROLE_ADMIN, 0, cp_api_sessions_delete },
+	/* issue 9: DNS snooping's domain sets */
+	{ CP_GET, "/api/v1/lan/dns/domain-sets", CP_ROLE_READ_ONLY, 0, cp_api_dnsset_get },
 };
 
 static struct MHD_Daemon *daemon_handle;
