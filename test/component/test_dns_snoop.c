@@ -329,6 +329,66 @@ test_snoop_and_place(struct dp_pgen *g)
 	printf("snoop and place: ok\n");
 }
 
+/*
+ * The snoop's indexed matching against dpw_dns_pattern_match, the reference: random
+ * names of labels a, b, c, x under patterns of both forms; each name's answer gives a
+ * fresh address, which must be in exactly the sets of the patterns that match.
+ */
+static void
+test_matching_agrees(void)
+{
+	static char pats[][DPW_DNSSET_PATTERN_LEN] = {
+		"a", "b", "a.b", "b.a", "x.a.b", "a.b.c", "c", "a.*", "b.*", "a.b.*", "b.c.*",
+		"x.a.*", "c.x", "x", "a.a", "a.a.*",
+	};
+	static const char *const labels[] = { "a", "b", "c", "x", "aa" };
+	const unsigned int np = sizeof(pats) / sizeof(pats[0]);
+	uint32_t ids[sizeof(pats) / sizeof(pats[0])];
+	struct dpw_dnsset_hdr *h = dp.dnsset;
+	unsigned int round, i, k, hits = 0;
+	struct dp_pgen g;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+	memset(&g, 0, sizeof(g));
+	for (i = 0; i < np; i++)
+		ids[i] = dpw_dns_pattern_id(pats[i]);
+	g.n_patterns = np;
+	g.patterns = pats;
+	g.pattern_ids = ids;
+	CHECK(dp_pgen_index_patterns(&g) == 0 && g.wild_labels == 2, "index %u", g.wild_labels);
+	for (round = 0; round < 20000; round++) {
+		char name[64] = "";
+		unsigned int n;
+		uint32_t addr = IP(10, 9, round >> 8, round & 0xff);
+		struct rte_mbuf *m;
+
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		n = 1 + (unsigned int)(seed % 6);
+		for (k = 0; k < n; k++) {
+			if (k)
+				strcat(name, ".");
+			strcat(name, labels[(seed >> (8 + 3 * k)) % 5]);
+		}
+		dp_dnsset_init(h, SLOTS, 0);
+		m = frame(name, &addr, 1, 600);
+		snoop(&g, m, 0, 0);
+		rte_pktmbuf_free(m);
+		for (i = 0; i < np; i++) {
+			bool want = dpw_dns_pattern_match(pats[i], name);
+
+			CHECK(dp_dnsset_has(h, ids[i], htonl(addr), 0) == want,
+			      "name %s pattern %s: snoop %d, dpw_dns_pattern_match %d", name,
+			      pats[i], !want, want);
+			hits += want;
+		}
+	}
+	free(g.pattern_slot);
+	printf("indexed matching agrees with dpw_dns_pattern_match: 20000 names, %u matches\n",
+	       hits);
+}
+
 /* ---- concurrency --------------------------------------------------------------------- */
 
 static struct rte_mbuf *frames[N_FRAMES];
@@ -432,6 +492,7 @@ main(int argc, char **argv)
 	g = build();
 	dp_gen_publish_pgen(g);       /* the patterns into the sets' header, as applied */
 	test_snoop_and_place(g);
+	test_matching_agrees();
 	test_concurrent(g);
 	dp.pgen = NULL;
 	dp_pgen_free(g);
