@@ -13,6 +13,8 @@
  * name, not with the number of rules (tools/bench-dns-snoop). The same semantics as
  * dpw_dns_pattern_match (test/component/test_dns_snoop.c checks the two agree).
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dataplane/dns_snoop.h"
@@ -105,6 +107,41 @@ match(const struct dp_pgen *g, const char *name, unsigned int *found)
 		}
 	}
 	return n;
+}
+
+int
+dp_dns_snoop_index(struct dp_pgen *g)
+{
+	uint32_t size = 4, k;
+	unsigned int i;
+
+	while (size < 2 * g->n_patterns)
+		size <<= 1;
+	free(g->pattern_slot);
+	g->wild_labels = 0;
+	g->pattern_slot = calloc(size, sizeof(*g->pattern_slot));
+	if (g->pattern_slot == NULL)
+		return -ENOMEM;
+	g->pattern_slot_mask = size - 1;
+	for (i = 0; i < g->n_patterns; i++) {
+		const char *p = g->patterns[i];
+		size_t l = strlen(p);
+
+		if (l >= 2 && p[l - 2] == '.' && p[l - 1] == '*') {
+			unsigned int labels = 1;
+			size_t c;
+
+			for (c = 0; c + 2 < l; c++)
+				labels += p[c] == '.';
+			if (labels > g->wild_labels)
+				g->wild_labels = (uint8_t)(labels > 255 ? 255 : labels);
+		}
+		for (k = g->pattern_ids[i] & g->pattern_slot_mask; g->pattern_slot[k] != 0;
+		     k = (k + 1) & g->pattern_slot_mask)
+			;
+		g->pattern_slot[k] = (uint16_t)(i + 1);
+	}
+	return 0;
 }
 
 void

@@ -18,6 +18,7 @@
 #include <rte_acl.h>
 #include <rte_errno.h>
 
+#include "dataplane/dns_snoop.h"
 #include "dataplane/policy.h"
 #include "lib/pkt/dpw_dns.h"
 #include "lib/pkt/dpw_pkt.h"
@@ -622,41 +623,6 @@ default_compile(const struct dpw_doc *doc, const uint8_t *wan_id, unsigned int d
 	return rc;
 }
 
-int
-dp_pgen_index_patterns(struct dp_pgen *g)
-{
-	uint32_t size = 4, k;
-	unsigned int i;
-
-	while (size < 2 * g->n_patterns)
-		size <<= 1;
-	free(g->pattern_slot);
-	g->wild_labels = 0;
-	g->pattern_slot = calloc(size, sizeof(*g->pattern_slot));
-	if (g->pattern_slot == NULL)
-		return -ENOMEM;
-	g->pattern_slot_mask = size - 1;
-	for (i = 0; i < g->n_patterns; i++) {
-		const char *p = g->patterns[i];
-		size_t l = strlen(p);
-
-		if (l >= 2 && p[l - 2] == '.' && p[l - 1] == '*') {
-			unsigned int labels = 1;
-			size_t c;
-
-			for (c = 0; c + 2 < l; c++)
-				labels += p[c] == '.';
-			if (labels > g->wild_labels)
-				g->wild_labels = (uint8_t)(labels > 255 ? 255 : labels);
-		}
-		for (k = g->pattern_ids[i] & g->pattern_slot_mask; g->pattern_slot[k] != 0;
-		     k = (k + 1) & g->pattern_slot_mask)
-			;
-		g->pattern_slot[k] = (uint16_t)(i + 1);
-	}
-	return 0;
-}
-
 /*
  * The distinct domain patterns of the enabled rules, in rule order (issue 9): what DNS
  * snooping matches answers against and the domain sets' memzone lists. At most
@@ -698,7 +664,7 @@ patterns_compile(const struct dpw_doc *doc, struct dp_pgen *g, struct dpw_doc_pr
 			g->pattern_ids[g->n_patterns++] = id;
 		}
 	}
-	if (dp_pgen_index_patterns(g) != 0)
+	if (dp_dns_snoop_index(g) != 0)
 		return bad(pr, "", "policy compile: out of memory", -ENOMEM);
 	return 0;
 }

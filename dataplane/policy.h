@@ -82,7 +82,8 @@ struct dp_pgen {
 	char (*patterns)[DPW_DNSSET_PATTERN_LEN];
 	uint32_t *pattern_ids;    /* dpw_dns_pattern_id(patterns[i]) */
 	/* the patterns by id (open addressing, index + 1, 0 empty), so that snooping looks
-	 * up each suffix and label run of a name instead of trying every pattern */
+	 * up each suffix and label run of a name instead of trying every pattern
+	 * (dp_dns_snoop_index builds it) */
 	uint16_t *pattern_slot;
 	uint32_t pattern_slot_mask;
 	uint8_t wild_labels;      /* most labels before ".*" of a "foo.*" pattern; 0: none */
@@ -101,12 +102,6 @@ struct dp_pgen {
 int dp_pgen_build(const struct dpw_doc *doc, const uint8_t wan_id[DPW_MAX_WANS], uint64_t gen,
 		  unsigned int n_workers, const struct dp_pgen *prev, struct dp_pgen **out,
 		  struct dpw_doc_problems *pr);
-
-/*
- * (Re)build g's pattern index (pattern_slot, wild_labels) from n_patterns, patterns and
- * pattern_ids; dp_pgen_build does it. 0 or -ENOMEM. Whoever builds g (also the bench).
- */
-int dp_pgen_index_patterns(struct dp_pgen *g);
 
 /* Free a generation (its ACL context too). NULL is fine. Whoever holds it last. */
 void dp_pgen_free(struct dp_pgen *g);

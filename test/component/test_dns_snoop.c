@@ -355,7 +355,7 @@ test_matching_agrees(void)
 	g.n_patterns = np;
 	g.patterns = pats;
 	g.pattern_ids = ids;
-	CHECK(dp_pgen_index_patterns(&g) == 0 && g.wild_labels == 2, "index %u", g.wild_labels);
+	CHECK(dp_dns_snoop_index(&g) == 0 && g.wild_labels == 2, "index %u", g.wild_labels);
 	for (round = 0; round < 20000; round++) {
 		char name[64] = "";
 		unsigned int n;

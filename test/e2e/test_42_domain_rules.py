@@ -104,6 +104,8 @@ def test_first_connection_follows_the_domain_rule(lab, upstreams, tcp_who_server
     # the TTL runs out: the entry goes, the rule misses again and connections balance
     lab.wait_for(lambda: entry(lab) is None, TTL + 5, "the entry of %s to expire" % SERVER)
     assert explain(lab)["domain_miss"] == {"index": 0, "name": "by_name"}
+    out = lab.ctl("explain", "tcp", "%s:5000" % HOST, "%s:%d" % (SERVER, TCP_WHO_PORT)).stdout
+    assert "rule #0 by_name passed: its domain sets" in out, out
     w = tcp_who(lab, 16)
     assert not w["errors"], w
     assert set(w["seen"]) == {WAN1, WAN2}, \

@@ -123,7 +123,7 @@ run(unsigned int n_pat, unsigned long n_answers, struct dpw_dnsset_hdr *h, uint3
 	g.n_patterns = n_pat;
 	g.patterns = pats;
 	g.pattern_ids = ids;
-	if (dp_pgen_index_patterns(&g) != 0)
+	if (dp_dns_snoop_index(&g) != 0)
 		return;
 	dp_dnsset_init(h, slots, 0);
 	t0 = now_ns();
