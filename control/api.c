@@ -85,6 +85,8 @@ static const struct cp_api_route routes[] = {
 	  cp_api_lan_lookup_put },
 	{ CP_GET, "/api/v1/lan/dns/stats", CP_ROLE_READ_ONLY, 0, cp_api_lan_stats_get },
 	{ CP_POST, "/api/v1/lan/dns/cache/flush", CP_ROLE_ADMIN, 0, cp_api_lan_flush },
+	/* issue 9: DNS snooping's domain sets */
+	{ CP_GET, "/api/v1/lan/dns/domain-sets", CP_ROLE_READ_ONLY, 0, cp_api_dnsset_get },
 };
 
 static struct MHD_Daemon *daemon_handle;

@@ -189,6 +189,12 @@ void cp_api_policies_get(struct cp_req *r);
 void cp_api_policy_get(struct cp_req *r);
 void cp_api_rules_get(struct cp_req *r);
 void cp_api_rule_get(struct cp_req *r);
+/* issue 9 (api_dnsset.c): GET /api/v1/lan/dns/domain-sets; the snooping counters summed
+ * over the lcores and the live entries, for /metrics (0, or -ENOENT: no memzone). API
+ * thread. */
+void cp_api_dnsset_get(struct cp_req *r);
+struct dpw_dnsset_stats;
+int cp_api_dnsset_stats(struct dpw_dnsset_stats *sum, uint64_t *entries);
 
 struct dpw_doc;
 struct dpw_doc_pick;

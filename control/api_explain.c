@@ -158,6 +158,9 @@ explain_json(const struct dpw_msg_explain *q, const struct dpw_msg_explain_reply
 	json_object_set_new(j, "usable", cp_api_wan_mask_json(shm, e->usable_mask));
 	json_object_set_new(j, "copies", cp_api_wan_mask_json(shm, e->also_mask));
 	json_object_set_new(j, "rules_skipped", json_integer(e->rules_skipped));
+	/* issue 9: the first rule passed because its domain sets lacked the destination */
+	json_object_set_new(j, "domain_miss", e->domain_miss != 0 ?
+			    cp_api_rule_json((uint16_t)(e->domain_miss - 1)) : json_null());
 	json_object_set_new(j, "wans", shm != NULL ? wans_now_json(shm) : json_array());
 	return j;
 }

@@ -16,6 +16,7 @@
 #include "control/probe.h"
 #include "control/events.h"
 #include "control/pstats.h"
+#include "lib/shm/dpw_dnsset.h"
 
 #define U64(v) ((unsigned long long)(v))
 
@@ -188,6 +189,43 @@ punt_metrics(FILE *f, const struct dpw_shm *shm, const char *name, const char *h
 	for (i = 0; i < DPW_PUNT_MAX; i++)
 		fprintf(f, "%s{class=\"%s\"} %llu\n", name, dpw_punt_class_str(i),
 			U64(dpw_shm_sum(shm, offset + i * sizeof(uint64_t))));
+}
+
+/* issue 9: DNS snooping and the domain sets (api_dnsset.c reads their memzone) */
+static void
+dnsset_metrics(FILE *f)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} c[] = {
+		{ "dpwan_dns_snoop_answers_total", "DNS responses to LAN hosts parsed.",
+		  offsetof(struct dpw_dnsset_stats, answers) },
+		{ "dpwan_dns_snoop_malformed_total",
+		  "DNS packets from port 53 to LAN hosts that did not parse (still forwarded).",
+		  offsetof(struct dpw_dnsset_stats, malformed) },
+		{ "dpwan_dns_snoop_matched_total",
+		  "DNS answers whose name matched a rule's domain pattern.",
+		  offsetof(struct dpw_dnsset_stats, matched) },
+		{ "dpwan_dns_snoop_inserted_total", "Addresses put into domain sets (or renewed).",
+		  offsetof(struct dpw_dnsset_stats, inserted) },
+		{ "dpwan_dns_snoop_evicted_total",
+		  "Unexpired domain-set entries replaced: system.dns_sets is too small.",
+		  offsetof(struct dpw_dnsset_stats, evicted) },
+	};
+	struct dpw_dnsset_stats st;
+	uint64_t entries;
+	unsigned int i;
+
+	if (cp_api_dnsset_stats(&st, &entries) != 0)
+		return;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		family(f, c[i].name, "counter", c[i].help);
+		fprintf(f, "%s %llu\n", c[i].name,
+			U64(*(const uint64_t *)((const char *)&st + c[i].off)));
+	}
+	family(f, "dpwan_domain_set_entries", "gauge", "Unexpired addresses in the domain sets.");
+	fprintf(f, "dpwan_domain_set_entries %llu\n", U64(entries));
 }
 
 static void
@@ -483,6 +521,7 @@ cp_api_metrics_get(struct cp_req *c)
 	policy_metrics(f, shm);
 	control_metrics(f, shm);
 	lan_metrics(f);
+	dnsset_metrics(f);
 
 	if (fclose(f) != 0 || buf == NULL) {
 		free(buf);

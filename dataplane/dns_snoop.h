@@ -24,4 +24,11 @@ struct dpw_dnsset_hdr;
 void dp_dns_snoop(const struct dp_pgen *g, struct dpw_dnsset_hdr *h, const uint8_t *udp,
 		  uint16_t len, uint32_t now_s, unsigned int slot);
 
+/*
+ * (Re)build g's pattern index (pattern_slot, wild_labels: policy.h) from its
+ * n_patterns, patterns and pattern_ids; dp_pgen_build calls it. 0 or -ENOMEM. Pure:
+ * whoever builds g (the builder thread; the bench, the tests, the fuzz target).
+ */
+int dp_dns_snoop_index(struct dp_pgen *g);
+
 #endif

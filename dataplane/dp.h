@@ -25,6 +25,7 @@
 #include "dataplane/nat.h"
 #include "lib/cfg/dpw_sysconf.h"
 #include "lib/msg/dpw_msg.h"
+#include "lib/shm/dpw_dnsset.h"
 #include "lib/shm/dpw_shm.h"
 
 #define DP_BURST 32
@@ -297,6 +298,8 @@ struct dp_ctx {
 	struct dp_pgen *pgen;                  /* published; read with dp_pgen_get() */
 	struct dp_lb_load lb_load;             /* main lcore writes, workers read (lb.h) */
 	struct dp_sticky sticky;               /* shared by the workers (sticky.h) */
+	struct dpw_dnsset_hdr *dnsset;         /* domain sets, memzone DPW_DNSSET_ZONE:
+						* every lcore writes (dnsset.h) */
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
 	struct dp_wan_state wst[DPW_MAX_WANS];

@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_log.h>
 
+#include "dataplane/dnsset.h"
 #include "dataplane/dp.h"
 #include "dataplane/wan_select.h"
 #include "lib/msg/dpw_msg.h"
@@ -129,6 +130,12 @@ dp_gen_publish_pgen(struct dp_pgen *g)
 	dp.shm->policy_rules = g->n_rules;
 	dp.shm->policy_entries = g->n_entries;
 	dp.shm->policy_build_ns = g->build_ns;
+	/* the domain sets' list for dpwan-control; the sets keep their addresses, keyed by
+	 * pattern id, so a pattern that stays keeps its entries across applies */
+	if (dp.dnsset != NULL)
+		dp_dnsset_set_patterns(dp.dnsset, g->gen,
+				       (const char (*)[DPW_DNSSET_PATTERN_LEN])g->patterns,
+				       g->n_patterns);
 	if (old != NULL)
 		dp_gen_retire(old, free_pgen);
 }

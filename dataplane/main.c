@@ -28,6 +28,7 @@
 
 #include "dataplane/cfg_apply.h"
 #include "dataplane/pbuild.h"
+#include "dataplane/dnsset.h"
 #include "dataplane/dp.h"
 #include "dataplane/port.h"
 #include "lib/cfg/dpw_mbufs.h"
@@ -136,6 +137,15 @@ create_shared(void)
 			    rte_strerror(rte_errno));
 	dp.shm = mz->addr;
 	memset(dp.shm, 0, sizeof(*dp.shm));
+	/* the domain sets (issue 9): system.dns_sets slots; second 0 is start_tsc's */
+	mz = rte_memzone_reserve(DPW_DNSSET_ZONE, sizeof(struct dpw_dnsset_hdr) +
+				 (size_t)dp.conf.dns_sets * sizeof(struct dpw_dnsset_slot),
+				 SOCKET_ID_ANY, RTE_MEMZONE_SIZE_HINT_ONLY);
+	if (mz == NULL)
+		return fail("cannot reserve the domain sets %s (%u slots): %s", DPW_DNSSET_ZONE,
+			    dp.conf.dns_sets, rte_strerror(rte_errno));
+	dp.dnsset = mz->addr;
+	dp_dnsset_init(dp.dnsset, dp.conf.dns_sets, dpw_mono_ms());
 	dp.c2d = rte_ring_create_elem(DPW_RING_C2D, sizeof(struct dpw_msg), DPW_RING_SLOTS,
 				      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	dp.d2c = rte_ring_create_elem(DPW_RING_D2C, sizeof(struct dpw_msg), DPW_RING_SLOTS,

@@ -28,6 +28,8 @@
 
 /* (EAL runs with --no-pci unless the config names PCI ports: see main.c.) */
 #include "dataplane/cfg_apply.h"
+#include "dataplane/dns_snoop.h"
+#include "lib/pkt/dpw_dns.h"
 #include "dataplane/dp.h"
 #include "dataplane/pbuild.h"
 #include "dataplane/port.h"
@@ -444,6 +446,29 @@ note_host_flow(const struct rte_mbuf *m, unsigned int p, uint32_t now)
 	dp_hostflow_note(dp.hostflow, &k, now + ttl, now);
 }
 
+/*
+ * DNS snooping on the LAN TAP (issue 9): an answer of our dnsmasq (source port 53) on
+ * its way to a LAN host fills the domain sets before it leaves, like the workers do for
+ * answers from the Internet. Only with domain rules; the packet goes out unchanged.
+ */
+static void
+snoop_lan_dns(struct rte_mbuf *m, uint32_t secs)
+{
+	const struct dp_pgen *g = dp_pgen_get();
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct dpw_pkt_info pi;
+	unsigned int drop;
+
+	if (g == NULL || g->n_patterns == 0)
+		return;
+	if (dpw_pkt_parse(d, rte_pktmbuf_data_len(m), &pi, &drop) != 0 ||
+	    pi.l3 != DPW_L3_IPV4 || pi.proto != DPW_IPPROTO_UDP || pi.frag != 0 ||
+	    pi.sport != rte_cpu_to_be_16(DPW_DNS_PORT) || pi.l4_len < DPW_UDP_HDR_LEN)
+		return;
+	dp_dns_snoop(g, dp.dnsset, d + pi.l4_off + DPW_UDP_HDR_LEN,
+		     (uint16_t)(pi.l4_len - DPW_UDP_HDR_LEN), secs, DPW_SHM_MAIN_SLOT);
+}
+
 static unsigned int
 serve_slow_path(uint64_t now)
 {
@@ -481,6 +506,8 @@ serve_slow_path(uint64_t now)
 				continue;
 			}
 			note_host_flow(pkts[i], p, secs);
+			if (p == dp.lan)
+				snoop_lan_dns(pkts[i], secs);
 			dp_inject(pkts[i], dp.port[p].port_id);
 		}
 		total += n;

@@ -63,6 +63,7 @@ dp_mgmt_explain(const struct dpw_msg_explain *e, struct dpw_msg_explain_reply *r
 	r->cand_mask = d.cand_mask;
 	r->usable_mask = d.usable_mask;
 	r->also_mask = d.also_mask;
+	r->domain_miss = d.domain_miss == DP_RULE_NONE ? 0 : (uint16_t)(d.domain_miss + 1);
 	return 0;
 }
 

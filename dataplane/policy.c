@@ -18,8 +18,12 @@
 #include <rte_acl.h>
 #include <rte_errno.h>
 
+#include "dataplane/dns_snoop.h"
 #include "dataplane/policy.h"
+#include "lib/pkt/dpw_dns.h"
 #include "lib/pkt/dpw_pkt.h"
+
+_Static_assert(DPW_DNSSET_PATTERN_LEN == DPW_DOMAIN_LEN, "a rule's pattern fits a set's");
 
 /*
  * The classifier's fields. rte_acl wants a 1-byte first field and every later input
@@ -220,6 +224,9 @@ dp_pgen_free(struct dp_pgen *g)
 	free(g->enabled);
 	free(g->policies);
 	free(g->lb);
+	free(g->patterns);
+	free(g->pattern_ids);
+	free(g->pattern_slot);
 	free(g);
 }
 
@@ -616,6 +623,52 @@ default_compile(const struct dpw_doc *doc, const uint8_t *wan_id, unsigned int d
 	return rc;
 }
 
+/*
+ * The distinct domain patterns of the enabled rules, in rule order (issue 9): what DNS
+ * snooping matches answers against and the domain sets' memzone lists. At most
+ * DPW_DNSSET_PATTERNS_MAX (the document allows more rules x domains than that).
+ */
+static int
+patterns_compile(const struct dpw_doc *doc, struct dp_pgen *g, struct dpw_doc_problems *pr)
+{
+	unsigned int i, j, k, max = 0;
+
+	for (i = 0; i < doc->n_rules; i++)
+		if (doc->rules[i].enabled)
+			max += doc->rules[i].match.n_domains;
+	if (max == 0)
+		return 0;
+	g->patterns = calloc(max, sizeof(*g->patterns));
+	g->pattern_ids = calloc(max, sizeof(*g->pattern_ids));
+	if (g->patterns == NULL || g->pattern_ids == NULL)
+		return bad(pr, "", "policy compile: out of memory", -ENOMEM);
+	for (i = 0; i < doc->n_rules; i++) {
+		const struct dpw_doc_match *m = &doc->rules[i].match;
+
+		if (!doc->rules[i].enabled)
+			continue;
+		for (j = 0; j < m->n_domains && j < DPW_MATCH_DOMAINS_MAX; j++) {
+			uint32_t id = g->rules[i].dom_id[j];
+
+			for (k = 0; k < g->n_patterns; k++)
+				if (g->pattern_ids[k] == id &&
+				    strcmp(g->patterns[k], m->domain[j]) == 0)
+					break;
+			if (k < g->n_patterns)
+				continue;
+			if (g->n_patterns >= DPW_DNSSET_PATTERNS_MAX)
+				return bad(pr, "/rules", "rule compile: more than 1024 distinct "
+					   "domain patterns", -EINVAL);
+			memcpy(g->patterns[g->n_patterns], m->domain[j], DPW_DNSSET_PATTERN_LEN);
+			g->patterns[g->n_patterns][DPW_DNSSET_PATTERN_LEN - 1] = '\0';
+			g->pattern_ids[g->n_patterns++] = id;
+		}
+	}
+	if (dp_dns_snoop_index(g) != 0)
+		return bad(pr, "", "policy compile: out of memory", -ENOMEM);
+	return 0;
+}
+
 static int
 build(const struct dpw_doc *doc, const uint8_t *wan_id, struct dp_pgen *g,
       struct dpw_doc_problems *pr)
@@ -697,6 +750,8 @@ build(const struct dpw_doc *doc, const uint8_t *wan_id, struct dp_pgen *g,
 			return rc;
 		r->id = (uint16_t)i;
 		r->has_domains = dr->match.n_domains != 0;
+		for (n = 0; n < dr->match.n_domains && n < DPW_MATCH_DOMAINS_MAX; n++)
+			r->dom_id[n] = dpw_dns_pattern_id(dr->match.domain[n]);
 		g->match[i] = dr->match;
 		g->enabled[i] = dr->enabled;
 		if (!dr->enabled)
@@ -724,6 +779,9 @@ build(const struct dpw_doc *doc, const uint8_t *wan_id, struct dp_pgen *g,
 	if (rc != 0)
 		return rc;
 
+	rc = patterns_compile(doc, g, pr);
+	if (rc != 0)
+		return rc;
 	if (g->n_entries != 0)
 		return acl_compile(g, pr);
 	return 0;

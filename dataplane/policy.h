@@ -13,6 +13,7 @@
 
 #include "dataplane/lb.h"
 #include "lib/cfg/dpw_doc.h"
+#include "lib/shm/dpw_dnsset.h"
 
 /* Rule ids as sessions and counters carry them: a rule's position in the document,
  * or one of these. */
@@ -45,9 +46,10 @@ struct dp_rule {
 	uint8_t fallback;         /* enum dpw_fallback, never LAST_RESORT (resolved) */
 	uint8_t sticky;
 	uint8_t terminate_on_recovery;
-	uint8_t has_domains;      /* also needs dst in the rule's domain set (issue 9: none
-				   * filled yet, so such a rule falls through to the next) */
+	uint8_t has_domains;      /* also needs dst in one of the rule's domain sets (issue
+				   * 9: filled by DNS snooping, dns_snoop.h) */
 	uint32_t sticky_timeout_s;
+	uint32_t dom_id[DPW_MATCH_DOMAINS_MAX];   /* dpw_dns_pattern_id of match.domain[i] */
 };
 
 struct rte_acl_ctx;
@@ -74,6 +76,17 @@ struct dp_pgen {
 	unsigned int n_workers;
 	struct dp_lb_state *lb;   /* [worker * n_policies + policy]: worker-owned rows */
 	unsigned int n_entries;   /* classifier entries (rules' expansions) */
+	/* the distinct domain patterns of the enabled rules (issue 9), for DNS snooping
+	 * and the domain sets' memzone; NULL when none */
+	unsigned int n_patterns;
+	char (*patterns)[DPW_DNSSET_PATTERN_LEN];
+	uint32_t *pattern_ids;    /* dpw_dns_pattern_id(patterns[i]) */
+	/* the patterns by id (open addressing, index + 1, 0 empty), so that snooping looks
+	 * up each suffix and label run of a name instead of trying every pattern
+	 * (dp_dns_snoop_index builds it) */
+	uint16_t *pattern_slot;
+	uint32_t pattern_slot_mask;
+	uint8_t wild_labels;      /* most labels before ".*" of a "foo.*" pattern; 0: none */
 	uint64_t build_ns;        /* how long the build took */
 };
 

@@ -9,6 +9,7 @@
 
 #include <rte_byteorder.h>
 
+#include "dataplane/dnsset.h"
 #include "dataplane/dp.h"
 #include "dataplane/stage_policy.h"
 
@@ -25,16 +26,22 @@ dp_sess_how_str(unsigned int h)
 }
 
 /*
- * Is k's destination in rule r's domain set? The sets are filled from the DNS answers
- * the dataplane forwards (issue 9); until then none holds anything, so a domain rule
- * falls through to the next one that matches.
+ * Is k's destination in one of rule r's domain sets (the addresses DNS answers gave to
+ * names its patterns match, snooped on their way to the LAN: dns_snoop.h)? now: the
+ * dataplane's seconds, the sets' clock.
  */
 static int
-domain_set_has(const struct dp_pgen *g, unsigned int r, uint32_t dst)
+domain_set_has(const struct dp_pgen *g, unsigned int r, uint32_t dst, uint32_t now)
 {
-	(void)g;
-	(void)r;
-	(void)dst;
+	const struct dpw_dnsset_hdr *h = dp.dnsset;
+	const struct dp_rule *ru = &g->rules[r];
+	unsigned int i;
+
+	if (h == NULL)
+		return 0;
+	for (i = 0; i < g->match[r].n_domains && i < DPW_MATCH_DOMAINS_MAX; i++)
+		if (dp_dnsset_has(h, ru->dom_id[i], dst, now))
+			return 1;
 	return 0;
 }
 
@@ -182,6 +189,7 @@ dp_policy_decide(const struct dp_pgen *g, const struct dp_wan_view *v,
 	d->wan = -1;
 	d->policy = 0xffff;
 	d->fallback = DPW_FB_MAX;
+	d->domain_miss = DP_RULE_NONE;
 	d->usable_mask = v->usable_mask;
 	/* to a WAN's own subnet: that WAN, whatever the rules say (mwan3, Peplink) */
 	for (w = 0; w < v->n_wans; w++) {
@@ -213,7 +221,9 @@ dp_policy_decide(const struct dp_pgen *g, const struct dp_wan_view *v,
 	while (r >= 0) {
 		const struct dp_rule *ru = &g->rules[r];
 
-		if (ru->has_domains && !domain_set_has(g, (unsigned int)r, k->dst)) {
+		if (ru->has_domains && !domain_set_has(g, (unsigned int)r, k->dst, now)) {
+			if (d->domain_miss == DP_RULE_NONE)
+				d->domain_miss = ru->id;
 			d->rules_skipped++;
 			r = dp_pgen_match_from(g, k, (unsigned int)r + 1);
 			continue;

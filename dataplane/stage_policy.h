@@ -29,6 +29,8 @@ struct dp_decision {
 	uint8_t usable_mask;      /* the WANs usable in view v */
 	uint8_t also_mask;        /* fastest response: the WANs the first packet is copied to */
 	uint16_t rules_skipped;   /* fall-through / domain misses passed on the way */
+	uint16_t domain_miss;     /* the first rule whose classifier entries matched but
+				   * whose domain sets did not hold dst (DP_RULE_NONE: none) */
 };
 
 /*

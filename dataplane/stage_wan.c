@@ -8,6 +8,8 @@
 
 #include <rte_byteorder.h>
 
+#include "dataplane/dns_snoop.h"
+#include "lib/pkt/dpw_dns.h"
 #include "dataplane/wan_input.h"
 #include "dataplane/worker.h"
 
@@ -98,6 +100,12 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 		}
 		dp_ct_touch(s, DP_DIR_REPLY, pi->ip_len, w->now);
 		dp_nat_rewrite(d, pi, 0, s->key[DP_DIR_ORIG].src, s->key[DP_DIR_ORIG].sport);
+		/* issue 9: a DNS answer to a LAN host fills the domain sets before it goes,
+		 * so the host's first connection to the name finds its rule */
+		if (unlikely(pi->sport == RTE_BE16(DPW_DNS_PORT)) && pi->proto == DPW_IPPROTO_UDP &&
+		    c->fctx == NULL && pi->l4_len >= DPW_UDP_HDR_LEN)
+			dp_dns_snoop(dp_pgen_get(), dp.dnsset, d + pi->l4_off + DPW_UDP_HDR_LEN,
+				     (uint16_t)(pi->l4_len - DPW_UDP_HDR_LEN), w->now, w->idx);
 		if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN) &&
 		    s->wan < v->n_wans)
 			w->st->mss_clamped += (uint64_t)dpw_tcp_clamp_mss(d + pi->l4_off,

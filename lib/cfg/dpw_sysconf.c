@@ -21,6 +21,7 @@ dpw_sysconf_defaults(struct dpw_sysconf *conf)
 	conf->idle_sleep_us = 0;
 	conf->mbufs = 0;
 	conf->sessions = 262144;
+	conf->dns_sets = 65536;
 	/* Linux's ephemeral range is moved below this one on the appliance (DESIGN.md). */
 	conf->nat_port_min = 41000;
 	conf->nat_port_max = 65535;
@@ -231,7 +232,7 @@ out:
 }
 
 static const char *const system_keys[] = { "file_prefix", "eal_args", "idle_sleep_us", "mbufs",
-	"sessions", "state_dir", "log_level", "policy", "hook", NULL };
+	"sessions", "state_dir", "log_level", "policy", "hook", "dns_sets", NULL };
 static const char *const nat_keys[] = { "port_min", "port_max", NULL };
 static const char *const timeout_keys[] = { "tcp_syn", "tcp_established", "tcp_fin",
 	"tcp_closed", "udp", "icmp", NULL };
@@ -513,8 +514,12 @@ load_parsed(config_t *cfg, const char *path, struct dpw_sysconf *out, char *err,
 	    (rc = get_uint(sys, "idle_sleep_us", 0, 100000, &conf.idle_sleep_us,
 			   path, err, errlen)) ||
 	    (rc = get_uint(sys, "mbufs", 1023, 16777215, &conf.mbufs, path, err, errlen)) ||
-	    (rc = get_uint(sys, "sessions", 1024, 1 << 24, &conf.sessions, path, err, errlen)))
+	    (rc = get_uint(sys, "sessions", 1024, 1 << 24, &conf.sessions, path, err, errlen)) ||
+	    (rc = get_uint(sys, "dns_sets", 64, 1 << 24, &conf.dns_sets, path, err, errlen)))
 		goto out;
+	if ((conf.dns_sets & (conf.dns_sets - 1)) != 0)
+		FAIL(config_setting_get_member(sys, "dns_sets"),
+		     "dns_sets = %u must be a power of two", conf.dns_sets);
 	conf.mbufs_line = sys && config_setting_get_member(sys, "mbufs") ?
 			  line_of(config_setting_get_member(sys, "mbufs")) : 0;
 	if (conf.file_prefix[0] == '\0' || strchr(conf.file_prefix, '/') != NULL)

@@ -62,6 +62,8 @@ struct dpw_sysconf {
 	uint32_t mbufs;             /* 0: sized from ports and workers (dpw_mbufs.h) */
 	int mbufs_line;             /* of system.mbufs in the file, 0 if not set */
 	uint32_t sessions;          /* per worker */
+	uint32_t dns_sets;          /* slots of the domain sets' table (issue 9), a power of
+				     * two (lib/shm/dpw_dnsset.h) */
 	uint16_t nat_port_min;
 	uint16_t nat_port_max;
 	struct dpw_timeouts timeouts;

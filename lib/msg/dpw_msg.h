@@ -242,7 +242,11 @@ struct dpw_msg_explain_reply {
 	uint8_t cand_mask;     /* the candidates (bit per WAN id) */
 	uint8_t usable_mask;   /* the WANs usable in that view */
 	uint8_t also_mask;     /* fastest response: the WANs the first packet is copied to */
-	uint8_t reserved[7];
+	uint8_t reserved0;
+	uint16_t domain_miss;  /* issue 9: 1 + the position of the first rule that matched
+				* but whose domain sets did not hold dst; 0: none (the
+				* reserved bytes of before) */
+	uint8_t reserved[4];
 };
 
 /*

@@ -20,6 +20,8 @@
 #define DPW_DNS_MAX_JUMPS 16     /* compression pointers followed per name */
 #define DPW_DNS_MAX_CNAMES 8
 #define DPW_DNS_MAX_RRS 64       /* answer records looked at */
+#define DPW_DNS_PORT 53          /* a DNS server's UDP port: what snooping looks for */
+#define DPW_UDP_HDR_LEN 8
 
 struct dpw_dns_answer {
 	uint16_t id;

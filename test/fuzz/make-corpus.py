@@ -14,6 +14,7 @@ is looked up). Seeds are named seed-*; the inputs the fuzzer found (merged with
   echo, 802.1Q, ARP.
 * sysconf: conf/*.conf.
 * api_parse: request paths and admin bodies, valid and not.
+* dns: the DNS answers of test/e2e/dns_frames.py, good and malformed.
 """
 import os
 import sys
@@ -166,6 +167,16 @@ def api_seeds():
     return s
 
 
+def dns_seeds():
+    import dns_frames
+    s = {}
+    for k, v in dns_frames.good().items():
+        s["good-" + k] = v
+    for k, v in dns_frames.malformed().items():
+        s["bad-" + k] = v
+    return s
+
+
 def write(target, seeds):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -182,6 +193,7 @@ def main():
     write("pkt", pkt_seeds())
     write("sysconf", sysconf_seeds())
     write("api_parse", api_seeds())
+    write("dns", dns_seeds())
 
 
 if __name__ == "__main__":

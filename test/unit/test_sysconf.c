@@ -77,6 +77,7 @@ test_defaults(void **state)
 	assert_int_equal(c.ports[1].mtu, 1600);
 	assert_int_equal(c.ports[0].mtu, 1500);
 	assert_string_equal(c.policy_path, "");             /* none: no factory document */
+	assert_int_equal(c.dns_sets, 65536);
 	dpw_sysconf_free(&c);
 	unlink(p);
 }
@@ -93,6 +94,28 @@ expect_error(const char *text, const char *needle)
 		fail_msg("error \"%s\" does not name the file and \"%s\"", err, needle);
 	assert_int_equal(((unsigned char *)&c)[0], 0x5a);   /* untouched on failure */
 	unlink(p);
+}
+
+/* system.dns_sets (issue 9): slots of the domain sets, a power of two in [64, 2^24] */
+static void
+test_dns_sets(void **state)
+{
+	struct dpw_sysconf c;
+	char text[1024], err[512], *p;
+
+	(void)state;
+	snprintf(text, sizeof(text), "system = { dns_sets = 1024; };\n%s", GOOD_PORTS);
+	p = write_tmp(text);
+	assert_int_equal(dpw_sysconf_load(p, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.dns_sets, 1024);
+	dpw_sysconf_free(&c);
+	unlink(p);
+	snprintf(text, sizeof(text), "system = { dns_sets = 1000; };\n%s", GOOD_PORTS);
+	expect_error(text, "dns_sets = 1000 must be a power of two");
+	snprintf(text, sizeof(text), "system = { dns_sets = 32; };\n%s", GOOD_PORTS);
+	expect_error(text, "'dns_sets' = 32 is out of range");
+	snprintf(text, sizeof(text), "system = { dns_sets = \"big\"; };\n%s", GOOD_PORTS);
+	expect_error(text, "'dns_sets' must be an integer");
 }
 
 static void
@@ -417,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_ipv4_parse),
 		cmocka_unit_test(test_ephemeral_ports),
 		cmocka_unit_test(test_wan_input_settings),
+		cmocka_unit_test(test_dns_sets),
 		cmocka_unit_test(test_moved_to_document),
 		cmocka_unit_test(test_policy_path),
 	};

@@ -99,6 +99,14 @@ out_explain(const json_t *e)
 	names(json_object_get(e, "copies"), copies, sizeof(copies));
 	if (strcmp(copies, "none") != 0)
 		printf("copies:     first packet also on %s (fastest response)\n", copies);
+	/* issue 9: a rule that matched but whose domain sets lack the destination */
+	if (json_is_object(json_object_get(e, "domain_miss"))) {
+		char miss[96];
+
+		rule_str(json_object_get(e, "domain_miss"), miss, sizeof(miss));
+		printf("domain:     rule %s passed: its domain sets (dst_domain) do not hold %s\n",
+		       miss, str(flow, "dst", "?"));
+	}
 	printf("generation: %lld, rules skipped on the way: %lld\n",
 	       (long long)json_integer_value(json_object_get(e, "generation")),
 	       (long long)json_integer_value(json_object_get(e, "rules_skipped")));

@@ -71,6 +71,8 @@ usage(FILE *f)
 "           [--proto P] [--limit N] [--cursor C] [--all]\n"
 "                                  the sessions, a page (100) or --all of them\n"
 "  sessions flush [filters]        delete the sessions that match (all without filters)\n"
+"  domain-sets                     the addresses DNS snooping put in the domain sets\n"
+"                                  of the rules' dst_domain patterns, with expiry\n"
 "  metrics                         Prometheus metrics (text)\n"
 "  lan leases | lan lease-delete IP   dnsmasq's DHCP leases; drop one (a DHCPRELEASE)\n"
 "  lan reservations | lan dhcp     the DHCP reservations; the DHCP server's settings\n"
@@ -278,6 +280,30 @@ static void
 out_rules(const json_t *j)
 {
 	ctl_out_rules(stdout, j);
+}
+
+/* issue 9: GET /api/v1/lan/dns/domain-sets, a pattern a block */
+static void
+out_domain_sets(const json_t *j)
+{
+	const json_t *set, *e, *rn;
+	size_t i, k;
+
+	printf("domain sets: %lld live entries in %lld slots\n",
+	       (long long)json_integer_value(json_object_get(j, "entries")),
+	       (long long)json_integer_value(json_object_get(j, "slots")));
+	json_array_foreach(json_object_get(j, "sets"), i, set) {
+		printf("%s (rules:", json_string_value(json_object_get(set, "pattern")));
+		json_array_foreach(json_object_get(set, "rules"), k, rn)
+			printf(" %s", json_string_value(rn));
+		printf(") %lld address(es)%s\n",
+		       (long long)json_integer_value(json_object_get(set, "count")),
+		       json_is_true(json_object_get(set, "truncated")) ? ", first ones:" : "");
+		json_array_foreach(json_object_get(set, "entries"), k, e)
+			printf("  %-15s expires in %lld s\n",
+			       json_string_value(json_object_get(e, "address")),
+			       (long long)json_integer_value(json_object_get(e, "expires_in")));
+	}
 }
 
 static void
@@ -616,6 +642,8 @@ run(struct ctl *c, int nargs, char **args, const struct ctl_config_opts *co,
 		return ctl_lan(c, nargs - 1, args + 1);
 	if (ctl_lan_command(cmd))
 		return ctl_lan(c, nargs, args);
+	if (strcmp(cmd, "domain-sets") == 0 && nargs == 1)
+		return get_and_show(c, "/api/v1/lan/dns/domain-sets?limit=1000", out_domain_sets);
 	if (strcmp(cmd, "raw") == 0 && (nargs == 3 || nargs == 4))
 		return cmd_raw(c, args[1], args[2], nargs == 4 ? args[3] : NULL);
 	fprintf(stderr, "dpwanctl: bad command or arguments: %s (dpwanctl --help)\n", cmd);
