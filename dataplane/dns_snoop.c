@@ -96,9 +96,11 @@ match(const struct dp_pgen *g, const char *name, unsigned int *found)
 		labels = 0;
 		for (j = i; j < nl; j++) {
 			if (name[j] == '.') {
+				int p = -1;
+
 				if (j + 1 < nl)
-					n = add(found, n, lookup(g, fnv(h, ".*", 2), name + i, j - i,
-								 ".*"));
+					p = lookup(g, fnv(h, ".*", 2), name + i, j - i, ".*");
+				n = add(found, n, p);
 				if (++labels >= g->wild_labels)
 					break;
 			}

@@ -158,7 +158,9 @@ lookups(struct dpw_dnsset_hdr *h, uint32_t slots, unsigned long n)
 		hits += dp_dnsset_has(h, 7, addrs[(i * 2654435761u) % (slots / 2)], 1);
 	t1 = now_ns();
 	printf("has(), present:  %5.1f ns a lookup (%lu of %lu found; table %u slots, half "
-	       "full)\n", (double)(t1 - t0) / (double)n, hits, n, slots);
+	       "full: %llu of the %u puts evicted another, their 4-way bucket was full)\n",
+	       (double)(t1 - t0) / (double)n, hits, n, slots,
+	       (unsigned long long)h->stats[0].evicted, slots / 2);
 	hits = 0;
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
