@@ -21,6 +21,13 @@ from dns_lab import (EXAMPLE, EXAMPLE_ADDR, LAN_ADDR, RES, SUB_DOMAIN, WAN_OF_SR
 UPSTREAM_ARGS = {"ttl": 30}
 
 
+@pytest.fixture(autouse=True)
+def _factory_document(lab):
+    """Every test ends with the factory document (wan_resolvers restores it too)."""
+    yield
+    lab.restore_default()
+
+
 def wan_usable(lab, name):
     return next(w for w in lab.api_status()["wans"] if w["name"] == name)["usable"]
 
