@@ -620,47 +620,6 @@ static struct {
 } waiters[STATS_WAITERS];
 static unsigned int n_waiters;
 
-static size_t
-build_query(uint8_t *b, uint16_t id, const char *name)
-{
-	size_t o = 12;
-	const char *p = name, *dot;
-
-	memset(b, 0, 12);
-	b[0] = (uint8_t)(id >> 8);
-	b[1] = (uint8_t)id;
-	b[5] = 1;                           /* QDCOUNT */
-	while (*p != '\0') {
-		dot = strchr(p, '.');
-		size_t l = dot != NULL ? (size_t)(dot - p) : strlen(p);
-
-		b[o++] = (uint8_t)l;
-		memcpy(b + o, p, l);
-		o += l;
-		p += l + (dot != NULL);
-	}
-	b[o++] = 0;
-	b[o++] = 0;
-	b[o++] = 16;                        /* TXT */
-	b[o++] = 0;
-	b[o++] = 3;                         /* CHAOS */
-	return o;
-}
-
-/* Skip a (possibly compressed) name at off; the offset after it, or 0. */
-static size_t
-skip_name(const uint8_t *b, size_t len, size_t off)
-{
-	while (off < len) {
-		if (b[off] == 0)
-			return off + 1;
-		if ((b[off] & 0xc0) == 0xc0)
-			return off + 2 <= len ? off + 2 : 0;
-		off += 1u + b[off];
-	}
-	return 0;
-}
-
 static void
 stats_finish(void)
 {
@@ -684,69 +643,43 @@ stats_finish(void)
 static void
 stats_answer(const uint8_t *b, size_t len)
 {
-	unsigned int q, an, i, id;
-	size_t o;
-	char txt[256];
+	char txt[CP_DNSMASQ_SERVERS_MAX][CP_CHAOS_TXT_LEN];
+	unsigned int q, i;
+	uint16_t id;
+	int n = cp_chaos_answer(b, len, &id, txt, CP_DNSMASQ_SERVERS_MAX);
 
-	if (len < 12)
-		return;
-	id = (unsigned int)b[0] << 8 | b[1];
 	q = id & 0xff;
-	if ((id >> 8) != (st_id & 0xff) || q >= Q_MAX || !(st_pending & (1u << q)))
+	if (n < 0 || (id >> 8) != (st_id & 0xff) || q >= Q_MAX || !(st_pending & (1u << q)))
 		return;
 	st_pending &= ~(1u << q);
-	an = (unsigned int)b[6] << 8 | b[7];
-	o = skip_name(b, len, 12);
-	if (o == 0 || o + 4 > len)
-		return;
-	o += 4;
-	if (q == Q_SERVERS)
+	if (q == Q_SERVERS) {
+		/* "IP#port queries failed" for each upstream */
 		stats.n_servers = 0;
-	for (i = 0; i < an; i++) {
-		size_t rdl, end;
+		for (i = 0; i < (unsigned int)n; i++) {
+			struct cp_dnsmasq_server *s = &stats.server[stats.n_servers];
+			char addr[64];
 
-		o = skip_name(b, len, o);
-		if (o == 0 || o + 10 > len)
-			return;
-		rdl = (size_t)b[o + 8] << 8 | b[o + 9];
-		o += 10;
-		end = o + rdl;
-		if (end > len)
-			return;
-		while (o < end) {
-			size_t sl = b[o++];
-
-			if (o + sl > end)
-				return;
-			snprintf(txt, sizeof(txt), "%.*s", (int)sl, (const char *)b + o);
-			o += sl;
-			if (q == Q_SERVERS) {
-				/* "IP#port queries failed" for each upstream */
-				struct cp_dnsmasq_server *s;
-				char addr[64];
-
-				if (stats.n_servers >= CP_DNSMASQ_SERVERS_MAX)
-					continue;
-				s = &stats.server[stats.n_servers];
-				if (sscanf(txt, "%63s %llu %llu", addr, &s->queries, &s->failed) == 3) {
-					snprintf(s->addr, sizeof(s->addr), "%s", addr);
-					stats.n_servers++;
-				}
-			} else {
-				unsigned long long v = strtoull(txt, NULL, 10);
-
-				switch (q) {
-				case Q_CACHESIZE: stats.cache_size = v; break;
-				case Q_INSERTIONS: stats.insertions = v; break;
-				case Q_EVICTIONS: stats.evictions = v; break;
-				case Q_MISSES: stats.misses = v; break;
-				case Q_HITS: stats.hits = v; break;
-				case Q_AUTH: stats.auth = v; break;
-				default: break;
-				}
+			if (sscanf(txt[i], "%63s %llu %llu", addr, &s->queries, &s->failed) == 3) {
+				snprintf(s->addr, sizeof(s->addr), "%s", addr);
+				stats.n_servers++;
 			}
 		}
-		o = end;
+		return;
+	}
+	if (n < 1)
+		return;
+	{
+		unsigned long long v = strtoull(txt[0], NULL, 10);
+
+		switch (q) {
+		case Q_CACHESIZE: stats.cache_size = v; break;
+		case Q_INSERTIONS: stats.insertions = v; break;
+		case Q_EVICTIONS: stats.evictions = v; break;
+		case Q_MISSES: stats.misses = v; break;
+		case Q_HITS: stats.hits = v; break;
+		case Q_AUTH: stats.auth = v; break;
+		default: break;
+		}
 	}
 }
 
@@ -778,8 +711,7 @@ cp_dnsmasq_stats_get(struct cp_ctx *c, cp_dnsmasq_stats_cb cb, void *arg)
 	struct sockaddr_in dst;
 	uint8_t b[64];
 	unsigned int q;
-	size_t len;
-	int rc;
+	int rc, n;
 
 	(void)c;
 	if (!ready || !have_cur || !cur.lan.dns.enabled)
@@ -811,8 +743,8 @@ cp_dnsmasq_stats_get(struct cp_ctx *c, cp_dnsmasq_stats_cb cb, void *arg)
 	/* connected: only the LAN address's answers are read */
 	rc = connect(st_fd, (struct sockaddr *)&dst, sizeof(dst));
 	for (q = 0; q < Q_MAX && rc == 0; q++) {
-		len = build_query(b, (uint16_t)((st_id & 0xff) << 8 | q), q_name[q]);
-		if (send(st_fd, b, len, 0) == (ssize_t)len)
+		n = cp_chaos_query(b, sizeof(b), (uint16_t)((st_id & 0xff) << 8 | q), q_name[q]);
+		if (n > 0 && send(st_fd, b, (size_t)n, 0) == n)
 			st_pending |= 1u << q;
 	}
 	st_timer = cp_loop_timer(STATS_TIMEOUT_MS, on_stats_timeout, NULL);

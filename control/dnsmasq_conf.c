@@ -418,6 +418,114 @@ cp_lease_parse(const char *text, size_t len, struct cp_lease *out, unsigned int 
 	return n;
 }
 
+/* ---- CHAOS TXT ---- */
+
+#define DNS_HDR 12
+#define DNS_QR 0x80              /* in the flags' first byte */
+#define DNS_TYPE_TXT 16
+#define DNS_CLASS_CH 3
+
+int
+cp_chaos_query(uint8_t *b, size_t cap, uint16_t id, const char *name)
+{
+	size_t o = DNS_HDR, n = strlen(name), l;
+	const char *p = name, *dot;
+
+	if (n == 0 || n > 253 || cap < DNS_HDR + n + 2 + 4)
+		return -EINVAL;
+	memset(b, 0, DNS_HDR);
+	b[0] = (uint8_t)(id >> 8);
+	b[1] = (uint8_t)id;
+	b[5] = 1;                    /* QDCOUNT */
+	while (*p != '\0') {
+		dot = strchr(p, '.');
+		l = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (l == 0 || l > 63)
+			return -EINVAL;
+		b[o++] = (uint8_t)l;
+		memcpy(b + o, p, l);
+		o += l;
+		p += l + (dot != NULL);
+	}
+	b[o++] = 0;
+	b[o++] = 0;
+	b[o++] = DNS_TYPE_TXT;
+	b[o++] = 0;
+	b[o++] = DNS_CLASS_CH;
+	return (int)o;
+}
+
+/* The offset after a (possibly compressed) name at off, or 0. */
+static size_t
+skip_name(const uint8_t *b, size_t len, size_t off)
+{
+	unsigned int labels = 0;
+
+	while (off < len && labels++ < 128) {
+		if (b[off] == 0)
+			return off + 1;
+		if ((b[off] & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : 0;
+		if ((b[off] & 0xc0) != 0)
+			return 0;
+		off += 1u + b[off];
+	}
+	return 0;
+}
+
+int
+cp_chaos_answer(const uint8_t *b, size_t len, uint16_t *id, char out[][CP_CHAOS_TXT_LEN],
+		unsigned int max)
+{
+	unsigned int qd, an, i, n = 0;
+	size_t o;
+
+	if (len < DNS_HDR || !(b[2] & DNS_QR))
+		return -EINVAL;
+	*id = (uint16_t)(b[0] << 8 | b[1]);
+	qd = (unsigned int)b[4] << 8 | b[5];
+	an = (unsigned int)b[6] << 8 | b[7];
+	if (qd > 1)
+		return -EINVAL;
+	o = DNS_HDR;
+	if (qd == 1) {
+		o = skip_name(b, len, o);
+		if (o == 0 || o + 4 > len)
+			return -EINVAL;
+		o += 4;
+	}
+	for (i = 0; i < an; i++) {
+		size_t rdl, end;
+		unsigned int type;
+
+		o = skip_name(b, len, o);
+		if (o == 0 || o + 10 > len)
+			return -EINVAL;
+		type = (unsigned int)b[o] << 8 | b[o + 1];
+		rdl = (size_t)b[o + 8] << 8 | b[o + 9];
+		o += 10;
+		end = o + rdl;
+		if (end > len)
+			return -EINVAL;
+		while (type == DNS_TYPE_TXT && o < end) {
+			size_t sl = b[o++];
+
+			if (o + sl > end)
+				return -EINVAL;
+			if (n < max) {
+				size_t c = sl < CP_CHAOS_TXT_LEN - 1 ? sl : CP_CHAOS_TXT_LEN - 1;
+
+				memcpy(out[n], b + o, c);
+				out[n][c] = '\0';
+				n++;
+			}
+			o += sl;
+		}
+		o = end;
+	}
+	return (int)n;
+}
+
 /* ---- DHCPRELEASE ---- */
 
 #define BOOTREQUEST 1

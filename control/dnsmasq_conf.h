@@ -82,4 +82,17 @@ unsigned int cp_lease_parse(const char *text, size_t len, struct cp_lease *out,
 int cp_dhcp_release_build(const struct cp_lease *lease, uint32_t server, uint32_t xid,
 			  uint8_t *buf, size_t cap);
 
+/*
+ * Added with the implementation: dnsmasq's statistics are CHAOS TXT answers
+ * (cachesize.bind, hits.bind, servers.bind ...). cp_chaos_query writes the query for
+ * name with id into buf: its length, or -EINVAL (name too long, cap too small).
+ * cp_chaos_answer reads an answer: *id, and its TXT strings (each NUL-terminated, cut
+ * to CP_CHAOS_TXT_LEN - 1) into out, at most max; returns how many, or -EINVAL when the
+ * message is malformed or not an answer.
+ */
+#define CP_CHAOS_TXT_LEN 128
+int cp_chaos_query(uint8_t *buf, size_t cap, uint16_t id, const char *name);
+int cp_chaos_answer(const uint8_t *buf, size_t len, uint16_t *id,
+		    char out[][CP_CHAOS_TXT_LEN], unsigned int max);
+
 #endif

@@ -373,6 +373,50 @@ test_release(void **state)
 			 -EINVAL);
 }
 
+static void
+test_chaos(void **state)
+{
+	char txt[4][CP_CHAOS_TXT_LEN];
+	uint8_t q[64], a[256];
+	uint16_t id = 0;
+	int n, len;
+
+	(void)state;
+	n = cp_chaos_query(q, sizeof(q), 0x1203, "cachesize.bind");
+	assert_int_equal(n, 12 + 16 + 4);
+	assert_memory_equal(q, "\x12\x03\0\0\0\x01\0\0\0\0\0\0", 12);
+	assert_memory_equal(q + 12, "\x09" "cachesize" "\x04" "bind" "\0" "\0\x10\0\x03", 20);
+	assert_int_equal(cp_chaos_query(a, 20, 1, "cachesize.bind"), -EINVAL);
+	assert_int_equal(cp_chaos_query(a, sizeof(a), 1, "a..b"), -EINVAL);
+
+	/* dnsmasq's answer: the question, then TXT records behind a pointer to it */
+	memcpy(a, q, (size_t)n);
+	a[2] = 0x84;                                   /* QR AA */
+	a[7] = 2;                                      /* ANCOUNT */
+	len = n;
+	memcpy(a + len, "\xc0\x0c\0\x10\0\x03\0\0\0\0\0\x06\x05" "10000", 18);
+	len += 18;
+	/* servers.bind style: one record, two strings */
+	memcpy(a + len, "\xc0\x0c\0\x10\0\x03\0\0\0\0\0\x08\x03" "a b" "\x03" "c d", 20);
+	len += 20;
+	assert_int_equal(cp_chaos_answer(a, (size_t)len, &id, txt, 4), 3);
+	assert_int_equal(id, 0x1203);
+	assert_string_equal(txt[0], "10000");
+	assert_string_equal(txt[1], "a b");
+	assert_string_equal(txt[2], "c d");
+	assert_int_equal(cp_chaos_answer(a, (size_t)len, &id, txt, 1), 1);
+	/* malformed: truncated anywhere, a string past its record, not an answer */
+	for (n = 0; n < len - 20; n++)
+		assert_true(cp_chaos_answer(a, (size_t)n, &id, txt, 4) < 0 || n >= len - 20);
+	a[len - 20 + 11] = 0x03;                      /* rdlength 3 < the strings' 8 */
+	assert_int_equal(cp_chaos_answer(a, (size_t)len, &id, txt, 4), -EINVAL);
+	a[2] = 0x04;
+	assert_int_equal(cp_chaos_answer(a, (size_t)len, &id, txt, 4), -EINVAL);
+	a[2] = 0x84;
+	a[12] = 0x45;                                  /* a label with the 0x40 bits */
+	assert_int_equal(cp_chaos_answer(a, (size_t)len, &id, txt, 4), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -382,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_leases),
 		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_chaos),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
