@@ -126,6 +126,14 @@ def test_configured_options(lab, restored):
         assert lease.get("new_dpw_ext") == "dpwan-e2e", \
             "option %d: %r" % (EXT_OPT_CODE, lease)
         cl.run(release=True)
+        if have_busybox_udhcpc():
+            # busybox udhcpc asked for NTP and option 224 (-O): the same values
+            bb, out = udhcpc(lab, ns, tag="h40opt-bb")
+            assert bb and in_range(bb["ip"], "198.18.0.150", "198.18.0.160"), (bb, out)
+            assert bb.get("lease") == "3600" and bb.get("ntpsrv") == "198.19.0.10", bb
+            ext = bb.get("opt%d" % EXT_OPT_CODE)
+            assert ext in ("dpwan-e2e", b"dpwan-e2e".hex()), \
+                "udhcpc's option %d: %r" % (EXT_OPT_CODE, bb)
 
 
 def _lease_in(lab, ns, lo, hi):

@@ -13,11 +13,19 @@ import json
 import pytest
 
 from conftest import WAN_ADDRS
+from health_lab import NFT_DROP_ICMP, nft_drop, nft_flush
 from dns_lab import (EXAMPLE, EXAMPLE_ADDR, LAN_ADDR, RES, SUB_DOMAIN, WAN_OF_SRC, WHICH,
                      WILD_ADDR, Dhclient, apply_doc, dig, dig_addrs, lan_doc, lan_host,
                      unique_name, upstreams, wan_resolvers, which)  # noqa: F401 (fixture)
 
 UPSTREAM_ARGS = {"ttl": 30}
+
+
+@pytest.fixture(autouse=True)
+def _factory_document(lab):
+    """Every test ends with the factory document (wan_resolvers restores it too)."""
+    yield
+    lab.restore_default()
 
 
 def wan_usable(lab, name):
@@ -174,6 +182,30 @@ def test_dead_wan_resolver_not_used(lab, upstreams):
     with wan_resolvers(lab):
         lab.wait_for(lambda: which(lab) == "wan1", 20,
                      "which.test answered through wan1's resolver again")
+
+
+def test_offline_wan_resolver_not_asked(lab, upstreams):
+    """wan1 offline by its health check only (isp1 drops ICMP; DNS still passes): its
+    resolver is reachable, yet the proxy no longer asks it: servers.conf follows the WAN
+    states, it is not dnsmasq giving up on a dead server."""
+    with wan_resolvers(lab):
+        try:
+            nft_drop(lab, "isp1", NFT_DROP_ICMP)
+            lab.wait_for(lambda: not wan_usable(lab, "wan1"), 15, "wan1 not usable")
+            # isp1 drops only ICMP: wan1's resolver still answers (here through NAT)
+            assert dig_addrs(lab, WHICH, server=RES["wan1"]) == [RES["wan1"]]
+            lab.wait_for(lambda: which(lab) == "wan2", 10,
+                         "which.test answered through wan2's resolver")
+            mark = upstreams.mark()
+            got = [which(lab) for _ in range(8)]
+            assert got == ["wan2"] * 8, got
+            from_proxy = [q for q in upstreams["wan1"].since(mark["wan1"])
+                          if q["src"] == "198.18.1.2"]
+            assert not from_proxy, "wan1 is offline, its resolver was still asked by " \
+                "the proxy: %s" % from_proxy
+        finally:
+            nft_flush(lab, "isp1")
+            lab.wait_for(lambda: wan_usable(lab, "wan1"), 30, "wan1 usable again")
 
 
 def test_domain_lookup_policy(lab, upstreams):
