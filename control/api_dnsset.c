@@ -48,13 +48,11 @@ zone(void)
 	return h;
 }
 
-/* The dataplane's seconds now (the sets' clock). */
+/* The sets' clock now: the dataplane's seconds, as its main lcore last stored them. */
 static uint32_t
 now_s(const struct dpw_dnsset_hdr *h)
 {
-	uint64_t ms = dpw_mono_ms();
-
-	return ms > h->clock_base_mono_ms ? (uint32_t)((ms - h->clock_base_mono_ms) / 1000) : 0;
+	return __atomic_load_n(&h->now_s, __ATOMIC_RELAXED);
 }
 
 struct pat {

@@ -681,6 +681,10 @@ dp_mgmt_loop(void)
 			dp_gen_reclaim(0);
 			measure_load(now);
 			dp.shm->heartbeat_ms = dpw_mono_ms();
+			if (dp.dnsset != NULL)
+				__atomic_store_n(&dp.dnsset->now_s,
+						 (uint32_t)((now - dp.start_tsc) / dp.tsc_hz),
+						 __ATOMIC_RELAXED);
 			next_tick = now + ms_100;
 		}
 		if (now >= next_sec) {

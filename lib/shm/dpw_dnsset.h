@@ -20,7 +20,7 @@
 
 #define DPW_DNSSET_ZONE "dpw_dnsset"
 #define DPW_DNSSET_MAGIC 0x44534554u   /* "DSET" */
-#define DPW_DNSSET_ABI 1
+#define DPW_DNSSET_ABI 2
 #define DPW_DNSSET_WAYS 4
 #define DPW_DNSSET_PATTERNS_MAX 1024   /* distinct patterns in the running rules */
 #define DPW_DNSSET_PATTERN_LEN 128     /* = DPW_DOMAIN_LEN */
@@ -58,6 +58,11 @@ struct dpw_dnsset_hdr {
 	uint32_t n_patterns;           /* of the running rules, in patterns[] */
 	uint64_t clock_base_mono_ms;   /* dataplane second 0, CLOCK_MONOTONIC ms */
 	volatile uint64_t patterns_gen;   /* policy generation patterns[] belongs to */
+	/* the sets' clock now: the dataplane's seconds (its TSC since start), stored by the
+	 * main lcore every 100 ms. Readers outside the dataplane judge expiry by it, not by
+	 * their own clock: the TSC's rate is an estimate and drifts from CLOCK_MONOTONIC */
+	volatile uint32_t now_s;
+	uint32_t pad;
 	struct dpw_dnsset_stats stats[DPW_MAX_LCORE_SLOTS];
 	struct dpw_dnsset_pattern patterns[DPW_DNSSET_PATTERNS_MAX];
 	/* followed by n_slots struct dpw_dnsset_slot */
