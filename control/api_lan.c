@@ -301,8 +301,22 @@ cp_api_lan_reservation(struct cp_req *r)
 		return;
 	}
 	/* the MAC is the resource's name: the body may repeat it, not change it */
-	if (json_object_get(b, "mac") == NULL)
+	if (json_object_get(b, "mac") == NULL) {
 		json_object_set_new(b, "mac", json_string(mac));
+	} else {
+		const char *bm = json_string_value(json_object_get(b, "mac"));
+		char m[18];
+
+		if (bm == NULL || mac_norm(bm, m) < 0 || strcmp(m, mac) != 0) {
+			cp_api_problem(r, 400, json_pack("[{s:s,s:s}]", "path", "/mac", "message",
+					 "the body's MAC differs from the path's: a reservation's "
+					 "MAC is its name (DELETE it and POST a new one)"), "%s",
+				       "bad reservation");
+			json_decref(b);
+			json_decref(t);
+			return;
+		}
+	}
 	json_array_set_new(a, (size_t)i, b);
 	snprintf(comment, sizeof(comment), "lan dhcp reservation %s changed", mac);
 	apply_tree(r, t, comment);

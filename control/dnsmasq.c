@@ -538,7 +538,7 @@ cp_dnsmasq_lease_delete(struct cp_ctx *c, uint32_t addr)
 {
 	struct cp_lease *l = NULL, found;
 	struct sockaddr_in dst;
-	uint8_t pkt[400];
+	uint8_t pkt[600];
 	int n, i, fd, len, hit = -1;
 
 	n = cp_dnsmasq_leases(c, &l);

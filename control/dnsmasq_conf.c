@@ -389,7 +389,7 @@ unsigned int
 cp_lease_parse(const char *text, size_t len, struct cp_lease *out, unsigned int max,
 	       unsigned int *skipped)
 {
-	char line[512];
+	char line[2048];     /* the longest: a 255-character name and a 255-byte client id */
 	struct cp_lease l;
 	unsigned int n = 0, skip = 0;
 	size_t i = 0, j, ll;
@@ -573,7 +573,7 @@ int
 cp_dhcp_release_build(const struct cp_lease *lease, uint32_t server, uint32_t xid,
 		      uint8_t *buf, size_t cap)
 {
-	uint8_t cid[64];
+	uint8_t cid[255];
 	int ncid = 0;
 	size_t o, need;
 

@@ -62,7 +62,7 @@ struct cp_lease {
 	uint8_t mac[6];
 	uint32_t addr;                 /* host order */
 	char hostname[DPW_HOSTNAME_LEN];   /* "" for "*" */
-	char client_id[130];           /* "" for "*" */
+	char client_id[768];           /* "" for "*"; hex pairs, up to 255 bytes */
 };
 
 /*
@@ -77,7 +77,7 @@ unsigned int cp_lease_parse(const char *text, size_t len, struct cp_lease *out,
  * The DHCPRELEASE that makes dnsmasq drop a lease (dnsmasq-utils' dhcp_release does
  * the same): a BOOTP request from lease->addr for lease->mac, server identifier
  * server (host order), the lease's client id if it has one. Written into buf (at least
- * 300 bytes); returns its length, or -EINVAL.
+ * 520 bytes); returns its length, or -EINVAL.
  */
 int cp_dhcp_release_build(const struct cp_lease *lease, uint32_t server, uint32_t xid,
 			  uint8_t *buf, size_t cap);

@@ -52,7 +52,10 @@ dp_dnsset_has(const struct dpw_dnsset_hdr *h, uint32_t id, uint32_t addr, uint32
 	for (i = 0; i < DPW_DNSSET_WAYS; i++) {
 		if (__atomic_load_n(&b[i].key, __ATOMIC_ACQUIRE) != key)
 			continue;
-		if (__atomic_load_n(&b[i].expiry_s, __ATOMIC_RELAXED) > now_s)
+		/* the key again after the expiry: a writer may have put another key in the
+		 * slot (and its expiry) between the two loads */
+		if (__atomic_load_n(&b[i].expiry_s, __ATOMIC_ACQUIRE) > now_s &&
+		    __atomic_load_n(&b[i].key, __ATOMIC_RELAXED) == key)
 			return true;
 	}
 	return false;

@@ -59,6 +59,26 @@ cmp_rec(const void *a, const void *b)
 }
 
 /* The name of a PTR record: an IPv4 address (kept as its text) or an in-addr.arpa name. */
+/*
+ * dnsmasq's host-record and cname read their fields by form: a name of digits only is
+ * taken as a TTL there, one that is an address as the record's address. NULL or why.
+ */
+static const char *
+field_like(const char *name)
+{
+	unsigned char bin[16];
+	size_t i;
+
+	for (i = 0; name[i] >= '0' && name[i] <= '9'; i++)
+		;
+	if (i > 0 && name[i] == '\0')
+		return "is digits only: a host name needs a letter";
+	if (inet_pton(AF_INET, name, bin) == 1 || inet_pton(AF_INET6, name, bin) == 1)
+		return "is an address: a record's name is a host name (PTR records take an "
+		       "address as their name)";
+	return NULL;
+}
+
 static const char *
 ptr_name(const char *s, char out[DPW_DOMAIN_LEN])
 {
@@ -133,6 +153,9 @@ decode_record(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 					   r->name)) != NULL) {
 		if (r->type == DPW_RR_CNAME && name[0] == '*')
 			why = "has a wildcard: only A and AAAA records take one";
+		dpw_doc_problem_add(dec->pr, false, pn, "name '%.64s' %s", name, why);
+		ok = false;
+	} else if ((why = field_like(r->name)) != NULL) {
 		dpw_doc_problem_add(dec->pr, false, pn, "name '%.64s' %s", name, why);
 		ok = false;
 	}

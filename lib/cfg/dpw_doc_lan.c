@@ -133,6 +133,14 @@ host_label(const char *s, char out[DPW_HOSTNAME_LEN])
 		out[i] = c;
 	}
 	out[n] = '\0';
+	/* dnsmasq's dhcp-host reads its fields by form: these would not be a name there */
+	if (strcmp(out, "ignore") == 0 || strcmp(out, "infinite") == 0)
+		return "is a word dnsmasq's dhcp-host reserves (ignore, infinite)";
+	for (i = 0; i < n && out[i] >= '0' && out[i] <= '9'; i++)
+		;
+	if (n > 0 && (i == n || (i == n - 1 && i > 0 && strchr("smhdw", out[i]) != NULL)))
+		return "reads as a lease time (digits, with s, m, h, d or w): a name needs a "
+		       "letter";
 	return NULL;
 }
 

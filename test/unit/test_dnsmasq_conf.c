@@ -326,6 +326,25 @@ test_leases(void **state)
 	assert_string_equal(l[1].hostname, "");
 	assert_string_equal(l[1].client_id, "");
 	assert_int_equal(cp_lease_parse("", 0, NULL, 0, NULL), 0);
+	/* a 255-byte client id (a LAN host chooses it): the lease is listed, and released */
+	{
+		char big[1200], cid[800];
+		struct cp_lease one;
+		uint8_t pkt[600];
+		size_t o = 0;
+		unsigned int i;
+
+		for (i = 0; i < 255; i++)
+			o += (size_t)snprintf(cid + o, sizeof(cid) - o, "%s%02x", i ? ":" : "",
+					      i & 0xff);
+		snprintf(big, sizeof(big), "1767225600 02:00:5e:10:00:07 198.18.0.157 %s %s\n",
+			 "h", cid);
+		assert_int_equal(cp_lease_parse(big, strlen(big), &one, 1, &skipped), 1);
+		assert_int_equal(skipped, 0);
+		assert_string_equal(one.client_id, cid);
+		assert_true(cp_dhcp_release_build(&one, IP(198, 18, 0, 1), 1, pkt,
+						  sizeof(pkt)) > 255);
+	}
 	/* no newline at the end, a NUL inside a line */
 	assert_int_equal(cp_lease_parse("0 02:00:5e:10:00:02 198.18.0.151 * *", 36, l, 2,
 					&skipped), 1);

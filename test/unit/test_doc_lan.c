@@ -576,6 +576,24 @@ test_reservations(void **state)
 	one_error(dhcp("\"reservations\":[{\"name\":7,\"mac\":\"aa:bb:cc:dd:ee:01\","
 		       "\"address\":\"198.18.0.20\"}]"), "/lan/dhcp/reservations/0/name",
 		  "must be a string");
+	/* names dnsmasq's dhcp-host would read as something else (a flag, a lease time) */
+	{
+		static const char *const bad[] = { "ignore", "Infinite", "3600", "12h", "7d",
+						   NULL };
+		char m[160];
+		unsigned int i;
+
+		for (i = 0; bad[i] != NULL; i++) {
+			snprintf(m, sizeof(m), "\"reservations\":[{\"name\":\"%s\",\"mac\":"
+				 "\"aa:bb:cc:dd:ee:01\",\"address\":\"198.18.0.20\"}]", bad[i]);
+			one_error(dhcp(m), "/lan/dhcp/reservations/0/name",
+				  i < 2 ? "dnsmasq's dhcp-host reserves" : "reads as a lease time");
+			dpw_doc_free(&doc);
+		}
+		ok(dhcp("\"reservations\":[{\"name\":\"3com\",\"mac\":\"aa:bb:cc:dd:ee:01\","
+			"\"address\":\"198.18.0.20\"}]"));
+		dpw_doc_free(&doc);
+	}
 	/* duplicates: reported at the later one, naming the first */
 	one_error(dhcp("\"reservations\":[{\"mac\":\"aa:bb:cc:dd:ee:01\",\"address\":"
 		       "\"198.18.0.20\"},{\"mac\":\"aa:bb:cc:dd:ee:02\",\"address\":"
@@ -692,6 +710,14 @@ test_dns_records(void **state)
 	assert_fixed_point(&lab_ctx);
 
 	one_error(with("\"dns_records\":{}", &lab_ctx), "/dns_records", "must be an array");
+	/* names dnsmasq's host-record would read as a TTL or as the address */
+	one_error(with("\"dns_records\":[{\"name\":\"300\",\"type\":\"A\",\"value\":"
+		       "\"198.18.0.5\"}]", &lab_ctx), "/dns_records/0/name", "digits only");
+	one_error(with("\"dns_records\":[{\"name\":\"10.0.0.9\",\"type\":\"A\",\"value\":"
+		       "\"198.18.0.5\"}]", &lab_ctx), "/dns_records/0/name", "is an address");
+	one_error(with("\"dns_records\":[{\"name\":\"10.0.0.9\",\"type\":\"CNAME\","
+		       "\"value\":\"nas.lan\"}]", &lab_ctx), "/dns_records/0/name",
+		  "is an address");
 	one_error(with("\"dns_records\":[\"nas A 1.2.3.4\"]", &lab_ctx), "/dns_records/0",
 		  "must be an object");
 	one_error(with("\"dns_records\":[{\"name\":\"a.lan\",\"value\":\"198.18.0.1\"}]",
