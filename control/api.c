@@ -555,10 +555,29 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * MHD_run, again while MHD says it has work now (timeout 0): a connection whose data did
+ * not fit its read buffer stays readable without a new edge on MHD's epoll fd, so one
+ * run would leave the rest of a large body (over 32 KB) unread until the client gave
+ * up. Bounded: a busy client cannot hold the loop.
+ */
+static void
+run_mhd(void)
+{
+	MHD_UNSIGNED_LONG_LONG to;
+	unsigned int i;
+
+	for (i = 0; i < 64; i++) {
+		MHD_run(daemon_handle);
+		if (MHD_get_timeout(daemon_handle, &to) != MHD_YES || to != 0)
+			break;
+	}
+}
+
 static void
 on_mhd_ready(int fd, uint32_t events, void *arg)
 {
-	MHD_run(daemon_handle);
+	run_mhd();
 }
 
 static int
@@ -568,12 +587,12 @@ api_tick(void *arg)
 
 	if (daemon_handle == NULL)
 		return -1;
-	if (need_run) {
+	if (need_run || (MHD_get_timeout(daemon_handle, &to) == MHD_YES && to == 0)) {
 		need_run = 0;
-		MHD_run(daemon_handle);
+		run_mhd();
 	}
 	if (MHD_get_timeout(daemon_handle, &to) == MHD_YES)
-		return to > 1000 ? 1000 : (int)to;
+		return to > 1000 ? 1000 : (to == 0 ? 1 : (int)to);
 	return 1000;
 }
 

@@ -156,17 +156,19 @@ def test_delay_degraded_then_offline_then_back(lab, health_restored):
     assert "latency" in seq[0][1] and "latency" in seq[1][1], seq
 
 
-def test_loss_30_percent(lab, health_restored):
-    """30 % loss towards isp1 with the factory document (dpwan preset: loss warn 5 %,
+def test_loss_50_percent(lab, health_restored):
+    """50 % loss towards isp1 with the factory document (dpwan preset: loss warn 5 %,
     down 20 % over a window of 50 probes, at least 10 judged; 3 consecutive losses are
     offline too): wan1 goes offline and stays there while the loss lasts (it clears at
-    10 %); without loss it comes back."""
+    10 %); without loss it comes back. (At 30 % the first 10-30 probes after the outage
+    began can measure under 20 % by chance - CI saw 6 of 33 - and the WAN came back
+    degraded for a while: the band was right, the sample too small to hold it.)"""
     both_online(lab)
     mark = lab.last_event()
-    lab.lab("link", "isp1", "loss=30", "dir=a2b")
+    lab.lab("link", "isp1", "loss=50", "dir=a2b")
     wait_wan(lab, "wan1", 30, state="offline", health="offline", usable=False)
     stays(lab, "wan1", 5.0, lambda w: not w["usable"] and w["health"]["state"] == "offline",
-          "wan1 with 30 % loss")
+          "wan1 with 50 % loss")
     h = health_of(lab, "wan1")
     assert h["loss_pct"] is not None and h["loss_pct"] > 10, h
     evs = [x for x in state_events(lab, mark, "wan1")]
