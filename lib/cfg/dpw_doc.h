@@ -27,8 +27,20 @@
  * (lan: the canonical form writes every member but "router" while it is the default,
  * the LAN address, and "ranges" when there is no LAN subnet to take the default from:
  * decoded without a system context. dpw_doc_lan.c, dpw_doc_dns.c.)
- * Planned, each by the issue that implements it (names fixed here so they fit):
- *   nat {mappings, one_to_one}, services, firewall {outbound, inbound}, dos (issue 10)
+ *   (issue 10: inbound access, NAT mappings, firewall, DoS; dpw_doc_inbound.c,
+ *    dpw_doc_firewall.c)
+ *   wans[].nat               true (default): NAT; false: Peplink "IP forwarding"
+ *   wans[].additional_addresses [addresses]   static WANs: more public addresses,
+ *                                              ARP answered by the dataplane
+ *   services  [ {name, enabled, proto tcp|udp|tcp_udp, port "any"|P|"A-B",
+ *                to_port P, wans[], addresses[], servers[{address, weight}]} ]
+ *   nat       {mappings [ {name, type outbound|one_to_one, lan, wan, address} ]}
+ *   firewall  {outbound_default allow|deny|reject, inbound_default ...,
+ *              log_rate, outbound [rule], inbound [rule]}
+ *              rule: {name, enabled, proto, family, src, src_port, dst, dst_port,
+ *                     src_mac (outbound only), wans[], action allow|deny|reject, log}
+ *   dos       {syn_rate_per_source, syn_rate_global, max_sessions_per_host,
+ *              max_sessions_per_wan_address, drop_invalid_tcp}
  * Every section is a member of struct dpw_doc with its own decode / validate / encode
  * functions in its own file (dpw_doc_wans.c, dpw_doc_rules.c ...), driven by one
  * table of sections in dpw_doc.c.
@@ -86,6 +98,7 @@ const char *dpw_health_method_str(unsigned int m);
 #define DPW_HEALTH_TARGET_LEN 128      /* an address, or a URL for http/https */
 #define DPW_HEALTH_STR_LEN 64          /* dns_query, http_match */
 #define DPW_WAN_DNS_MAX 4
+#define DPW_WAN_EXTRA_ADDRS_MAX 16     /* additional public addresses of a WAN */
 #define DPW_WAN_PRIORITY_MAX 8         /* Peplink: 1 always-on, 2.. backup groups */
 
 /*
@@ -354,6 +367,157 @@ struct dpw_doc_wan {
 	uint32_t upload_kbps;     /* Peplink upload / download bandwidth: overflow and least */
 	uint32_t download_kbps;   /* used measure against them; default a gigabit */
 	struct dpw_doc_health health;
+	/* issue 10 */
+	bool nat;                 /* default true; false: IP forwarding (no translation out,
+				   * inbound to LAN addresses routed in, under the inbound
+				   * firewall's default) */
+	uint8_t n_extra;          /* Peplink "additional public IP addresses" (static WANs
+				   * only): inside the WAN's subnet, not its address or
+				   * gateway, unique across WANs; the dataplane answers ARP
+				   * for them; services, NAT mappings and 1:1 use them */
+	uint32_t extra_addr[DPW_WAN_EXTRA_ADDRS_MAX];   /* host byte order */
+};
+
+/* ---- inbound access, NAT mappings, firewall and DoS (issue 10) ------------------- */
+#define DPW_SERVICES_MAX 256
+#define DPW_SERVICE_SERVERS_MAX 16
+#define DPW_SERVICE_WEIGHT_MAX 100
+#define DPW_SERVICE_ADDRS_MAX 16
+#define DPW_NAT_MAPPINGS_MAX 1024
+#define DPW_FW_RULES_MAX 4096          /* each direction */
+#define DPW_FW_LOG_RATE_DEFAULT 10     /* log entries per second, whole appliance */
+#define DPW_DOS_SYN_SOURCE_DEFAULT 200 /* new inbound connections / s from one source */
+#define DPW_DOS_SYN_GLOBAL_DEFAULT 20000   /* ... from all sources together */
+
+/* A service's protocols (bit set). */
+#define DPW_SVC_TCP 0x1
+#define DPW_SVC_UDP 0x2
+
+/* One LAN server of a service's pool (Peplink "servers" with weights). */
+struct dpw_doc_service_server {
+	uint32_t addr;                 /* host byte order, inside the LAN subnet, not the
+					* LAN address */
+	uint32_t weight;               /* 1..DPW_SERVICE_WEIGHT_MAX, default 1: new
+					* connections split in proportion (10/5: 67/33 %) */
+};
+
+/*
+ * Inbound port forwarding (Peplink "Servers and Services"). A connection to one of the
+ * service's public addresses on a WAN it listens on, to a port in port, goes to a server
+ * of the pool (smooth weighted round robin), at to_port + (port - port.lo) (to_port 0:
+ * the same port: no mapping). Forms of Peplink's: port "any" (1..65535, to_port 0; only
+ * on additional addresses, the NAT owns ports of the WAN address), a port, a range, a
+ * mapping (a port and to_port), a range mapping (a range and to_port, the first LAN
+ * port). On a WAN's own address the ports must lie outside dpwan.conf's NAT port range
+ * (the NAT's). Two enabled services may not claim the same address, protocol and port.
+ * Replies leave by the WAN the connection came in on. LAN hosts reach the service
+ * through the public address too (hairpin NAT).
+ */
+struct dpw_doc_service {
+	char name[DPW_NAME_LEN];
+	bool enabled;                  /* default true */
+	uint8_t protos;                /* DPW_SVC_* bits: tcp 1, udp 2, tcp_udp 3; required */
+	struct dpw_doc_ports port;     /* the public port(s); "any": 1..65535 */
+	uint16_t to_port;              /* 0 (default): no mapping */
+	uint8_t n_wans;                /* 0 (default): every WAN */
+	uint8_t wan[DPW_MAX_WANS];     /* indexes into doc->wans */
+	uint8_t n_addrs;               /* 0 (default): each listed WAN's own address (a DHCP
+					* WAN's lease too); else exactly these, each the address
+					* or an additional address of a listed WAN */
+	uint32_t addr[DPW_SERVICE_ADDRS_MAX];   /* host byte order */
+	uint8_t n_servers;             /* 1..DPW_SERVICE_SERVERS_MAX, distinct addresses */
+	struct dpw_doc_service_server server[DPW_SERVICE_SERVERS_MAX];
+};
+
+enum dpw_nat_map_type {
+	DPW_NATMAP_OUTBOUND = 0,       /* Peplink's outbound NAT mapping: the LAN host or
+					* network's connections out of wan leave from address
+					* (port-translated, many to one) */
+	DPW_NATMAP_ONE_TO_ONE = 1,     /* 1:1: a LAN host is address on wan both ways: its
+					* connections out leave from it untranslated in port, and
+					* every connection to address goes to the host (under the
+					* inbound firewall) */
+};
+
+/*
+ * A NAT mapping. First match in document order wins per WAN. address: the WAN's own
+ * address or one of its additional addresses (outbound); an additional address used by
+ * no other 1:1 mapping and by no service (one_to_one). lan: a host or a network inside
+ * the LAN subnet (one_to_one: a host).
+ */
+struct dpw_doc_nat_mapping {
+	char name[DPW_NAME_LEN];
+	uint8_t type;                  /* enum dpw_nat_map_type, default OUTBOUND */
+	struct dpw_doc_net lan;
+	uint8_t wan;                   /* index into doc->wans */
+	uint32_t addr;                 /* host byte order */
+};
+
+struct dpw_doc_nat {
+	unsigned int n_mappings;
+	struct dpw_doc_nat_mapping *mapping;   /* owned, NULL when 0 */
+};
+
+#define DPW_FW_ACTIONS(X) \
+	X(ALLOW, "allow") \
+	X(DENY, "deny")       /* dropped silently */ \
+	X(REJECT, "reject")   /* TCP: a RST back; else ICMP unreachable, admin prohibited */
+
+enum dpw_fw_action {
+#define DPW_X_ENUM(e, s) DPW_FW_##e,
+	DPW_FW_ACTIONS(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_FW_ACTION_MAX
+};
+
+const char *dpw_fw_action_str(unsigned int a);
+
+/*
+ * An access rule, judged on a connection's first packet (stateful: what a session
+ * carries afterwards is not judged again). Outbound rules see the LAN host's packet as
+ * sent (before NAT) and the WAN the policy chose; inbound rules see the Internet host as
+ * src and the LAN side of the connection (after port forwarding or 1:1: the server's
+ * address and port, as pfSense filters) as dst, and the WAN it came in on. match: the
+ * fields of a policy rule but dst_domain (refused) and, inbound, src_mac (refused).
+ */
+struct dpw_doc_fw_rule {
+	char name[DPW_NAME_LEN];
+	bool enabled;                  /* default true */
+	struct dpw_doc_match match;
+	uint8_t n_wans;                /* 0 (default): every WAN */
+	uint8_t wan[DPW_MAX_WANS];     /* indexes into doc->wans */
+	uint8_t action;                /* enum dpw_fw_action, required */
+	bool log;                      /* default false: each hit an event (log_rate) */
+};
+
+/*
+ * Peplink's outbound and inbound firewall, first match wins in each list. What no rule
+ * matches: outbound_default (allow); inbound: a connection a service or a 1:1 mapping
+ * opens is allowed (pfSense's "associated filter rule"), anything else inbound
+ * (forwarding-mode WANs) gets inbound_default (deny). The router's own services on a WAN
+ * are the WAN input policy's (dpwan.conf), never these rules'.
+ */
+struct dpw_doc_firewall {
+	uint8_t outbound_default;      /* enum dpw_fw_action, default ALLOW */
+	uint8_t inbound_default;       /* default DENY */
+	uint32_t log_rate;             /* events per second for logged hits, 1..1000 */
+	unsigned int n_outbound;
+	struct dpw_doc_fw_rule *outbound;   /* owned, NULL when 0 */
+	unsigned int n_inbound;
+	struct dpw_doc_fw_rule *inbound;    /* owned, NULL when 0 */
+};
+
+/* DoS protection. 0 turns a limit off. */
+struct dpw_doc_dos {
+	uint32_t syn_rate_per_source;  /* new inbound connections per second from one
+					* Internet address (burst: the same number), default
+					* DPW_DOS_SYN_SOURCE_DEFAULT */
+	uint32_t syn_rate_global;      /* ... from all together, default _GLOBAL_DEFAULT */
+	uint32_t max_sessions_per_host;     /* sessions of one LAN host, default 0 */
+	uint32_t max_sessions_per_wan_address;  /* sessions on one WAN address, default 0 */
+	bool drop_invalid_tcp;         /* default true: flag combinations no stack sends
+					* (SYN+FIN, SYN+RST, none, FIN without ACK) and
+					* segments the connection's state forbids are dropped */
 };
 
 /* ---- LAN services (issue 9): dnsmasq on the LAN's TAP renders these ---------------- */
@@ -485,6 +649,12 @@ struct dpw_doc {
 	struct dpw_doc_dns_record *dns_records;    /* owned, NULL when 0 */
 	unsigned int n_domain_lookup;
 	struct dpw_doc_domain_lookup *domain_lookup;   /* owned, NULL when 0 */
+	/* issue 10 */
+	unsigned int n_services;
+	struct dpw_doc_service *services;          /* owned, NULL when 0 */
+	struct dpw_doc_nat nat;                    /* nat.mapping is owned */
+	struct dpw_doc_firewall firewall;          /* outbound, inbound owned */
+	struct dpw_doc_dos dos;
 };
 
 /* Release what a document owns and zero it (a zeroed document is valid, empty). */
