@@ -36,11 +36,15 @@ static const struct dpw_doc_section sections[] = {
 	{ "dns_records", false, dpw_doc_dns_records_decode, NULL, dpw_doc_dns_records_encode },
 	{ "domain_lookup", false, dpw_doc_domain_lookup_decode, NULL,
 	  dpw_doc_domain_lookup_encode },
+	/* inbound access, NAT mappings, firewall, DoS (issue 10): refer to WANs by name */
+	{ "services", false, dpw_doc_services_decode, NULL, dpw_doc_services_encode },
+	{ "nat", false, dpw_doc_nat_decode, NULL, dpw_doc_nat_encode },
+	{ "firewall", false, dpw_doc_firewall_decode, NULL, dpw_doc_firewall_encode },
+	{ "dos", false, dpw_doc_dos_decode, NULL, dpw_doc_dos_encode },
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static const struct dpw_doc_planned planned[] = {
-	{ "nat", 10 }, { "services", 10 }, { "firewall", 10 }, { "dos", 10 },
 	{ NULL, 0 },
 };
 
@@ -346,6 +350,10 @@ dpw_doc_free(struct dpw_doc *doc)
 	free(doc->lan.dhcp.reservation);
 	free(doc->dns_records);
 	free(doc->domain_lookup);
+	free(doc->services);
+	free(doc->nat.mapping);
+	free(doc->firewall.outbound);
+	free(doc->firewall.inbound);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -366,7 +374,8 @@ dup_array(const void *p, size_t n, size_t sz, void **out)
 int
 dpw_doc_copy(struct dpw_doc *dst, const struct dpw_doc *src)
 {
-	void *rules, *resv = NULL, *recs = NULL, *dl = NULL;
+	void *rules, *resv = NULL, *recs = NULL, *dl = NULL, *svc = NULL, *map = NULL;
+	void *fo = NULL, *fi = NULL;
 
 	if (dup_array(src->rules, src->n_rules, sizeof(*src->rules), &rules) != 0 ||
 	    dup_array(src->lan.dhcp.reservation, src->lan.dhcp.n_reservations,
@@ -374,11 +383,22 @@ dpw_doc_copy(struct dpw_doc *dst, const struct dpw_doc *src)
 	    dup_array(src->dns_records, src->n_dns_records, sizeof(*src->dns_records),
 		      &recs) != 0 ||
 	    dup_array(src->domain_lookup, src->n_domain_lookup, sizeof(*src->domain_lookup),
-		      &dl) != 0) {
+		      &dl) != 0 ||
+	    dup_array(src->services, src->n_services, sizeof(*src->services), &svc) != 0 ||
+	    dup_array(src->nat.mapping, src->nat.n_mappings, sizeof(*src->nat.mapping),
+		      &map) != 0 ||
+	    dup_array(src->firewall.outbound, src->firewall.n_outbound,
+		      sizeof(*src->firewall.outbound), &fo) != 0 ||
+	    dup_array(src->firewall.inbound, src->firewall.n_inbound,
+		      sizeof(*src->firewall.inbound), &fi) != 0) {
 		free(rules);
 		free(resv);
 		free(recs);
 		free(dl);
+		free(svc);
+		free(map);
+		free(fo);
+		free(fi);
 		memset(dst, 0, sizeof(*dst));
 		return -ENOMEM;
 	}
@@ -392,6 +412,14 @@ dpw_doc_copy(struct dpw_doc *dst, const struct dpw_doc *src)
 	dst->n_dns_records = recs != NULL ? src->n_dns_records : 0;
 	dst->domain_lookup = dl;
 	dst->n_domain_lookup = dl != NULL ? src->n_domain_lookup : 0;
+	dst->services = svc;
+	dst->n_services = svc != NULL ? src->n_services : 0;
+	dst->nat.mapping = map;
+	dst->nat.n_mappings = map != NULL ? src->nat.n_mappings : 0;
+	dst->firewall.outbound = fo;
+	dst->firewall.n_outbound = fo != NULL ? src->firewall.n_outbound : 0;
+	dst->firewall.inbound = fi;
+	dst->firewall.n_inbound = fi != NULL ? src->firewall.n_inbound : 0;
 	return 0;
 }
 
@@ -806,6 +834,8 @@ dpw_doc_context_from_sysconf(const struct dpw_sysconf *conf, struct dpw_doc_cont
 			ctx->lan_prefixlen = p->prefixlen;
 		}
 	}
+	ctx->nat_port_min = conf->nat_port_min;
+	ctx->nat_port_max = conf->nat_port_max;
 }
 
 const struct dpw_doc_wan *

@@ -368,9 +368,9 @@ struct dpw_doc_wan {
 	uint32_t download_kbps;   /* used measure against them; default a gigabit */
 	struct dpw_doc_health health;
 	/* issue 10 */
-	bool nat;                 /* default true; false: IP forwarding (no translation out,
-				   * inbound to LAN addresses routed in, under the inbound
-				   * firewall's default) */
+	bool forwarding;          /* JSON "nat" (default true) false: Peplink's IP
+				   * forwarding (no translation out, inbound to LAN addresses
+				   * routed in, under the inbound firewall's default) */
 	uint8_t n_extra;          /* Peplink "additional public IP addresses" (static WANs
 				   * only): inside the WAN's subnet, not its address or
 				   * gateway, unique across WANs; the dataplane answers ARP
@@ -674,6 +674,8 @@ struct dpw_doc_context {
 	uint16_t wan_port_mtu[DPW_MAX_WANS];         /* each one's port MTU (frame size) */
 	uint32_t lan_addr;                           /* host order */
 	uint8_t lan_prefixlen;
+	uint16_t nat_port_min;                       /* the NAT's ports (0: unknown) */
+	uint16_t nat_port_max;
 };
 
 struct dpw_doc_problem {

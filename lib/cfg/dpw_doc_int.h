@@ -82,6 +82,39 @@ void dpw_doc_domain_lookup_decode(const json_t *v, const char *path, struct dpw_
 				  struct dpw_doc *doc);
 json_t *dpw_doc_domain_lookup_encode(const struct dpw_doc *doc);
 
+/* Inbound access and NAT mappings (issue 10, dpw_doc_inbound.c): "services", "nat";
+ * the firewall and DoS protection (dpw_doc_firewall.c): "firewall", "dos". After "wans". */
+void dpw_doc_services_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			     struct dpw_doc *doc);
+json_t *dpw_doc_services_encode(const struct dpw_doc *doc);
+void dpw_doc_nat_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			struct dpw_doc *doc);
+json_t *dpw_doc_nat_encode(const struct dpw_doc *doc);
+void dpw_doc_firewall_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			     struct dpw_doc *doc);
+json_t *dpw_doc_firewall_encode(const struct dpw_doc *doc);
+void dpw_doc_dos_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
+			struct dpw_doc *doc);
+json_t *dpw_doc_dos_encode(const struct dpw_doc *doc);
+
+/* A rule's match members (dpw_doc_rules.c), shared with the firewall's rules: decode
+ * every field of struct dpw_doc_match from o (problems under path), and set them on o. */
+void dpw_doc_match_decode(const json_t *o, const char *path, struct dpw_doc_dec *dec,
+			  struct dpw_doc_match *m);
+int dpw_doc_match_encode(json_t *o, const struct dpw_doc_match *m);
+/* Classifier entries a match expands into (sources x destinations x ports). */
+unsigned int dpw_doc_match_entries(const struct dpw_doc_match *m);
+
+/* A WAN list "wans" of o: names of doc's WANs, no duplicates, into wan[] (indexes);
+ * absent: 0 (every WAN). Problems under path. */
+void dpw_doc_wan_list_decode(const json_t *o, const char *path, const struct dpw_doc *doc,
+			     struct dpw_doc_dec *dec, uint8_t wan[DPW_MAX_WANS], uint8_t *n);
+json_t *dpw_doc_wan_list_encode(const struct dpw_doc *doc, const uint8_t *wan, unsigned int n);
+/* An IPv4 address string v at p ("server", "address" ...): 0 and *out (host order), or
+ * reported and -EINVAL. */
+int dpw_doc_addr_decode(const json_t *v, const char *p, const char *what,
+			struct dpw_doc_dec *dec, uint32_t *out);
+
 /*
  * A DNS name s into out, lower case, without one trailing dot: labels of 1..63 of
  * [a-z0-9-_] (any case given), at most DPW_DOMAIN_LEN - 1 characters; with wildcard, a

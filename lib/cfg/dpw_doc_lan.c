@@ -161,9 +161,9 @@ addr_unusable(uint32_t a)
 
 /* An IPv4 address string v at path p (what: "start", "router" ...): 0 and *out, or
  * reported and -EINVAL. */
-static int
-get_addr(const json_t *v, const char *p, const char *what, struct dpw_doc_dec *dec,
-	 uint32_t *out)
+int
+dpw_doc_addr_decode(const json_t *v, const char *p, const char *what,
+		    struct dpw_doc_dec *dec, uint32_t *out)
 {
 	const char *s, *why;
 	char b[16];
@@ -243,7 +243,7 @@ decode_servers(const json_t *o, const char *path, const char *key, struct dpw_do
 				    strcmp(key, "dns") == 0 ? "DNS" : "NTP", DPW_LAN_SERVERS_MAX);
 	for (i = 0; i < k && i < DPW_LAN_SERVERS_MAX; i++) {
 		dpw_doc_path_index(e, sizeof(e), p, i);
-		if (get_addr(json_array_get(a, i), e, "server", dec, &ip) != 0)
+		if (dpw_doc_addr_decode(json_array_get(a, i), e, "server", dec, &ip) != 0)
 			continue;
 		for (j = 0; j < *n; j++)
 			if (out[j] == ip)
@@ -341,9 +341,9 @@ decode_ranges(const json_t *o, const char *path, const struct lan_net *ln,
 			dpw_doc_problem_add(dec->pr, false, e, "'start' is required");
 		if (ve == NULL)
 			dpw_doc_problem_add(dec->pr, false, e, "'end' is required");
-		ok = vs != NULL && get_addr(vs, ps, "start", dec, &s) == 0 &&
+		ok = vs != NULL && dpw_doc_addr_decode(vs, ps, "start", dec, &s) == 0 &&
 		     in_lan(ln, s, false, ps, "start", dec);
-		ok = (ve != NULL && get_addr(ve, pe, "end", dec, &en) == 0 &&
+		ok = (ve != NULL && dpw_doc_addr_decode(ve, pe, "end", dec, &en) == 0 &&
 		      in_lan(ln, en, false, pe, "end", dec)) && ok;
 		if (!ok)
 			continue;
@@ -687,7 +687,7 @@ decode_reservation(const json_t *x, const char *e, const struct lan_net *ln,
 	dpw_doc_path_key(q, sizeof(q), e, "address");
 	if (v == NULL)
 		dpw_doc_problem_add(dec->pr, false, e, "'address' is required");
-	else if (get_addr(v, q, "address", dec, &r->addr) == 0 &&
+	else if (dpw_doc_addr_decode(v, q, "address", dec, &r->addr) == 0 &&
 		 in_lan(ln, r->addr, false, q, "address", dec))
 		*addr_ok = true;
 }
@@ -793,7 +793,7 @@ decode_dhcp(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 	v = json_object_get(o, "router");
 	if (v != NULL) {
 		dpw_doc_path_key(p, sizeof(p), path, "router");
-		if (get_addr(v, p, "router", dec, &a) == 0 && in_lan(&ln, a, true, p, "router", dec))
+		if (dpw_doc_addr_decode(v, p, "router", dec, &a) == 0 && in_lan(&ln, a, true, p, "router", dec))
 			d->router = ln.known && a == ln.addr ? 0 : a;   /* 0: the LAN address */
 	}
 	decode_servers(o, path, "dns", dec, d->dns, &d->n_dns);

@@ -393,8 +393,8 @@ decode_domains(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 
 /* ---- the match ----------------------------------------------------------------------- */
 
-static void
-decode_match(const json_t *o, const char *path, struct dpw_doc_dec *dec,
+void
+dpw_doc_match_decode(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 	     struct dpw_doc_match *m)
 {
 	char p[DPW_DOC_PATH_LEN];
@@ -502,8 +502,8 @@ json_set_ports(json_t *o, const char *key, const struct dpw_doc_ports *pt, unsig
 	return json_object_set_new(o, key, a) | bad;
 }
 
-static int
-encode_match(json_t *o, const struct dpw_doc_match *m)
+int
+dpw_doc_match_encode(json_t *o, const struct dpw_doc_match *m)
 {
 	static const char *const fam[] = { "all", "ipv4", "ipv6" };
 	json_t *d = json_array();
@@ -752,8 +752,8 @@ encode_action(json_t *o, const struct dpw_doc *doc, const struct dpw_doc_action 
 
 /* ---- rules --------------------------------------------------------------------------- */
 
-static unsigned int
-rule_entries(const struct dpw_doc_match *m)
+unsigned int
+dpw_doc_match_entries(const struct dpw_doc_match *m)
 {
 	return (m->n_src ? m->n_src : 1u) * (m->n_dst ? m->n_dst : 1u) *
 	       (m->n_sport ? m->n_sport : 1u) * (m->n_dport ? m->n_dport : 1u);
@@ -769,11 +769,11 @@ decode_rule(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 	dpw_doc_check_members(o, path, rule_members, NULL, dec);
 	dpw_doc_get_name(o, path, r->name, dec);
 	dpw_doc_get_bool(o, path, "enabled", true, &r->enabled, dec);
-	decode_match(o, path, dec, &r->match);
+	dpw_doc_match_decode(o, path, dec, &r->match);
 	decode_action(o, path, dec, doc, &r->action);
 	decode_action_flags(o, path, dec, &r->action);
 	decode_when(o, path, dec, json_object_get(o, "policy") != NULL, &r->action);
-	n = rule_entries(&r->match);
+	n = dpw_doc_match_entries(&r->match);
 	if (n > DPW_RULE_ENTRIES_MAX)
 		dpw_doc_problem_add(dec->pr, false, path, "the rule expands into %u classifier "
 				    "entries (sources x destinations x source ports x destination "
@@ -957,7 +957,7 @@ dpw_doc_rules_decode(const json_t *v, const char *path, struct dpw_doc_dec *dec,
 			continue;
 		}
 		decode_rule(e, p, dec, doc, r);
-		entries += rule_entries(&r->match);
+		entries += dpw_doc_match_entries(&r->match);
 	}
 	if (entries > DPW_MAX_RULE_ENTRIES)
 		dpw_doc_problem_add(dec->pr, false, path, "the rules expand into %lu classifier "
@@ -1075,7 +1075,7 @@ dpw_doc_rules_encode(const struct dpw_doc *doc)
 		bad |= json_object_set_new(o, "name", json_string(r->name));
 		bad |= json_object_set_new(o, "enabled", json_boolean(r->enabled));
 		if (o != NULL) {
-			bad |= encode_match(o, &r->match);
+			bad |= dpw_doc_match_encode(o, &r->match);
 			bad |= encode_action(o, doc, &r->action);
 		}
 	}

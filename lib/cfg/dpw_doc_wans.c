@@ -24,7 +24,8 @@
 
 static const char *const wan_members[] = {
 	"name", "enabled", "forced_down", "weight", "mtu", "mss", "priority", "independent",
-	"upload_kbps", "download_kbps", "on_failure", "addressing", "health", NULL,
+	"upload_kbps", "download_kbps", "on_failure", "addressing", "health", "nat",
+	"additional_addresses", NULL,
 };
 static const char *const addressing_members[] = {
 	"mode", "address", "gateway", "dns", "hostname", NULL,
@@ -255,6 +256,69 @@ decode_addressing(const json_t *o, const char *path, struct dpw_doc_dec *dec,
 	}
 }
 
+/*
+ * Peplink's additional public addresses of a static WAN: inside its subnet, not its
+ * address, gateway, network or broadcast address, no duplicates (across WANs:
+ * check_wans).
+ */
+static void
+decode_extra(const json_t *o, const char *path, struct dpw_doc_dec *dec, struct dpw_doc_wan *w,
+	     const struct wan_ok *ok)
+{
+	const json_t *a = json_object_get(o, "additional_addresses");
+	char p[DPW_DOC_PATH_LEN], e[DPW_DOC_PATH_LEN], b[16];
+	uint32_t x, mask;
+	unsigned int j;
+	size_t i, k;
+
+	w->n_extra = 0;
+	if (a == NULL)
+		return;
+	dpw_doc_path_key(p, sizeof(p), path, "additional_addresses");
+	if (!json_is_array(a)) {
+		dpw_doc_type_error(dec, p, "an array of addresses", a);
+		return;
+	}
+	k = json_array_size(a);
+	if (k == 0)
+		return;
+	if (w->addr_mode != DPW_ADDR_STATIC) {
+		dpw_doc_problem_add(dec->pr, false, p, "additional addresses need a static WAN "
+				    "(addressing mode static): a DHCP lease gives one address");
+		return;
+	}
+	if (k > DPW_WAN_EXTRA_ADDRS_MAX)
+		dpw_doc_problem_add(dec->pr, false, p, "%zu additional addresses, at most %d", k,
+				    DPW_WAN_EXTRA_ADDRS_MAX);
+	mask = prefix_mask(w->prefixlen);
+	for (i = 0; i < k && i < DPW_WAN_EXTRA_ADDRS_MAX; i++) {
+		dpw_doc_path_index(e, sizeof(e), p, i);
+		if (dpw_doc_addr_decode(json_array_get(a, i), e, "address", dec, &x) != 0)
+			continue;
+		dpw_ipv4_str(x, b, sizeof(b));
+		if (ok->addr && (x & mask) != (w->addr & mask)) {
+			dpw_doc_problem_add(dec->pr, false, e, "address %s is outside the WAN's "
+					    "subnet /%u", b, w->prefixlen);
+			continue;
+		}
+		if (ok->addr && (x == w->addr || x == w->gateway || (x & ~mask) == 0 ||
+				 (x | mask) == 0xffffffffu)) {
+			dpw_doc_problem_add(dec->pr, false, e, "address %s is the WAN's %s", b,
+					    x == w->addr ? "own address" : x == w->gateway ?
+					    "gateway" : "network or broadcast address");
+			continue;
+		}
+		for (j = 0; j < w->n_extra; j++)
+			if (w->extra_addr[j] == x)
+				break;
+		if (j < w->n_extra) {
+			dpw_doc_problem_add(dec->pr, false, e, "duplicate address %s", b);
+			continue;
+		}
+		w->extra_addr[w->n_extra++] = x;
+	}
+}
+
 static void
 decode_wan(const json_t *o, const char *path, struct dpw_doc_dec *dec, struct dpw_doc_wan *w,
 	   struct wan_ok *ok)
@@ -263,7 +327,7 @@ decode_wan(const json_t *o, const char *path, struct dpw_doc_dec *dec, struct dp
 	int64_t x, mtu_max = WAN_MTU_MAX, mtu_def = WAN_MTU_DEFAULT;
 	const char *name;
 	const json_t *v;
-	bool mtu_ok;
+	bool mtu_ok, nat;
 
 	dpw_doc_check_members(o, path, wan_members, NULL, dec);
 	if (dpw_doc_get_string(o, path, "name", true, &name, dec) == 0) {
@@ -333,6 +397,9 @@ decode_wan(const json_t *o, const char *path, struct dpw_doc_dec *dec, struct dp
 		dpw_doc_type_error(dec, p, "an object", v);
 	else
 		decode_addressing(v, p, dec, w, ok);
+	dpw_doc_get_bool(o, path, "nat", true, &nat, dec);
+	w->forwarding = !nat;
+	decode_extra(o, path, dec, w, ok);
 }
 
 /* The cross-checks: names against each other and the system, subnets, duplicates. */
@@ -405,6 +472,27 @@ check_wans(const char *path, struct dpw_doc_dec *dec, const struct dpw_doc *doc,
 								 b2, sizeof(b2)), ctx->lan_prefixlen);
 		}
 	}
+	/* an additional address belongs to one WAN, and is no WAN's own address */
+	for (i = 0; i < doc->n_wans; i++)
+		for (unsigned int k = 0; k < doc->wans[i].n_extra; k++)
+			for (j = 0; j < doc->n_wans; j++) {
+				const struct dpw_doc_wan *o = &doc->wans[j];
+				uint32_t x = doc->wans[i].extra_addr[k];
+				unsigned int m;
+
+				for (m = 0; m < o->n_extra && j < i; m++)
+					if (o->extra_addr[m] == x)
+						break;
+				if ((j != i && o->addr_mode == DPW_ADDR_STATIC && o->addr == x) ||
+				    (j < i && m < o->n_extra)) {
+					snprintf(p, sizeof(p), "%s/%u/additional_addresses/%u", path,
+						 i, k);
+					dpw_doc_problem_add(dec->pr, false, p, "address %s is also "
+							    "WAN %s's", dpw_ipv4_str(x, b1,
+							    sizeof(b1)), o->name);
+					break;
+				}
+			}
 	if (doc->n_wans > 0 && usable == 0)
 		dpw_doc_problem_add(dec->pr, true, path, "no WAN can carry traffic: every WAN is "
 				    "disabled or forced down");
@@ -459,8 +547,13 @@ dpw_doc_wans_encode(const struct dpw_doc *doc)
 		json_t *ad;
 
 		json_t *dns = json_array(), *hl = dpw_doc_health_encode(&w->health), *of;
+		json_t *ex = json_array();
 		unsigned int k;
 		char d[16];
+
+		for (k = 0; ex != NULL && k < w->n_extra; k++)
+			json_array_append_new(ex, json_string(dpw_ipv4_str(w->extra_addr[k], d,
+									   sizeof(d))));
 
 		for (k = 0; dns != NULL && k < w->n_dns; k++)
 			json_array_append_new(dns, json_string(dpw_ipv4_str(w->dns[k], d,
@@ -481,9 +574,9 @@ dpw_doc_wans_encode(const struct dpw_doc *doc)
 		}
 		of = json_pack("{s:s, s:s}", "tcp", w->fail_tcp == DPW_FAIL_TCP_KEEP ? "keep" :
 			       "reset", "udp", w->fail_udp == DPW_FAIL_UDP_KEEP ? "keep" : "move");
-		if (ad == NULL || hl == NULL || of == NULL ||
+		if (ad == NULL || hl == NULL || of == NULL || ex == NULL ||
 		    json_array_append_new(a, json_pack("{s:s, s:b, s:b, s:I, s:I, s:o, s:I, s:b, "
-						       "s:I, s:I, s:o, s:o, s:o}",
+						       "s:I, s:I, s:o, s:o, s:o, s:b, s:o}",
 						       "name", w->name, "enabled", w->enabled,
 						       "forced_down", w->forced_down,
 						       "weight", (json_int_t)w->weight,
@@ -495,7 +588,8 @@ dpw_doc_wans_encode(const struct dpw_doc *doc)
 						       "upload_kbps", (json_int_t)w->upload_kbps,
 						       "download_kbps", (json_int_t)w->download_kbps,
 						       "on_failure", of, "addressing", ad,
-						       "health", hl)) != 0) {
+						       "health", hl, "nat", !w->forwarding,
+						       "additional_addresses", ex)) != 0) {
 			json_decref(a);
 			return NULL;
 		}

@@ -393,20 +393,20 @@ test_top_level(void **state)
 	assert_int_equal(parse("[1]", &lab_ctx), -EINVAL);
 	assert_true(has("", "must be an object, not an array"));
 	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"rules\":[],\"bogus\":1,"
-			       "\"a/b~c\":1,\"nat\":{}}", &lab_ctx), -EINVAL);
+			       "\"a/b~c\":1,\"nat\":{\"x\":1}}", &lab_ctx), -EINVAL);
 	assert_int_equal(pr.errors, 3);
-	assert_true(has("/nat", "'nat' is not supported yet (issue 10)"));
+	assert_true(has("/nat/x", "unknown member 'x'; known members: mappings"));
 	assert_true(has("/bogus", "unknown member 'bogus'; known members: version, wans, "
 			"members, policies, rules, default_rule"));
 	assert_true(has("/a~1b~0c", "unknown member"));   /* RFC 6901 */
-	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"firewall\":{}}", NULL),
-			 -EINVAL);
-	assert_true(has("/firewall", "issue 10"));
+	/* issue 10's sections are known now: empty ones are every default */
+	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"firewall\":{}}", NULL), 0);
+	assert_int_equal(doc.firewall.inbound_default, DPW_FW_DENY);
 	/* issue 9's sections are known now: an empty lan is every default */
 	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"lan\":{}}", NULL), 0);
 	assert_int_equal(parse("{\"version\":1,\"wans\":[" WAN1 "],\"lan\":{},\"dos\":{}}",
-			       NULL), -EINVAL);
-	assert_true(has("/dos", "issue 10"));
+			       NULL), 0);
+	assert_true(doc.dos.drop_invalid_tcp);
 }
 
 static void
@@ -534,11 +534,11 @@ test_many_problems(void **state)
 	assert_int_equal(parse("{\"version\":3,\"wans\":[{\"name\":\"wan1\",\"weight\":0,"
 			       "\"mtu\":\"x\",\"enabled\":\"yes\",\"addressing\":{\"address\":"
 			       "\"1.2.3.0/24\",\"gateway\":\"9.9.9.9\"}},{\"name\":\"wan-2\","
-			       "\"mss\":1,\"addressing\":{\"mode\":\"dhcp\"}}],\"nat\":{}}",
+			       "\"mss\":1,\"addressing\":{\"mode\":\"dhcp\"}}],\"nat\":[]}",
 			       &lab_ctx), -EINVAL);
 	assert_int_equal(pr.errors, 8);
 	assert_int_equal(pr.n, 8);
-	assert_true(has("/nat", "issue 10"));
+	assert_true(has("/nat", "must be an object {mappings}, not an array"));
 	assert_true(has("/version", "version 3"));
 	assert_true(has("/wans/0/weight", "out of range"));
 	assert_true(has("/wans/0/mtu", "must be an integer, not a string"));
@@ -597,7 +597,8 @@ test_canonical_hash(void **state)
 			    "\"min_probes\":10,\"latency_warn_ms\":150,\"latency_warn_clear_ms\":100,"
 			    "\"latency_down_ms\":400,\"latency_down_clear_ms\":250,"
 			    "\"loss_warn_pct\":5,\"loss_warn_clear_pct\":2,\"loss_down_pct\":20,"
-			    "\"loss_down_clear_pct\":10}}}],\"members\":[],\"policies\":[],"
+			    "\"loss_down_clear_pct\":10}},\"nat\":true,\"additional_addresses\":[]}],"
+			    "\"members\":[],\"policies\":[],"
 			    "\"rules\":[],\"default_rule\":{\"preset\":\"auto\",\"sticky\":false,"
 			    "\"sticky_timeout\":600,\"when_unavailable\":\"drop\","
 			    "\"terminate_on_recovery\":false},\"lan\":{\"dhcp\":{\"enabled\":true,"
@@ -605,7 +606,12 @@ test_canonical_hash(void **state)
 			    "\"198.18.0.199\"}],\"lease_time\":86400,\"dns\":[],\"domain\":\"lan\","
 			    "\"ntp\":[],\"options\":[],\"reservations\":[]},\"dns\":{\"enabled\":true,"
 			    "\"caching\":true,\"cache_size\":10000,\"resolvers\":[]}},"
-			    "\"dns_records\":[],\"domain_lookup\":[]}");
+			    "\"dns_records\":[],\"domain_lookup\":[],"
+			    "\"services\":[],\"nat\":{\"mappings\":[]},\"firewall\":{\"outbound_default\":"
+			    "\"allow\",\"inbound_default\":\"deny\",\"log_rate\":10,\"outbound\":[],"
+			    "\"inbound\":[]},\"dos\":{\"syn_rate_per_source\":200,\"syn_rate_global\":"
+			    "20000,\"max_sessions_per_host\":0,\"max_sessions_per_wan_address\":0,"
+			    "\"drop_invalid_tcp\":true}}");
 	assert_int_equal(n1, strlen(c1));
 	/* a fixed point: parse(canonical(d)) == d, canonical of that == the same bytes */
 	assert_int_equal(dpw_doc_parse(c1, n1, DPW_DOC_JSON, &lab_ctx, &d2, &pr), 0);

@@ -185,7 +185,7 @@ test_defaults(void **state)
 			       "\"lease_time\":86400,\"dns\":[],\"domain\":\"lan\",\"ntp\":[],"
 			       "\"options\":[],\"reservations\":[]},\"dns\":{\"enabled\":true,"
 			       "\"caching\":true,\"cache_size\":10000,\"resolvers\":[]}},"
-			       "\"dns_records\":[],\"domain_lookup\":[]}"));
+			       "\"dns_records\":[],\"domain_lookup\":[],\"services\":[]"));
 	free(c);
 	assert_fixed_point(&lab_ctx);
 
