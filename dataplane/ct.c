@@ -362,31 +362,34 @@ side_init(struct dp_sess *s, int dir, const struct dp_tcp_seg *g)
 int
 dp_tcp_track(struct dp_sess *s, int dir, const struct dp_tcp_seg *g)
 {
+	/* the side that opens: the LAN host, or the remote end of an inbound session */
+	int ini = (s->flags & DP_SESS_INBOUND) ? DP_DIR_REPLY : DP_DIR_ORIG;
+	int rel = dir ^ ini;      /* dir as dp_tcp_next sees it: ORIG is the initiator */
 	uint8_t seen = dir == DP_DIR_ORIG ? DP_SESS_TCP_ORIG : DP_SESS_TCP_REPLY;
+	uint8_t ini_seen = ini == DP_DIR_ORIG ? DP_SESS_TCP_ORIG : DP_SESS_TCP_REPLY;
 	struct dp_tcp_side *me = &s->tcp[dir];
 	uint32_t slack, end, w;
 
 	if (g->flags & DPW_TCP_SYN) {
-		if (!(g->flags & DPW_TCP_ACK) && dir == DP_DIR_ORIG &&
+		if (!(g->flags & DPW_TCP_ACK) && dir == ini &&
 		    (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_SYN_SENT ||
 		     s->tcp_state == DP_TCP_CLOSED || s->tcp_state == DP_TCP_FIN_BOTH)) {
 			/* a first SYN, its retransmission, or a new connection on these ports */
 			s->flags &= (uint8_t)~(DP_SESS_TCP_ORIG | DP_SESS_TCP_REPLY);
-			s->wscale[DP_DIR_REPLY] = DPW_TCP_WSCALE_NONE;
+			s->wscale[!ini] = DPW_TCP_WSCALE_NONE;
 			side_init(s, dir, g);
-		} else if ((g->flags & DPW_TCP_ACK) && dir == DP_DIR_REPLY &&
+		} else if ((g->flags & DPW_TCP_ACK) && dir != ini &&
 			   (s->tcp_state == DP_TCP_SYN_SENT || s->tcp_state == DP_TCP_SYN_RECV)) {
 			side_init(s, dir, g);
 		}
-		s->tcp_state = dp_tcp_next(s->tcp_state, dir, g->flags);
+		s->tcp_state = dp_tcp_next(s->tcp_state, rel, g->flags);
 		return 0;
 	}
 	if (g->flags & (DPW_TCP_RST | DPW_TCP_FIN)) {
 		if (!(s->flags & seen)) {
 			/* RFC 793: in SYN-SENT, a RST is acceptable if it acknowledges the SYN */
 			if (!((g->flags & DPW_TCP_RST) && (g->flags & DPW_TCP_ACK) &&
-			      dir == DP_DIR_REPLY && (s->flags & DP_SESS_TCP_ORIG) &&
-			      g->ack == s->tcp[DP_DIR_ORIG].end))
+			      dir != ini && (s->flags & ini_seen) && g->ack == s->tcp[ini].end))
 				return -1;
 		} else {
 			slack = s->tcp[!dir].maxwin;
@@ -404,7 +407,7 @@ dp_tcp_track(struct dp_sess *s, int dir, const struct dp_tcp_seg *g)
 		if (w > me->maxwin)
 			me->maxwin = w;
 	}
-	s->tcp_state = dp_tcp_next(s->tcp_state, dir, g->flags);
+	s->tcp_state = dp_tcp_next(s->tcp_state, rel, g->flags);
 	return 0;
 }
 

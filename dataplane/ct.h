@@ -65,11 +65,18 @@ const char *dp_sess_how_str(unsigned int h);
 #define DP_SESS_RACING 0x20       /* fastest response: copies out, no answer yet (the
 				   * flag in line 0, so that replies need not read line 1) */
 #define DP_ZONE_SHADOW 0x80
+#define DP_SESS_INBOUND 0x40      /* the WAN side opened it (port forward, 1:1 in,
+				   * forwarding mode in): TCP's initiator is DP_DIR_REPLY */
 
 /* How a session translates; explicit, so later kinds (DNAT, 1:1, hairpin) fit. */
 #define DP_XLATE_KINDS(X) \
 	X(NONE, "none") \
-	X(SNAT, "snat")
+	X(SNAT, "snat")         /* source to the WAN's address and a NAT port */ \
+	X(SNAT_MAP, "snat_map") /* source to an outbound mapping's address, a NAT port */ \
+	X(DNAT, "dnat")         /* port forward: destination to the picked server */ \
+	X(ONE2ONE, "one2one")   /* 1:1: address only, ports kept */ \
+	X(ROUTE, "route")       /* forwarding-mode WAN: no rewrite */ \
+	X(HAIRPIN, "hairpin")   /* LAN client to a service: DNAT + SNAT to the LAN address */
 
 enum dp_xlate {
 #define DP_X_ENUM(e, s) DP_XLATE_##e,
@@ -274,7 +281,10 @@ void dp_ct_delete(struct dp_ct *ct, struct dp_sess *s);
 uint32_t dp_ct_timeout(const struct dp_ct *ct, const struct dp_sess *s);
 
 /*
- * Advance the TCP state for a segment with `flags` seen in direction dir. Pure.
+ * Advance the TCP state for a segment with `flags` seen in direction dir. Pure. dir is
+ * relative to the initiator: DP_DIR_ORIG is the side that sent the first SYN (for an
+ * inbound session, DP_SESS_INBOUND, dp_tcp_track passes dir ^ 1), so FIN_ORIG means
+ * "the initiator closed first".
  */
 uint8_t dp_tcp_next(uint8_t state, int dir, uint8_t flags);
 

@@ -255,6 +255,94 @@ test_sequence_wrap(void **state)
 			       DPW_TCP_WSCALE_NONE), 0);
 }
 
+/* An inbound session (port forward): the remote end, DP_DIR_REPLY, sends the SYN and the
+ * LAN server, DP_DIR_ORIG, answers; handshake, data, an off-path RST, FIN from both. */
+static void
+inbound_open(void)
+{
+	memset(&sess, 0, sizeof(sess));
+	sess.flags = DP_SESS_USED | DP_SESS_INBOUND;
+	sess.wscale[0] = sess.wscale[1] = DPW_TCP_WSCALE_NONE;
+	/* the LAN server's SYN-ACK before any SYN is not a handshake */
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_SYN | DPW_TCP_ACK, 7, 1, 0, 1000,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_NONE);
+	/* a SYN from the LAN side does not open an inbound session either */
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_SYN, 7, 0, 0, 1000,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_NONE);
+	assert_false(sess.flags & DP_SESS_TCP_ORIG);
+	assert_int_equal(track(DP_DIR_REPLY, DPW_TCP_SYN, 1000, 0, 0, 64240, 7), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_SYN_SENT);
+	assert_true(sess.flags & DP_SESS_TCP_REPLY);
+	assert_int_equal(sess.tcp[DP_DIR_REPLY].end, 1001);
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_SYN | DPW_TCP_ACK, 900000, 1001, 0, 65535,
+			       7), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_SYN_RECV);
+	assert_true(sess.flags & DP_SESS_TCP_ORIG);
+	/* the server's ACK does not finish the handshake; the client's does */
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_ACK, 900001, 1001, 0, 500,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_SYN_RECV);
+	assert_int_equal(track(DP_DIR_REPLY, DPW_TCP_ACK, 1001, 900001, 0, 500,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_ESTABLISHED);
+}
+
+static void
+test_inbound_handshake_data_fin(void **state)
+{
+	(void)state;
+	inbound_open();
+	/* data both ways moves each side's edge; windows scale by 7 (both SYNs had it) */
+	assert_int_equal(track(DP_DIR_REPLY, DPW_TCP_ACK | DPW_TCP_PSH, 1001, 900001, 300, 500,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp[DP_DIR_REPLY].end, 1301);
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_ACK | DPW_TCP_PSH, 900001, 1301, 2000, 600,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp[DP_DIR_ORIG].end, 902001);
+	assert_int_equal(sess.tcp[DP_DIR_ORIG].maxwin, 600u << 7);
+	/* an off-path RST far from the server's edge is refused, the session stays */
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_RST, 900001 + 0x40000000u, 0, 0, 0,
+			       DPW_TCP_WSCALE_NONE), -1);
+	assert_int_equal(sess.tcp_state, DP_TCP_ESTABLISHED);
+	/* the remote client closes first: FIN_ORIG is "the initiator closed" */
+	assert_int_equal(track(DP_DIR_REPLY, DPW_TCP_FIN | DPW_TCP_ACK, 1301, 902001, 0, 500,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_FIN_ORIG);
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_FIN | DPW_TCP_ACK, 902001, 1302, 0, 600,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_FIN_BOTH);
+	/* a new connection from the remote end on the same ports */
+	assert_int_equal(track(DP_DIR_REPLY, DPW_TCP_SYN, 7000000, 0, 0, 64240,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_SYN_SENT);
+	assert_false(sess.flags & DP_SESS_TCP_ORIG);
+}
+
+static void
+test_inbound_rst(void **state)
+{
+	(void)state;
+	/* the LAN server refuses: a RST+ACK acknowledging the remote SYN is accepted */
+	memset(&sess, 0, sizeof(sess));
+	sess.flags = DP_SESS_USED | DP_SESS_INBOUND;
+	sess.wscale[0] = sess.wscale[1] = DPW_TCP_WSCALE_NONE;
+	assert_int_equal(track(DP_DIR_REPLY, DPW_TCP_SYN, 1000, 0, 0, 64240,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_RST | DPW_TCP_ACK, 0, 999, 0, 0,
+			       DPW_TCP_WSCALE_NONE), -1);      /* does not ack the SYN */
+	assert_int_equal(sess.tcp_state, DP_TCP_SYN_SENT);
+	assert_int_equal(track(DP_DIR_ORIG, DPW_TCP_RST | DPW_TCP_ACK, 0, 1001, 0, 0,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_CLOSED);
+	/* established, then an in-window RST from the remote end closes it */
+	inbound_open();
+	assert_int_equal(track(DP_DIR_REPLY, DPW_TCP_RST, 1001, 0, 0, 0,
+			       DPW_TCP_WSCALE_NONE), 0);
+	assert_int_equal(sess.tcp_state, DP_TCP_CLOSED);
+}
+
 int
 main(void)
 {
@@ -266,6 +354,8 @@ main(void)
 		cmocka_unit_test(test_rst_to_syn),
 		cmocka_unit_test(test_close_and_reuse),
 		cmocka_unit_test(test_sequence_wrap),
+		cmocka_unit_test(test_inbound_handshake_data_fin),
+		cmocka_unit_test(test_inbound_rst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
