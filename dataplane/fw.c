@@ -15,6 +15,7 @@
 #include <rte_errno.h>
 
 #include "dataplane/fw.h"
+#include "lib/pkt/dpw_pkt.h"
 
 /*
  * Fields, as policy.c's: a 1-byte first field (proto), then 4-byte input groups read as
