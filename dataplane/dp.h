@@ -410,6 +410,9 @@ int dp_punt_worker_init(struct dp_worker *w);
 
 /* Exception path and neighbours, main lcore only (mgmt.c / nbr.c). */
 void dp_nbr_input(struct rte_mbuf *m);
+/* An ARP frame from our address on port pidx (main lcore; lnbr.c asks LAN hosts). */
+void dp_nbr_send_arp(unsigned int pidx, uint16_t op, const uint8_t *eth_dst,
+		     const uint8_t *tha, uint32_t tpa);
 void dp_nbr_tick(uint64_t now_tsc);
 void dp_hold_tick(uint64_t now_tsc);
 void dp_hold_input(struct rte_mbuf *m, uint64_t now_tsc);

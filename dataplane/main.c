@@ -30,6 +30,7 @@
 #include "dataplane/pbuild.h"
 #include "dataplane/dnsset.h"
 #include "dataplane/dp.h"
+#include "dataplane/lnbr.h"
 #include "dataplane/port.h"
 #include "lib/cfg/dpw_mbufs.h"
 #include "lib/msg/dpw_msg.h"
@@ -157,6 +158,8 @@ create_shared(void)
 				    RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!dp.c2d || !dp.d2c || !dp.arp || !dp.slow || !dp.hold || !dp.inject)
 		return fail("cannot create rings: %s", rte_strerror(rte_errno));
+	if (dp_lnbr_init() != 0)
+		return fail("cannot create the LAN neighbour ring: %s", rte_strerror(rte_errno));
 	return 0;
 }
 

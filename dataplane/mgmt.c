@@ -31,6 +31,7 @@
 #include "dataplane/dns_snoop.h"
 #include "lib/pkt/dpw_dns.h"
 #include "dataplane/dp.h"
+#include "dataplane/lnbr.h"
 #include "dataplane/pbuild.h"
 #include "dataplane/port.h"
 #include "dataplane/wan_input.h"
@@ -677,6 +678,7 @@ dp_mgmt_loop(void)
 		if (now >= next_tick) {
 			poll_links();   /* a cut cable moves traffic within 100 ms */
 			dp_nbr_tick(now);
+			dp_lnbr_tick(now);
 			dp_hold_tick(now);
 			dp_gen_reclaim(0);
 			measure_load(now);

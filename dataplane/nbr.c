@@ -12,6 +12,9 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/inbound.h"
+#include "dataplane/lnbr.h"
+#include "dataplane/policy.h"
 #include "lib/pkt/dpw_pkt.h"
 
 #define HOLD_MAX DP_HOLD_MAX
@@ -53,6 +56,23 @@ port_addr(unsigned int pidx)
 }
 
 static void
+send_arp_from(unsigned int pidx, uint16_t op, const uint8_t *eth_dst, const uint8_t *tha,
+	      uint32_t tpa, uint32_t spa)
+{
+	const struct dp_port *p = &dp.port[pidx];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	uint8_t *d;
+
+	if (m == NULL) {
+		main_stats()->drops[DPW_DROP_NO_MBUF]++;
+		return;
+	}
+	d = (uint8_t *)rte_pktmbuf_append(m, 60);
+	dpw_arp_build(d, op, eth_dst, p->mac.addr_bytes, spa, tha, tpa);
+	dp_inject(m, p->port_id);
+}
+
+static void
 send_arp(unsigned int pidx, uint16_t op, const uint8_t *eth_dst, const uint8_t *tha,
 	 uint32_t tpa)
 {
@@ -67,6 +87,22 @@ send_arp(unsigned int pidx, uint16_t op, const uint8_t *eth_dst, const uint8_t *
 	d = (uint8_t *)rte_pktmbuf_append(m, 60);
 	dpw_arp_build(d, op, eth_dst, p->mac.addr_bytes, port_addr(pidx), tha, tpa);
 	dp_inject(m, p->port_id);
+}
+
+void
+dp_nbr_send_arp(unsigned int pidx, uint16_t op, const uint8_t *eth_dst, const uint8_t *tha,
+		uint32_t tpa)
+{
+	send_arp(pidx, op, eth_dst, tha, tpa);
+}
+
+/* Is addr one of WAN wan's additional addresses (the running generation's)? */
+static int
+wan_extra(int wan, uint32_t addr)
+{
+	const struct dp_pgen *g = dp_pgen_get();
+
+	return wan >= 0 && addr != 0 && g != NULL && dp_inb_extra_wan(g->inb, addr) == wan;
 }
 
 static void
@@ -114,8 +150,12 @@ dp_nbr_input(struct rte_mbuf *m)
 			}
 		}
 	}
+	if (pidx == dp.lan && arp.spa != 0)
+		dp_lnbr_learn(arp.spa, (const struct rte_ether_addr *)arp.sha);
 	if (arp.op == 1 && arp.tpa != 0 && arp.tpa == port_addr(pidx))
 		send_arp(pidx, 2, arp.sha, arp.sha, arp.spa);
+	else if (arp.op == 1 && wan_extra(p->wan, arp.tpa))
+		send_arp_from(pidx, 2, arp.sha, arp.sha, arp.spa, arp.tpa);
 	to_tap(m, pidx);
 }
 

@@ -19,6 +19,7 @@
 #include <rte_errno.h>
 
 #include "dataplane/dns_snoop.h"
+#include "dataplane/inbound.h"
 #include "dataplane/policy.h"
 #include "lib/pkt/dpw_dns.h"
 #include "lib/pkt/dpw_pkt.h"
@@ -227,6 +228,7 @@ dp_pgen_free(struct dp_pgen *g)
 	free(g->patterns);
 	free(g->pattern_ids);
 	free(g->pattern_slot);
+	dp_inb_free(g->inb);
 	free(g);
 }
 
@@ -807,6 +809,8 @@ dp_pgen_build(const struct dpw_doc *doc, const uint8_t wan_id[DPW_MAX_WANS], uin
 	g->gen = gen;
 	g->n_workers = n_workers;
 	rc = build(doc, wan_id, g, pr);
+	if (rc == 0)
+		rc = dp_inb_build(doc, wan_id, n_workers, &g->inb, pr);
 	if (rc != 0) {
 		dp_pgen_free(g);
 		return rc;

@@ -53,6 +53,7 @@ struct dp_rule {
 };
 
 struct rte_acl_ctx;
+struct dp_inb;
 
 struct dp_pgen {
 	uint64_t gen;             /* the document generation it was built from */
@@ -87,6 +88,7 @@ struct dp_pgen {
 	uint16_t *pattern_slot;
 	uint32_t pattern_slot_mask;
 	uint8_t wild_labels;      /* most labels before ".*" of a "foo.*" pattern; 0: none */
+	struct dp_inb *inb;       /* inbound access and NAT mappings (issue 10, inbound.h) */
 	uint64_t build_ns;        /* how long the build took */
 };
 

@@ -58,6 +58,7 @@
 	X(TABLE_FULL, "session_table_full") \
 	X(NAT_EXHAUSTED, "nat_ports_exhausted") \
 	X(NOT_FOR_US, "wan_not_for_us") \
+	X(LAN_NBR_UNRESOLVED, "lan_neighbour_unresolved") \
 	X(ICMP_ERR_NO_SESSION, "icmp_error_no_session") \
 	X(BAD_ICMP_CSUM, "bad_icmp_checksum") \
 	X(WAN_INPUT_DENIED, "wan_input_denied") \
