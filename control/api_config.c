@@ -176,11 +176,21 @@ answer_apply(struct cp_req *r, const struct cp_apply_result *res, json_t *warnin
 		cp_api_etag(r);
 		cp_api_send_json(r, 200, apply_result_json(res, warnings));
 		break;
-	case -EINVAL:
+	case -EINVAL: {
+		/* the dataplane says "path: message": the path goes where a client looks */
+		const char *sep = res->text[0] == '/' ? strstr(res->text, ": ") : NULL;
+		char path[DPW_DOC_PATH_LEN] = "";
+
+		if (sep != NULL && (size_t)(sep - res->text) < sizeof(path))
+			snprintf(path, sizeof(path), "%.*s", (int)(sep - res->text), res->text);
+		else
+			sep = NULL;
 		cp_api_etag(r);
-		cp_api_problem(r, 400, json_pack("[{s:s,s:s}]", "path", "", "message", res->text),
+		cp_api_problem(r, 400, json_pack("[{s:s,s:s}]", "path", path, "message",
+						 sep != NULL ? sep + 2 : res->text),
 			       "the dataplane rejected the document: %s", res->text);
 		break;
+	}
 	case -ETIMEDOUT:
 		cp_api_etag(r);
 		cp_api_problem(r, 504, NULL, "%s", res->text);

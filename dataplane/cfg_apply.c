@@ -124,6 +124,42 @@ wan_by_name(const char *name)
  * judge. The validator (dpw_doc_from_json with this system's context) has checked the
  * rest; what is checked again here is what would corrupt the tables if it were wrong.
  */
+/*
+ * Issue 10 is not finished: the document model takes port forwards, NAT mappings,
+ * forwarding-mode WANs, firewall rules and DoS limits, but this dataplane does not
+ * enforce them yet. A document that asks for one is refused with its path, never
+ * accepted and ignored. (Additional addresses are answered by ARP: accepted.)
+ */
+static void
+refuse_unenforced(const struct dpw_doc *doc, struct dpw_doc_problems *pr)
+{
+	static const char why[] = "not enforced by this dataplane yet";
+	const struct dpw_doc_dos *d = &doc->dos;
+	char path[DPW_DOC_PATH_LEN];
+	unsigned int i;
+
+	if (doc->n_services > 0)
+		dpw_doc_problem_add(pr, false, "/services", "port forwards are %s", why);
+	if (doc->nat.n_mappings > 0)
+		dpw_doc_problem_add(pr, false, "/nat/mappings", "mappings are %s", why);
+	for (i = 0; i < doc->n_wans && i < DPW_MAX_WANS; i++)
+		if (doc->wans[i].forwarding) {
+			snprintf(path, sizeof(path), "/wans/%u/nat", i);
+			dpw_doc_problem_add(pr, false, path, "IP forwarding is %s", why);
+		}
+	if (doc->firewall.n_outbound > 0 || doc->firewall.outbound_default != DPW_FW_ALLOW)
+		dpw_doc_problem_add(pr, false, "/firewall/outbound", "rules "
+				    "are %s", why);
+	if (doc->firewall.n_inbound > 0 || doc->firewall.inbound_default != DPW_FW_DENY)
+		dpw_doc_problem_add(pr, false, "/firewall/inbound", "rules are "
+				    "%s", why);
+	if (d->syn_rate_per_source != DPW_DOS_SYN_SOURCE_DEFAULT ||
+	    d->syn_rate_global != DPW_DOS_SYN_GLOBAL_DEFAULT || d->max_sessions_per_host != 0 ||
+	    d->max_sessions_per_wan_address != 0 || !d->drop_invalid_tcp)
+		dpw_doc_problem_add(pr, false, "/dos", "limits other than the defaults are %s",
+				    why);
+}
+
 static int
 build(const struct dpw_doc *doc, struct dp_wan_cfg next[DPW_MAX_WANS],
       struct dpw_doc_problems *pr)
@@ -132,6 +168,9 @@ build(const struct dpw_doc *doc, struct dp_wan_cfg next[DPW_MAX_WANS],
 	unsigned int i;
 
 	memset(next, 0, sizeof(next[0]) * DPW_MAX_WANS);
+	refuse_unenforced(doc, pr);
+	if (pr->errors > 0)
+		return -EINVAL;
 	if (!dp.conf.api_allow_wan && dpw_parse_ipv4(dp.conf.api_listen, &api_addr, NULL) != 0)
 		api_addr = 0;
 	for (i = 0; i < doc->n_wans && i < DPW_MAX_WANS; i++) {
