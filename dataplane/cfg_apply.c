@@ -138,8 +138,6 @@ refuse_unenforced(const struct dpw_doc *doc, struct dpw_doc_problems *pr)
 	char path[DPW_DOC_PATH_LEN];
 	unsigned int i;
 
-	if (doc->n_services > 0)
-		dpw_doc_problem_add(pr, false, "/services", "port forwards are %s", why);
 	if (doc->nat.n_mappings > 0)
 		dpw_doc_problem_add(pr, false, "/nat/mappings", "mappings are %s", why);
 	for (i = 0; i < doc->n_wans && i < DPW_MAX_WANS; i++)

@@ -235,6 +235,7 @@ struct dp_worker {
 	uint32_t frag_held;       /* fragments held in it, at most DP_FRAG_HELD_PER_WORKER */
 	struct dpw_lcore_stats *st;
 	struct dpw_policy_stats *ps;   /* rule and policy counters (NULL: not counted) */
+	struct dpw_inb_stats *is;      /* service and firewall counters (NULL: not counted) */
 	struct rte_meter_srtcm punt_meter[DPW_PUNT_MAX];  /* exception path, per class */
 	struct dp_txq txq[DPW_MAX_PORTS];
 } __rte_cache_aligned;

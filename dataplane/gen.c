@@ -127,6 +127,7 @@ dp_gen_publish_pgen(struct dp_pgen *g)
 	__atomic_store_n(&dp.pgen, g, __ATOMIC_RELEASE);
 	dp.shm->policy_gen = g->gen;
 	dp.shm->policy_epoch = g->epoch;
+	dp.shm->inb_epoch = g->inb_epoch;
 	dp.shm->policy_rules = g->n_rules;
 	dp.shm->policy_entries = g->n_entries;
 	dp.shm->policy_build_ns = g->build_ns;

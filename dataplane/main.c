@@ -185,6 +185,7 @@ create_workers(void)
 		w->lcore = lcore;
 		w->st = &dp.shm->lcore[i];
 		w->ps = &dp.shm->pstats[i];
+		w->is = &dp.shm->istats[i];
 		if (dp_ct_init(&w->ct, dp.conf.sessions, &dp.conf.timeouts) != 0)
 			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
 				    dp.conf.sessions, i);

@@ -19,6 +19,7 @@
 #include <rte_errno.h>
 
 #include "dataplane/dns_snoop.h"
+#include "dataplane/fw.h"
 #include "dataplane/inbound.h"
 #include "dataplane/policy.h"
 #include "lib/pkt/dpw_dns.h"
@@ -229,6 +230,7 @@ dp_pgen_free(struct dp_pgen *g)
 	free(g->pattern_ids);
 	free(g->pattern_slot);
 	dp_inb_free(g->inb);
+	dp_fw_free(g->fw);
 	free(g);
 }
 
@@ -789,6 +791,25 @@ build(const struct dpw_doc *doc, const uint8_t *wan_id, struct dp_pgen *g,
 	return 0;
 }
 
+/* The content of what the service and firewall counters count by (their epoch): the
+ * elements hold no pointers, and decoded documents are zeroed before they are filled. */
+static uint64_t
+inb_hash(const struct dpw_doc *doc)
+{
+	const struct dpw_doc_firewall *f = &doc->firewall;
+	uint64_t h = FNV_INIT;
+
+	h = fnv_u64(h, (uint64_t)doc->n_services << 32 | (uint64_t)f->n_outbound << 16 |
+		    f->n_inbound);
+	if (doc->n_services > 0)
+		h = fnv(h, doc->services, doc->n_services * sizeof(doc->services[0]));
+	if (f->n_outbound > 0)
+		h = fnv(h, f->outbound, f->n_outbound * sizeof(f->outbound[0]));
+	if (f->n_inbound > 0)
+		h = fnv(h, f->inbound, f->n_inbound * sizeof(f->inbound[0]));
+	return fnv_u64(h, (uint64_t)f->outbound_default << 8 | f->inbound_default);
+}
+
 int
 dp_pgen_build(const struct dpw_doc *doc, const uint8_t wan_id[DPW_MAX_WANS], uint64_t gen,
 	      unsigned int n_workers, const struct dp_pgen *prev, struct dp_pgen **out,
@@ -811,6 +832,8 @@ dp_pgen_build(const struct dpw_doc *doc, const uint8_t wan_id[DPW_MAX_WANS], uin
 	rc = build(doc, wan_id, g, pr);
 	if (rc == 0)
 		rc = dp_inb_build(doc, wan_id, n_workers, &g->inb, pr);
+	if (rc == 0)
+		rc = dp_fw_build(doc, wan_id, gen, &g->fw, pr);
 	if (rc != 0) {
 		dp_pgen_free(g);
 		return rc;
@@ -822,6 +845,13 @@ dp_pgen_build(const struct dpw_doc *doc, const uint8_t wan_id[DPW_MAX_WANS], uin
 		g->epoch = prev->epoch;
 	else
 		g->epoch = prev->epoch + 1;
+	g->inb_hash = inb_hash(doc);
+	if (prev == NULL)
+		g->inb_epoch = 1;
+	else if (prev->inb_hash == g->inb_hash)
+		g->inb_epoch = prev->inb_epoch;
+	else
+		g->inb_epoch = prev->inb_epoch + 1;
 	g->build_ns = now_ns() - t0;
 	*out = g;
 	return 0;

@@ -89,6 +89,9 @@ struct dp_pgen {
 	uint32_t pattern_slot_mask;
 	uint8_t wild_labels;      /* most labels before ".*" of a "foo.*" pattern; 0: none */
 	struct dp_inb *inb;       /* inbound access and NAT mappings (issue 10, inbound.h) */
+	struct dp_fw *fw;         /* the firewall's rules (issue 10, fw.h); NULL: none */
+	uint64_t inb_hash;        /* content of the services and firewall sections */
+	uint64_t inb_epoch;       /* of their counters (dpw_inb_stats), like epoch */
 	uint64_t build_ns;        /* how long the build took */
 };
 

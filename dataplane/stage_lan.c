@@ -99,14 +99,15 @@ forward_head(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			dp_drop(w, m, DPW_DROP_TTL_EXCEEDED);
 			return HEAD_DONE;
 		}
-		dp_icmp_translate_error(d, pi, &c->in, 0, we->addr, s->key[DP_DIR_REPLY].dport);
+		dp_icmp_translate_error(d, pi, &c->in, 0, s->key[DP_DIR_REPLY].dst,
+					s->key[DP_DIR_REPLY].dport);
 		dpw_ipv4_dec_ttl(d + pi->l3_off);
 		dp_set_eth(d, &we->gw_mac, &we->src_mac);
 		w->st->wan_tx_pkts[s->wan]++;
 		w->st->wan_tx_bytes[s->wan] += rte_pktmbuf_pkt_len(m);
 		if (c->fctx != NULL)
-			dp_frag_note_forward(c->fctx, 1, we->addr, we->port, we->mtu, &we->gw_mac,
-					     &we->src_mac, s->wan);
+			dp_frag_note_forward(c->fctx, 1, s->key[DP_DIR_REPLY].dst, we->port,
+					     we->mtu, &we->gw_mac, &we->src_mac, s->wan);
 		if (unlikely(pi->ip_len > we->mtu)) {
 			dp_fragment_tx(w, m, we->mtu, we->port);
 			return HEAD_DONE;
@@ -126,8 +127,13 @@ forward_head(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 		w->st->sess_closed++;
 		s = NULL;
 	}
-	/* its WAN is down, or its address changed since (the session's is the old one) */
-	if (s != NULL && unlikely(!v->up[s->wan] ||
+	if (s != NULL && unlikely(s->flags & DP_SESS_INBOUND)) {
+		/* the Internet end reached us through that WAN: it cannot move to another */
+		if (unlikely(!v->up[s->wan])) {
+			dp_drop(w, m, DPW_DROP_NO_WAN);
+			return HEAD_DONE;
+		}
+	} else if (s != NULL && unlikely(!v->up[s->wan] ||
 				  s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr) &&
 	    !enforced_carries(v, s)) {
 		/*
@@ -208,7 +214,9 @@ forward_tail(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	if (pi->proto == DPW_IPPROTO_TCP && dp_track_tcp(w, s, DP_DIR_ORIG, m, pi) != 0)
 		return;
 	dp_ct_touch(s, DP_DIR_ORIG, pi->ip_len, w->now);
-	dp_nat_rewrite(d, pi, 1, we->addr, s->key[DP_DIR_REPLY].dport);
+	/* the address the session's replies come to: the WAN's (SNAT), or the public
+	 * address a port forward was reached at (DNAT) */
+	dp_nat_rewrite(d, pi, 1, s->key[DP_DIR_REPLY].dst, s->key[DP_DIR_REPLY].dport);
 	dpw_ipv4_dec_ttl(d + pi->l3_off);
 	if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN))
 		w->st->mss_clamped += (uint64_t)dpw_tcp_clamp_mss(d + pi->l4_off,
@@ -217,8 +225,8 @@ forward_tail(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	w->st->wan_tx_pkts[s->wan]++;
 	w->st->wan_tx_bytes[s->wan] += rte_pktmbuf_pkt_len(m);
 	if (c->fctx != NULL)
-		dp_frag_note_forward(c->fctx, 1, we->addr, we->port, we->mtu, &we->gw_mac,
-				     &we->src_mac, s->wan);
+		dp_frag_note_forward(c->fctx, 1, s->key[DP_DIR_REPLY].dst, we->port, we->mtu,
+				     &we->gw_mac, &we->src_mac, s->wan);
 	if (unlikely(pi->ip_len > we->mtu)) {
 		dp_fragment_tx(w, m, we->mtu, we->port);
 		return;
@@ -400,6 +408,12 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	struct dp_pkt_ctx ctx[DP_BURST];
 	struct rte_mbuf *fwd[DP_BURST];
 	uint16_t i, nf = 0, nm = 0, miss[DP_BURST];
+	const struct dp_pgen *g = dp_pgen_get();
+	const struct dp_inb *ib = g != NULL ? g->inb : NULL;
+	const uint32_t *hosts;
+	/* with several workers, a port forward's or 1:1 host's packets may belong to a
+	 * session of another worker (inbound.h: dp_flow_owner) */
+	int lan_side = dp.n_workers > 1 && !w->handed && dp_inb_lan_hosts(ib, &hosts) > 0;
 
 	/* pass 1: parse, punt, build keys, prefetch buckets */
 	for (i = 0; i < n; i++) {
@@ -463,6 +477,16 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 		c->key.dport = pi->dport;
 		c->key.proto = pi->proto;
 keyed:
+		if (unlikely(lan_side) && !pi->frag &&
+		    dp_inb_lan_side(ib, c->key.src, c->key.sport, c->key.proto)) {
+			unsigned int owner = dp_flow_owner(c->key.dst, c->key.dport,
+							   c->key.proto, dp.n_workers);
+
+			if (owner != w->idx) {
+				dp_handoff(w, m, dp.lan, owner);
+				continue;
+			}
+		}
 		dp_key_hash(w, c);
 		fwd[nf++] = m;
 	}

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * WAN ingress on a worker lcore: replies to NATed sessions are handed to the worker
  * whose port slice holds them, looked up in bulk, translated back (including ICMP errors
- * about NATed flows) and sent to the LAN host; everything else addressed to the WAN
- * address goes to the kernel through the exception path.
+ * about NATed flows) and sent to the LAN host; a port forward's packets go to the worker
+ * dp_flow_owner names, which opens the connection's session (stage_inb.c) or finds it;
+ * everything else addressed to the WAN address goes to the kernel through the exception
+ * path.
  */
 #include <string.h>
 
@@ -58,7 +60,27 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	int dir;
 
 	s = dp_ct_lookup_hinted(&w->ct, &c->key, c->hash, c->cand, &dir);
+	if (s != NULL && (s->flags & DP_SESS_INBOUND) && pi->proto == DPW_IPPROTO_TCP &&
+	    unlikely((pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == DPW_TCP_SYN) &&
+	    (s->tcp_state == DP_TCP_CLOSED || s->tcp_state == DP_TCP_FIN_BOTH)) {
+		/* the client opens its ports again: a new connection, to the next server */
+		dp_ct_delete(&w->ct, s);
+		w->st->sess_closed++;
+		s = NULL;
+	}
+	if ((s == NULL || dir != DP_DIR_REPLY) && c->svc != NULL && !c->icmp_err) {
+		/* a new connection to a port forward */
+		s = dp_inb_open(w, dp.port[pidx].wan, m, c);
+		if (s == NULL)
+			return;
+		dir = DP_DIR_REPLY;
+	}
 	if (s == NULL || dir != DP_DIR_REPLY) {
+		if (c->svc != NULL) {
+			/* an ICMP error about a forwarded connection that is gone */
+			dp_drop(w, m, DPW_DROP_ICMP_ERR_NO_SESSION);
+			return;
+		}
 		/* no NAT session: the appliance's own traffic (health checks, DHCP...)? */
 		to_host(w, we, m, pidx, c, 1, 1);
 		return;
@@ -134,12 +156,15 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 	/* this WAN's address as the running document gives it (0: unconfigured) */
 	const struct dp_wan_entry *we = &v->wan[wan];
 	uint32_t addr = we->addr;
+	const struct dp_pgen *g = dp_pgen_get();
+	const struct dp_inb *ib = g != NULL ? g->inb : NULL;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_pkt_ctx *c = &ctx[nf];
 		struct dpw_pkt_info *pi = &c->pi;
 		uint16_t natport;
+		uint32_t extra = 0;  /* an additional address of this WAN it is sent to */
 		uint8_t *d;
 		int owner;
 
@@ -152,7 +177,11 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		d = rte_pktmbuf_mtod(m, uint8_t *);
 		c->icmp_err = 0;
 		c->fctx = NULL;
-		if (pi->dst != addr || addr == 0) {
+		c->svc = NULL;
+		if (unlikely(pi->dst != addr) && ib != NULL && addr != 0 &&
+		    dp_inb_extra_wan(ib, pi->dst) == wan)
+			extra = pi->dst;
+		if ((pi->dst != addr || addr == 0) && extra == 0) {
 			/* a DHCP WAN's offers may come to the address offered, not (yet) ours */
 			if (pi->dst == 0xffffffffu || (addr != 0 && pi->dst == (addr | ~we->mask)) ||
 			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe ||
@@ -177,17 +206,32 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			natport = pi->dport;
 		} else if (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_kind == DPW_ICMP_KIND_ERROR &&
 			   dpw_pkt_parse_inner(d, rte_pktmbuf_data_len(m), pi, &c->in) == 0 &&
-			   c->in.src == addr &&
+			   c->in.src == pi->dst &&
 			   dpw_csum_partial(d + pi->l4_off, pi->l4_len, 0) == 0xffff) {
 			/* about a packet we sent: its session is the quoted flow reversed */
 			dp_key_from_quoted(c);
 			natport = c->in.sport;
+		} else if (extra != 0) {
+			dp_drop(w, m, DPW_DROP_NOT_FOR_US);   /* no kernel address to take it */
+			goto consumed;
 		} else {
 			to_host(w, we, m, pidx, c, 1, 0);
 			goto consumed;
 		}
-		owner = dp_nat_owner(rte_be_to_cpu_16(natport), dp.conf.nat_port_min,
-				     dp.conf.nat_port_max, dp.n_workers);
+		/* a port forward's (the key's destination: for an ICMP error, the quoted
+		 * packet's source) belongs to the worker of its client's end */
+		c->svc = dp_inb_service(ib, (unsigned int)wan, extra, c->key.proto, c->key.dport);
+		if (c->svc != NULL)
+			owner = (int)dp_flow_owner(c->key.src, c->key.sport, c->key.proto,
+						   dp.n_workers);
+		else
+			owner = dp_nat_owner(rte_be_to_cpu_16(natport), dp.conf.nat_port_min,
+					     dp.conf.nat_port_max, dp.n_workers);
+		if (owner < 0 && extra != 0) {
+			/* the kernel has no additional address: nothing of ours takes it */
+			dp_drop(w, m, DPW_DROP_NOT_FOR_US);
+			goto consumed;
+		}
 		if (owner < 0) {
 			to_host(w, we, m, pidx, c, 1, 1);   /* the kernel's own ports */
 			goto consumed;

@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/inbound.h"
 #include "lib/pkt/dpw_csum.h"
 #include "lib/pkt/dpw_pkt.h"
 
@@ -26,6 +27,7 @@ struct dp_pkt_ctx {
 	uint32_t cand;            /* peeked flow-table entry */
 	int icmp_err;             /* key is the flow of the packet an ICMP error quotes */
 	struct dp_frag_ctx *fctx; /* a datagram's first fragment: its verdict goes here */
+	const struct dp_inb_svc *svc; /* WAN side: the port forward its destination names */
 	struct dpw_pkt_inner in;
 };
 
@@ -312,6 +314,35 @@ struct dp_sess *dp_nat_create(struct dp_worker *w, const struct dp_wan_view *v,
 void dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
 			   struct dp_pkt_ctx *c, struct dp_sess *s, uint8_t also_mask);
 struct dp_sess *dp_nat_fastest_answer(struct dp_worker *w, struct dp_sess *s);
+
+/*
+ * This worker's service and firewall counters, started again with a generation of a
+ * new inbound epoch (dpw_inb_stats). A worker without counters (component tests)
+ * counts into a sink nobody reads.
+ */
+static inline struct dpw_inb_stats *
+dp_inb_stats(struct dp_worker *w, const struct dp_pgen *g)
+{
+	static struct dpw_inb_stats sink;
+	struct dpw_inb_stats *is = w->is != NULL ? w->is : &sink;
+
+	if (g != NULL && w->is != NULL && unlikely(is->epoch != g->inb_epoch)) {
+		is->epoch = 0;    /* readers skip the slot while it is being cleared */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		memset(is->svc_conns, 0, sizeof(is->svc_conns));
+		memset(is->fw_hits, 0, sizeof(is->fw_hits));
+		__atomic_store_n(&is->epoch, g->inb_epoch, __ATOMIC_RELEASE);
+	}
+	return is;
+}
+
+/*
+ * Inbound access (stage_inb.c). dp_inb_open: a first packet from the WAN port of WAN
+ * wan to c->svc (a port forward): pick its server, create the DNAT session (counted),
+ * or drop m and return NULL.
+ */
+struct dp_sess *dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m,
+			    struct dp_pkt_ctx *c);
 
 /* Stages (one file each). */
 void dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,

@@ -212,6 +212,27 @@ struct dpw_policy_stats {
 	uint64_t policy_wan[DPW_POLICY_SLOTS][DPW_MAX_WANS]; /* new sessions per policy, WAN */
 } __attribute__((aligned(64)));
 
+/*
+ * Inbound access and firewall counters (issue 10), per lcore, epoch-stamped like the
+ * policy counters (a worker zeroes its slot when it first sees a generation whose
+ * services or firewall rules changed; readers sum the slots of dpw_shm.inb_epoch).
+ * Service slots are the services' positions in the running document; firewall slots
+ * the rules' positions per direction, then the direction's default.
+ */
+#define DPW_SHM_SERVICES 256
+#define DPW_SHM_FW_RULES 4096
+#define DPW_FW_SLOT_DEFAULT DPW_SHM_FW_RULES
+#define DPW_FW_SLOTS (DPW_SHM_FW_RULES + 1)
+#define DPW_FW_OUT 0
+#define DPW_FW_IN 1
+
+struct dpw_inb_stats {
+	volatile uint64_t epoch;
+	uint64_t svc_conns[DPW_SHM_SERVICES];          /* connections the service opened */
+	uint64_t fw_hits[2][DPW_FW_SLOTS];             /* [DPW_FW_OUT|IN][rule]: first
+							* packets the rule judged */
+} __attribute__((aligned(64)));
+
 struct dpw_port_shm {
 	char name[DPW_NAME_LEN];
 	char tap[DPW_NAME_LEN];
@@ -296,6 +317,9 @@ struct dpw_shm {
 	uint32_t policy_entries;        /* their classifier entries */
 	uint64_t policy_build_ns;       /* how long its build took */
 	struct dpw_policy_stats pstats[DPW_MAX_LCORE_SLOTS];
+	/* inbound access and firewall (issue 10) */
+	volatile uint64_t inb_epoch;    /* of the counters below (see dpw_inb_stats) */
+	struct dpw_inb_stats istats[DPW_MAX_LCORE_SLOTS];
 };
 
 #define DPW_SHM_MAIN_SLOT DPW_MAX_WORKERS

@@ -79,8 +79,10 @@ def inbound_doc(lab, services=(), mappings=(), firewall=None, dos=None, wans=Non
 # ---- observing ------------------------------------------------------------------------
 
 def http_many(lab, ns, host, port, count, timeout=5):
-    """COUNT sequential new HTTP connections from NS to HOST:PORT (inbound_tool.py)."""
-    return lab.run_json(ns, tool_cmd("http-many", host, port, count, timeout),
+    """COUNT sequential new HTTP connections from NS to HOST:PORT (inbound_tool.py); from
+    inet, from its host address SERVER (else the kernel picks the link's to the ISP)."""
+    src = [SERVER] if ns == "inet" else []
+    return lab.run_json(ns, tool_cmd("http-many", host, port, count, timeout, *src),
                         timeout=count * (timeout + 1) + 30)
 
 

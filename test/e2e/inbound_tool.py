@@ -88,11 +88,12 @@ def http_server(addr, port, name, ready):
     srv.serve_forever()
 
 
-def http_many(host, port, count, timeout):
+def http_many(host, port, count, timeout, src=None):
     by_name, seen_src, errors = {}, {}, []
     n_ok = 0
     for i in range(int(count)):
-        c = http.client.HTTPConnection(host, int(port), timeout=float(timeout))
+        c = http.client.HTTPConnection(host, int(port), timeout=float(timeout),
+                                       source_address=(src, 0) if src else None)
         try:
             c.request("GET", "/who?i=%d" % i)
             r = c.getresponse()
