@@ -121,7 +121,8 @@ struct dp_sess {
 	uint8_t cand_mask;          /* the candidates it was chosen from (bit per WAN id) */
 	uint8_t usable_mask;        /* the WANs usable then */
 	uint8_t pending_mask;       /* fastest response: WANs whose copy is still unanswered */
-	uint8_t reserved[35];
+	uint8_t peer_mac[6];        /* hairpin: the server's MAC (client_mac: the client's) */
+	uint8_t reserved[29];
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct dp_sess) == 128, "a session is two cache lines");

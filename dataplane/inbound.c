@@ -394,6 +394,12 @@ dp_inb_snat_addr(const struct dp_inb *ib, unsigned int wan, uint32_t host)
 	return 0;
 }
 
+unsigned int
+dp_inb_n_services(const struct dp_inb *ib)
+{
+	return ib ? ib->n_svc : 0;
+}
+
 uint8_t
 dp_inb_forwarding_mask(const struct dp_inb *ib)
 {

@@ -91,6 +91,9 @@ int dp_inb_one2one_public(const struct dp_inb *ib, uint32_t host, unsigned int *
  * (first match in document order), or 0 for the WAN's own address. */
 uint32_t dp_inb_snat_addr(const struct dp_inb *ib, unsigned int wan, uint32_t host);
 
+/* Enabled services compiled (0: no port forward, so no hairpin either). */
+unsigned int dp_inb_n_services(const struct dp_inb *ib);
+
 /* The WANs in IP-forwarding mode (no NAT), as bits of WAN ids. */
 uint8_t dp_inb_forwarding_mask(const struct dp_inb *ib);
 

@@ -85,3 +85,152 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 		dp_inb_stats(w, g)->svc_conns[c->svc->id]++;
 	return s;
 }
+
+/* Forward a hairpin session's packet of direction dir: between client and server, each
+ * seeing the other as the public address and the LAN address (stage_inb.c's head). */
+static void
+hairpin_forward(struct dp_worker *w, struct rte_mbuf *m, struct dp_pkt_ctx *c,
+		struct dp_sess *s, int dir)
+{
+	const struct dp_port *lan = &dp.port[dp.lan];
+	const struct dpw_pkt_info *pi = &c->pi;
+	const struct dp_flow_key *o = &s->key[DP_DIR_ORIG], *r = &s->key[DP_DIR_REPLY];
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (pi->ttl <= 1) {
+		dp_drop(w, m, DPW_DROP_TTL_EXCEEDED);
+		return;
+	}
+	if (pi->proto == DPW_IPPROTO_TCP && dp_track_tcp(w, s, dir, m, pi) != 0)
+		return;
+	dp_ct_touch(s, dir, pi->ip_len, w->now);
+	if (dir == DP_DIR_ORIG) {
+		/* client -> public:port becomes LAN address:NAT port -> server */
+		dp_nat_rewrite(d, pi, 0, r->src, r->sport);
+		dp_nat_rewrite(d, pi, 1, r->dst, r->dport);
+		dp_set_eth(d, (const struct rte_ether_addr *)s->peer_mac, &lan->mac);
+	} else {
+		/* server -> LAN address:NAT port becomes public:port -> client */
+		dp_nat_rewrite(d, pi, 0, o->src, o->sport);
+		dp_nat_rewrite(d, pi, 1, o->dst, o->dport);
+		dp_set_eth(d, (const struct rte_ether_addr *)s->client_mac, &lan->mac);
+	}
+	dpw_ipv4_dec_ttl(d + pi->l3_off);
+	dp_tx(w, dp.lan, m);
+}
+
+/* A LAN client's first packet to a service through a public address: its session. */
+static struct dp_sess *
+hairpin_open(struct dp_worker *w, const struct dp_inb *ib, const struct dp_inb_svc *svc,
+	     unsigned int wan, struct rte_mbuf *m, struct dp_pkt_ctx *c)
+{
+	const struct dp_pgen *g = dp_pgen_get();
+	const struct dpw_pkt_info *pi = &c->pi;
+	const struct dp_inb_server *srv;
+	struct rte_ether_addr mac;
+	struct dp_flow_key reply;
+	struct dp_sess *s;
+	int err;
+
+	if (pi->proto == DPW_IPPROTO_TCP &&
+	    (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK | DPW_TCP_RST)) != DPW_TCP_SYN) {
+		dp_drop(w, m, DPW_DROP_TCP_NOT_SYN);
+		return NULL;
+	}
+	srv = dp_inb_pick(ib, svc, w->idx);
+	if (dp_lnbr_lookup(srv->addr, &mac) != 0) {
+		dp_drop(w, m, DPW_DROP_LAN_NBR_UNRESOLVED);
+		return NULL;
+	}
+	memset(&reply, 0, sizeof(reply));
+	reply.src = srv->addr;
+	reply.dst = dp.port[dp.lan].addr;
+	reply.sport = dp_inb_lan_port(svc, c->key.dport);
+	reply.proto = c->key.proto;
+	reply.zone = (uint8_t)dp.lan;
+	reply.family = 4;
+	if (dp_nat_bind(w, &reply, c->key.sport) != 0) {
+		dp_drop(w, m, DPW_DROP_NAT_EXHAUSTED);
+		return NULL;
+	}
+	s = dp_ct_create(&w->ct, &c->key, &reply, w->now, &err);
+	if (s == NULL) {
+		dp_drop(w, m, DPW_DROP_TABLE_FULL);
+		return NULL;
+	}
+	s->wan = (uint8_t)wan;
+	s->xlate = DP_XLATE_HAIRPIN;
+	s->flags |= DP_SESS_REPLIED;
+	s->rule = DP_RULE_NONE;
+	s->policy = 0xffff;
+	s->how = DP_HOW_NONE;
+	memcpy(s->client_mac, rte_pktmbuf_mtod_offset(m, uint8_t *, 6), 6);
+	memcpy(s->peer_mac, &mac, 6);
+	w->st->sess_created++;
+	if (svc->id < DPW_SHM_SERVICES)
+		dp_inb_stats(w, g)->svc_conns[svc->id]++;
+	return s;
+}
+
+int
+dp_hairpin(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_inb *ib,
+	   struct rte_mbuf *m, struct dp_pkt_ctx *c)
+{
+	const struct dpw_pkt_info *pi = &c->pi;
+	const struct dp_inb_svc *svc = NULL;
+	struct dp_sess *s;
+	int wan = -1, dir;
+	unsigned int i;
+
+	if (pi->dst == dp.port[dp.lan].addr) {
+		/* a server's answer to a hairpin session's NAT port? */
+		int owner = dp_nat_owner(rte_be_to_cpu_16(pi->dport), dp.conf.nat_port_min,
+					 dp.conf.nat_port_max, dp.n_workers);
+
+		if (owner < 0)
+			return 0;
+		if ((unsigned int)owner != w->idx) {
+			dp_handoff(w, m, dp.lan, (unsigned int)owner);
+			return 1;
+		}
+	} else {
+		for (i = 0; i < v->n_wans && wan < 0; i++)
+			if (v->wan[i].configured && v->wan[i].addr == pi->dst)
+				wan = (int)i;
+		if (wan >= 0)
+			svc = dp_inb_service(ib, (unsigned int)wan, 0, pi->proto, pi->dport);
+		else if ((wan = dp_inb_extra_wan(ib, pi->dst)) >= 0)
+			svc = dp_inb_service(ib, (unsigned int)wan, pi->dst, pi->proto, pi->dport);
+		if (svc == NULL)
+			return 0;
+	}
+	memset(&c->key, 0, sizeof(c->key));
+	c->key.src = pi->src;
+	c->key.dst = pi->dst;
+	c->key.sport = pi->sport;
+	c->key.dport = pi->dport;
+	c->key.proto = pi->proto;
+	c->key.zone = (uint8_t)dp.lan;
+	c->key.family = 4;
+	c->hash = dp_ct_hash(&c->key);
+	s = dp_ct_lookup(&w->ct, &c->key, c->hash, &dir);
+	if (s != NULL && s->xlate != DP_XLATE_HAIRPIN)
+		s = NULL;
+	if (svc == NULL && s == NULL)
+		return 0;      /* for the router itself */
+	if (s != NULL && dir == DP_DIR_ORIG && pi->proto == DPW_IPPROTO_TCP &&
+	    unlikely((pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == DPW_TCP_SYN) &&
+	    (s->tcp_state == DP_TCP_CLOSED || s->tcp_state == DP_TCP_FIN_BOTH)) {
+		dp_ct_delete(&w->ct, s);
+		w->st->sess_closed++;
+		s = NULL;
+	}
+	if (s == NULL) {
+		s = hairpin_open(w, ib, svc, (unsigned int)wan, m, c);
+		if (s == NULL)
+			return 1;
+		dir = DP_DIR_ORIG;
+	}
+	hairpin_forward(w, m, c, s, dir);
+	return 1;
+}

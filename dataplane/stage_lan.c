@@ -414,6 +414,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	/* with several workers, a port forward's or 1:1 host's packets may belong to a
 	 * session of another worker (inbound.h: dp_flow_owner) */
 	int lan_side = dp.n_workers > 1 && !w->handed && dp_inb_lan_hosts(ib, &hosts) > 0;
+	int hairpin = dp_inb_n_services(ib) > 0;
 
 	/* pass 1: parse, punt, build keys, prefetch buckets */
 	for (i = 0; i < n; i++) {
@@ -425,6 +426,11 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 		if (dp_rx_prologue(w, m, dp.lan, pi) != 0)
 			continue;
 		d = rte_pktmbuf_mtod(m, uint8_t *);
+		if (unlikely(hairpin) && !pi->frag &&
+		    (pi->proto == DPW_IPPROTO_TCP || pi->proto == DPW_IPPROTO_UDP) &&
+		    (pi->src & lan->mask) == (lan->addr & lan->mask) &&
+		    dp_hairpin(w, v, ib, m, c))
+			continue;
 		if (for_router(lan, v, pi->dst)) {
 			dp_punt(w, m, dp.lan, DPW_PUNT_LAN);
 			continue;

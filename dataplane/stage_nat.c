@@ -26,28 +26,32 @@ port_taken(void *arg, uint16_t port)
 	return dp_ct_exists(t->ct, &t->reply);
 }
 
+int
+dp_nat_bind(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want)
+{
+	struct taken_arg t = { .ct = &w->ct, .reply = *reply };
+	uint16_t port;
+
+	port = dp_nat_alloc(&w->nat, rte_be_to_cpu_16(want), port_taken, &t);
+	if (port == 0)
+		return -ENOSPC;
+	reply->dport = rte_cpu_to_be_16(port);
+	return 0;
+}
+
 /* The reply key of orig on WAN wan with a free NAT port, or -ENOSPC. */
 static int
 bind_port(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_flow_key *orig,
 	  unsigned int wan, struct dp_flow_key *reply)
 {
-	struct taken_arg t;
-	uint16_t port;
-
-	t.ct = &w->ct;
-	memset(&t.reply, 0, sizeof(t.reply));
-	t.reply.src = orig->dst;
-	t.reply.dst = v->wan[wan].addr;
-	t.reply.sport = orig->dport;
-	t.reply.proto = orig->proto;
-	t.reply.zone = v->wan[wan].port;
-	t.reply.family = 4;
-	port = dp_nat_alloc(&w->nat, rte_be_to_cpu_16(orig->sport), port_taken, &t);
-	if (port == 0)
-		return -ENOSPC;
-	t.reply.dport = rte_cpu_to_be_16(port);
-	*reply = t.reply;
-	return 0;
+	memset(reply, 0, sizeof(*reply));
+	reply->src = orig->dst;
+	reply->dst = v->wan[wan].addr;
+	reply->sport = orig->dport;
+	reply->proto = orig->proto;
+	reply->zone = v->wan[wan].port;
+	reply->family = 4;
+	return dp_nat_bind(w, reply, orig->sport);
 }
 
 struct dp_sess *

@@ -315,6 +315,10 @@ void dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, str
 			   struct dp_pkt_ctx *c, struct dp_sess *s, uint8_t also_mask);
 struct dp_sess *dp_nat_fastest_answer(struct dp_worker *w, struct dp_sess *s);
 
+/* A free NAT port of this worker's slice for reply (all of it but dport set), the one
+ * of want (network order) if free: 0 with reply->dport set, or -ENOSPC. */
+int dp_nat_bind(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want);
+
 /*
  * This worker's service and firewall counters, started again with a generation of a
  * new inbound epoch (dpw_inb_stats). A worker without counters (component tests)
@@ -343,6 +347,17 @@ dp_inb_stats(struct dp_worker *w, const struct dp_pgen *g)
  */
 struct dp_sess *dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m,
 			    struct dp_pkt_ctx *c);
+
+/*
+ * Hairpin NAT: a LAN packet (TCP or UDP, not a fragment, c->pi parsed) to a service
+ * through a public address, or a server's answer to the LAN address's NAT port of such
+ * a session. The client's packets go to the server from the LAN address and a NAT port
+ * of this worker's, the server's answers back from the public address. Returns 1 when
+ * it consumed m (sent, handed to the NAT port's worker, dropped), 0 when m is not
+ * hairpin traffic (the router's own, or nothing of a service).
+ */
+int dp_hairpin(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_inb *ib,
+	       struct rte_mbuf *m, struct dp_pkt_ctx *c);
 
 /* Stages (one file each). */
 void dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf **pkts,
