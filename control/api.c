@@ -87,6 +87,17 @@ static const struct cp_api_route routes[] = {
 	{ CP_POST, "/api/v1/lan/dns/cache/flush", CP_ROLE_ADMIN, 0, cp_api_lan_flush },
 	/* issue 9: DNS snooping's domain sets */
 	{ CP_GET, "/api/v1/lan/dns/domain-sets", CP_ROLE_READ_ONLY, 0, cp_api_dnsset_get },
+	/* issue 10: inbound access, NAT mappings, firewall, DoS */
+	{ CP_GET, "/api/v1/services", CP_ROLE_READ_ONLY, 0, cp_api_services_get },
+	{ CP_PUT, "/api/v1/services", CP_ROLE_ADMIN, DOC_BODY_MAX, cp_api_services_put },
+	{ CP_GET, "/api/v1/services/counters", CP_ROLE_READ_ONLY, 0, cp_api_services_counters },
+	{ CP_GET, "/api/v1/nat/mappings", CP_ROLE_READ_ONLY, 0, cp_api_nat_mappings_get },
+	{ CP_PUT, "/api/v1/nat/mappings", CP_ROLE_ADMIN, DOC_BODY_MAX, cp_api_nat_mappings_put },
+	{ CP_GET, "/api/v1/firewall", CP_ROLE_READ_ONLY, 0, cp_api_firewall_get },
+	{ CP_PUT, "/api/v1/firewall", CP_ROLE_ADMIN, DOC_BODY_MAX, cp_api_firewall_put },
+	{ CP_GET, "/api/v1/firewall/counters", CP_ROLE_READ_ONLY, 0, cp_api_firewall_counters },
+	{ CP_GET, "/api/v1/dos", CP_ROLE_READ_ONLY, 0, cp_api_dos_get },
+	{ CP_PUT, "/api/v1/dos", CP_ROLE_ADMIN, KB(4), cp_api_dos_put },
 };
 
 static struct MHD_Daemon *daemon_handle;

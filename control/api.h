@@ -242,6 +242,33 @@ void cp_api_lan_leases_get(struct cp_req *r);
 void cp_api_lan_lease_delete(struct cp_req *r);
 void cp_api_lan_dns_get(struct cp_req *r);
 void cp_api_lan_dns_put(struct cp_req *r);
+
+/*
+ * Section resources (api_lan.c): the running document's tree (a new reference, or 409
+ * queued and NULL); tree[a][b] (b may be NULL), borrowed, objects made on the way when
+ * create; decode, validate and apply an edited tree (reference taken) with a history
+ * comment; the request body as JSON of a type (or 400 queued and NULL); answer
+ * tree[a][b] (dflt when absent, reference taken) with the running ETag.
+ */
+json_t *cp_api_running_tree(struct cp_req *r);
+json_t *cp_api_member(json_t *tree, const char *a, const char *b, int create);
+void cp_api_apply_tree(struct cp_req *r, json_t *tree, const char *comment);
+json_t *cp_api_body_json(struct cp_req *r, json_type type);
+void cp_api_send_part(struct cp_req *r, const char *a, const char *b, json_t *dflt);
+
+/* Inbound access, NAT mappings, firewall, DoS (api_inbound.c, issue 10). */
+void cp_api_services_get(struct cp_req *r);
+void cp_api_services_put(struct cp_req *r);
+void cp_api_services_counters(struct cp_req *r);
+void cp_api_nat_mappings_get(struct cp_req *r);
+void cp_api_nat_mappings_put(struct cp_req *r);
+void cp_api_firewall_get(struct cp_req *r);
+void cp_api_firewall_put(struct cp_req *r);
+void cp_api_firewall_counters(struct cp_req *r);
+void cp_api_dos_get(struct cp_req *r);
+void cp_api_dos_put(struct cp_req *r);
+/* Their Prometheus families (api_metrics.c calls it). */
+void cp_api_inbound_metrics(FILE *f, const struct dpw_shm *shm);
 void cp_api_lan_records_get(struct cp_req *r);
 void cp_api_lan_records_post(struct cp_req *r);
 void cp_api_lan_records_delete(struct cp_req *r);

@@ -26,8 +26,8 @@
 /* ---- the running document as a tree ---- */
 
 /* The running document's tree (new reference), or an answer queued and NULL. */
-static json_t *
-running_tree(struct cp_req *r)
+json_t *
+cp_api_running_tree(struct cp_req *r)
 {
 	json_t *t = cp_config_running_json();
 
@@ -38,8 +38,8 @@ running_tree(struct cp_req *r)
 }
 
 /* tree[a][b] (b may be NULL), borrowed; objects made on the way when create. */
-static json_t *
-member(json_t *tree, const char *a, const char *b, int create)
+json_t *
+cp_api_member(json_t *tree, const char *a, const char *b, int create)
 {
 	json_t *o = json_object_get(tree, a);
 
@@ -55,8 +55,8 @@ member(json_t *tree, const char *a, const char *b, int create)
 }
 
 /* Decode, validate and apply an edited tree (reference taken). */
-static void
-apply_tree(struct cp_req *r, json_t *tree, const char *comment)
+void
+cp_api_apply_tree(struct cp_req *r, json_t *tree, const char *comment)
 {
 	struct dpw_doc_problems pr;
 	struct dpw_doc doc;
@@ -86,8 +86,8 @@ apply_tree(struct cp_req *r, json_t *tree, const char *comment)
 
 /* The request body as JSON of the given type (JSON_OBJECT / JSON_ARRAY), or an answer
  * queued and NULL. */
-static json_t *
-body_json(struct cp_req *r, json_type type)
+json_t *
+cp_api_body_json(struct cp_req *r, json_type type)
 {
 	json_error_t e;
 	json_t *b;
@@ -114,16 +114,16 @@ body_json(struct cp_req *r, json_type type)
 }
 
 /* Answer tree[a][b] (a copy) with the running generation's ETag. */
-static void
-send_part(struct cp_req *r, const char *a, const char *b, json_t *dflt)
+void
+cp_api_send_part(struct cp_req *r, const char *a, const char *b, json_t *dflt)
 {
-	json_t *t = running_tree(r), *p;
+	json_t *t = cp_api_running_tree(r), *p;
 
 	if (t == NULL) {
 		json_decref(dflt);
 		return;
 	}
-	p = member(t, a, b, 0);
+	p = cp_api_member(t, a, b, 0);
 	cp_api_etag(r);
 	cp_api_send_json(r, 200, p != NULL ? json_deep_copy(p) : dflt);
 	if (p != NULL)
@@ -136,7 +136,7 @@ send_part(struct cp_req *r, const char *a, const char *b, json_t *dflt)
 void
 cp_api_lan_dhcp_get(struct cp_req *r)
 {
-	send_part(r, "lan", "dhcp", json_object());
+	cp_api_send_part(r, "lan", "dhcp", json_object());
 }
 
 void
@@ -144,21 +144,21 @@ cp_api_lan_dhcp_put(struct cp_req *r)
 {
 	json_t *b, *t, *lan, *old;
 
-	if (cp_api_if_match(r, false) < 0 || (b = body_json(r, JSON_OBJECT)) == NULL)
+	if (cp_api_if_match(r, false) < 0 || (b = cp_api_body_json(r, JSON_OBJECT)) == NULL)
 		return;
-	t = running_tree(r);
+	t = cp_api_running_tree(r);
 	if (t == NULL) {
 		json_decref(b);
 		return;
 	}
-	lan = member(t, "lan", NULL, 1);
+	lan = cp_api_member(t, "lan", NULL, 1);
 	old = json_object_get(lan, "dhcp");
 	/* the reservations have their own resource: kept unless the body has them */
 	if (json_object_get(b, "reservations") == NULL && old != NULL &&
 	    json_object_get(old, "reservations") != NULL)
 		json_object_set(b, "reservations", json_object_get(old, "reservations"));
 	json_object_set_new(lan, "dhcp", b);
-	apply_tree(r, t, "lan dhcp");
+	cp_api_apply_tree(r, t, "lan dhcp");
 }
 
 /* A MAC from a path ("02:00:5e:10:00:01", "02-00-5e-10-00-01", "02005e100001") in the
@@ -206,7 +206,7 @@ resv_find(const json_t *arr, const char *mac)
 static json_t *
 resv_array(json_t *t)
 {
-	json_t *d = member(t, "lan", "dhcp", 1), *a = json_object_get(d, "reservations");
+	json_t *d = cp_api_member(t, "lan", "dhcp", 1), *a = json_object_get(d, "reservations");
 
 	if (!json_is_array(a)) {
 		a = json_array();
@@ -218,7 +218,7 @@ resv_array(json_t *t)
 void
 cp_api_lan_reservations_get(struct cp_req *r)
 {
-	json_t *t = running_tree(r);
+	json_t *t = cp_api_running_tree(r);
 
 	if (t == NULL)
 		return;
@@ -234,9 +234,9 @@ cp_api_lan_reservations_post(struct cp_req *r)
 	const char *m;
 	json_t *b, *t, *a;
 
-	if (cp_api_if_match(r, false) < 0 || (b = body_json(r, JSON_OBJECT)) == NULL)
+	if (cp_api_if_match(r, false) < 0 || (b = cp_api_body_json(r, JSON_OBJECT)) == NULL)
 		return;
-	t = running_tree(r);
+	t = cp_api_running_tree(r);
 	if (t == NULL) {
 		json_decref(b);
 		return;
@@ -254,7 +254,7 @@ cp_api_lan_reservations_post(struct cp_req *r)
 	}
 	json_array_append_new(a, b);
 	snprintf(comment, sizeof(comment), "lan dhcp reservation %s added", m != NULL ? m : "");
-	apply_tree(r, t, comment);
+	cp_api_apply_tree(r, t, comment);
 }
 
 void
@@ -273,7 +273,7 @@ cp_api_lan_reservation(struct cp_req *r)
 	}
 	if (r->method != CP_GET && cp_api_if_match(r, false) < 0)
 		return;
-	t = running_tree(r);
+	t = cp_api_running_tree(r);
 	if (t == NULL)
 		return;
 	a = resv_array(t);
@@ -292,10 +292,10 @@ cp_api_lan_reservation(struct cp_req *r)
 	if (r->method == CP_DELETE) {
 		json_array_remove(a, (size_t)i);
 		snprintf(comment, sizeof(comment), "lan dhcp reservation %s removed", mac);
-		apply_tree(r, t, comment);
+		cp_api_apply_tree(r, t, comment);
 		return;
 	}
-	b = body_json(r, JSON_OBJECT);
+	b = cp_api_body_json(r, JSON_OBJECT);
 	if (b == NULL) {
 		json_decref(t);
 		return;
@@ -319,7 +319,7 @@ cp_api_lan_reservation(struct cp_req *r)
 	}
 	json_array_set_new(a, (size_t)i, b);
 	snprintf(comment, sizeof(comment), "lan dhcp reservation %s changed", mac);
-	apply_tree(r, t, comment);
+	cp_api_apply_tree(r, t, comment);
 }
 
 /* ---- leases ---- */
@@ -362,7 +362,7 @@ cp_api_lan_leases_get(struct cp_req *r)
 		return;
 	}
 	if (t != NULL)
-		resv = json_object_get(member(t, "lan", "dhcp", 0), "reservations");
+		resv = json_object_get(cp_api_member(t, "lan", "dhcp", 0), "reservations");
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, lease_json(&l[i], resv, now));
@@ -406,7 +406,7 @@ cp_api_lan_lease_delete(struct cp_req *r)
 void
 cp_api_lan_dns_get(struct cp_req *r)
 {
-	send_part(r, "lan", "dns", json_object());
+	cp_api_send_part(r, "lan", "dns", json_object());
 }
 
 void
@@ -414,21 +414,21 @@ cp_api_lan_dns_put(struct cp_req *r)
 {
 	json_t *b, *t;
 
-	if (cp_api_if_match(r, false) < 0 || (b = body_json(r, JSON_OBJECT)) == NULL)
+	if (cp_api_if_match(r, false) < 0 || (b = cp_api_body_json(r, JSON_OBJECT)) == NULL)
 		return;
-	t = running_tree(r);
+	t = cp_api_running_tree(r);
 	if (t == NULL) {
 		json_decref(b);
 		return;
 	}
-	json_object_set_new(member(t, "lan", NULL, 1), "dns", b);
-	apply_tree(r, t, "lan dns");
+	json_object_set_new(cp_api_member(t, "lan", NULL, 1), "dns", b);
+	cp_api_apply_tree(r, t, "lan dns");
 }
 
 void
 cp_api_lan_records_get(struct cp_req *r)
 {
-	send_part(r, "dns_records", NULL, json_array());
+	cp_api_send_part(r, "dns_records", NULL, json_array());
 }
 
 static json_t *
@@ -450,9 +450,9 @@ cp_api_lan_records_post(struct cp_req *r)
 	const char *name;
 	json_t *b, *t;
 
-	if (cp_api_if_match(r, false) < 0 || (b = body_json(r, JSON_OBJECT)) == NULL)
+	if (cp_api_if_match(r, false) < 0 || (b = cp_api_body_json(r, JSON_OBJECT)) == NULL)
 		return;
-	t = running_tree(r);
+	t = cp_api_running_tree(r);
 	if (t == NULL) {
 		json_decref(b);
 		return;
@@ -461,7 +461,7 @@ cp_api_lan_records_post(struct cp_req *r)
 	snprintf(comment, sizeof(comment), "dns record %.*s added", DPW_DOMAIN_LEN,
 		 name != NULL ? name : "");
 	json_array_append_new(top_array(t, "dns_records"), b);
-	apply_tree(r, t, comment);
+	cp_api_apply_tree(r, t, comment);
 }
 
 void
@@ -487,7 +487,7 @@ cp_api_lan_records_delete(struct cp_req *r)
 	}
 	if (cp_api_if_match(r, false) < 0)
 		return;
-	t = running_tree(r);
+	t = cp_api_running_tree(r);
 	if (t == NULL)
 		return;
 	a = top_array(t, "dns_records");
@@ -512,13 +512,13 @@ cp_api_lan_records_delete(struct cp_req *r)
 	}
 	snprintf(comment, sizeof(comment), "dns record %s%s%s removed", r->param[0],
 		 want ? " " : "", want ? want : "");
-	apply_tree(r, t, comment);
+	cp_api_apply_tree(r, t, comment);
 }
 
 void
 cp_api_lan_lookup_get(struct cp_req *r)
 {
-	send_part(r, "domain_lookup", NULL, json_array());
+	cp_api_send_part(r, "domain_lookup", NULL, json_array());
 }
 
 void
@@ -526,15 +526,15 @@ cp_api_lan_lookup_put(struct cp_req *r)
 {
 	json_t *b, *t;
 
-	if (cp_api_if_match(r, false) < 0 || (b = body_json(r, JSON_ARRAY)) == NULL)
+	if (cp_api_if_match(r, false) < 0 || (b = cp_api_body_json(r, JSON_ARRAY)) == NULL)
 		return;
-	t = running_tree(r);
+	t = cp_api_running_tree(r);
 	if (t == NULL) {
 		json_decref(b);
 		return;
 	}
 	json_object_set_new(t, "domain_lookup", b);
-	apply_tree(r, t, "dns domain lookup policy");
+	cp_api_apply_tree(r, t, "dns domain lookup policy");
 }
 
 /* ---- statistics and the cache ---- */

@@ -519,6 +519,7 @@ cp_api_metrics_get(struct cp_req *c)
 
 	worker_metrics(f, shm);
 	policy_metrics(f, shm);
+	cp_api_inbound_metrics(f, shm);
 	control_metrics(f, shm);
 	lan_metrics(f);
 	dnsset_metrics(f);

@@ -26,7 +26,9 @@
 	X(WAN_LEASE, "wan_lease")     /* a DHCP WAN's lease: new, changed or lost */ \
 	X(TOKEN_CREATED, "token_created") \
 	X(TOKEN_REVOKED, "token_revoked") \
-	X(AUTH_FAILED, "auth_failed")
+	X(AUTH_FAILED, "auth_failed") \
+	X(FIREWALL, "firewall")       /* a logged rule's hit (issue 10) */ \
+	X(NAT_PORTS_EXHAUSTED, "nat_ports_exhausted") /* new flows found no free NAT port */
 
 enum cp_event_type {
 #define CP_X_ENUM(e, s) CP_EV_##e,

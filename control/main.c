@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -125,6 +126,30 @@ check_alive(void *arg)
 	cp_loop_timer(ALIVE_PERIOD_MS, check_alive, NULL);
 }
 
+/* A logged firewall rule's hit: which rule, what it did, to which flow. */
+static void
+fw_hit_event(const struct dpw_msg_event *ev, const char *wan)
+{
+	static const char *const actions[] = { "allowed", "denied", "rejected" };
+	const struct dpw_doc *doc = &cp_config_running()->doc;
+	unsigned int dir = ev->b >> 24, action = (ev->b >> 16) & 0xff, slot = ev->b & 0xffff;
+	const struct dpw_doc_fw_rule *rules = dir ? doc->firewall.inbound : doc->firewall.outbound;
+	unsigned int n = dir ? doc->firewall.n_inbound : doc->firewall.n_outbound;
+	char src[16], dst[16], proto[8];
+
+	dpw_ipv4_str(ntohl(ev->flow.src), src, sizeof(src));
+	dpw_ipv4_str(ntohl(ev->flow.dst), dst, sizeof(dst));
+	if (ev->flow.proto == 6 || ev->flow.proto == 17 || ev->flow.proto == 1)
+		snprintf(proto, sizeof(proto), "%s", ev->flow.proto == 6 ? "tcp" :
+			 ev->flow.proto == 17 ? "udp" : "icmp");
+	else
+		snprintf(proto, sizeof(proto), "%u", ev->flow.proto);
+	cp_event(CP_EV_FIREWALL, wan, NULL, "firewall %s rule '%s' %s %s %s:%u -> %s:%u on %s",
+		 dir ? "inbound" : "outbound", slot < n ? rules[slot].name : "?",
+		 action < 3 ? actions[action] : "judged", proto, src, ntohs(ev->flow.sport),
+		 dst, ntohs(ev->flow.dport), wan);
+}
+
 /* What the dataplane tells unasked, into the event log. */
 static void
 on_dp_event(const struct dpw_msg_event *ev)
@@ -148,6 +173,14 @@ on_dp_event(const struct dpw_msg_event *ev)
 	case DPW_EV_WAN_SESSIONS_RESET:
 		cp_event(CP_EV_WAN_SESSIONS_RESET, wan, NULL, "%s: %u TCP sessions reset towards "
 			 "the LAN (on_failure tcp reset)", wan, ev->b);
+		break;
+	case DPW_EV_FW_HIT:
+		fw_hit_event(ev, wan);
+		break;
+	case DPW_EV_NAT_EXHAUSTED:
+		cp_event(CP_EV_NAT_PORTS_EXHAUSTED, wan, NULL, "%s: %u new flows dropped: no free "
+			 "NAT port for their destination (nat.port_min..port_max of the system "
+			 "configuration; ports are never shared)", wan, ev->b);
 		break;
 	default:
 		break;

@@ -145,17 +145,10 @@ refuse_unenforced(const struct dpw_doc *doc, struct dpw_doc_problems *pr)
 			snprintf(path, sizeof(path), "/wans/%u/nat", i);
 			dpw_doc_problem_add(pr, false, path, "IP forwarding is %s", why);
 		}
-	if (doc->firewall.n_outbound > 0 || doc->firewall.outbound_default != DPW_FW_ALLOW)
-		dpw_doc_problem_add(pr, false, "/firewall/outbound", "rules "
-				    "are %s", why);
-	if (doc->firewall.n_inbound > 0 || doc->firewall.inbound_default != DPW_FW_DENY)
-		dpw_doc_problem_add(pr, false, "/firewall/inbound", "rules are "
-				    "%s", why);
-	if (d->syn_rate_per_source != DPW_DOS_SYN_SOURCE_DEFAULT ||
-	    d->syn_rate_global != DPW_DOS_SYN_GLOBAL_DEFAULT || d->max_sessions_per_host != 0 ||
-	    d->max_sessions_per_wan_address != 0 || !d->drop_invalid_tcp)
-		dpw_doc_problem_add(pr, false, "/dos", "limits other than the defaults are %s",
-				    why);
+	/* the packet parser drops impossible flag combinations whatever the document says */
+	if (!d->drop_invalid_tcp)
+		dpw_doc_problem_add(pr, false, "/dos/drop_invalid_tcp", "false is not supported: "
+				    "this dataplane always drops TCP segments with invalid flags");
 }
 
 static int

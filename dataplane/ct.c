@@ -253,6 +253,8 @@ dp_ct_delete(struct dp_ct *ct, struct dp_sess *s)
 		return;
 	remove_key(ct, &s->key[DP_DIR_ORIG], idx << 1 | DP_DIR_ORIG);
 	remove_key(ct, &s->key[DP_DIR_REPLY], idx << 1 | DP_DIR_REPLY);
+	if ((s->flags & DP_SESS_COUNTED) && ct->on_delete != NULL)
+		ct->on_delete(ct->del_arg, s);
 	s->flags = 0;
 	ct->free_stack[ct->n_free++] = idx;
 }

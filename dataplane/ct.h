@@ -67,6 +67,8 @@ const char *dp_sess_how_str(unsigned int h);
 #define DP_ZONE_SHADOW 0x80
 #define DP_SESS_INBOUND 0x40      /* the WAN side opened it (port forward, 1:1 in,
 				   * forwarding mode in): TCP's initiator is DP_DIR_REPLY */
+#define DP_SESS_COUNTED 0x80      /* DoS session limits count it: ct's on_delete hook
+				   * uncounts it when it goes */
 
 /* How a session translates; explicit, so later kinds (DNAT, 1:1, hairpin) fit. */
 #define DP_XLATE_KINDS(X) \
@@ -145,6 +147,9 @@ struct dp_ct {
 	uint32_t capacity;
 	uint32_t sweep_cursor;
 	struct dpw_timeouts to;
+	/* called from dp_ct_delete for a session flagged DP_SESS_COUNTED (NULL: none) */
+	void (*on_delete)(void *arg, const struct dp_sess *s);
+	void *del_arg;
 };
 
 /* Allocate a table for `capacity` sessions. 0 or -ENOMEM / -EINVAL. */

@@ -45,11 +45,13 @@
 #define DP_RING_INJECT_SLOTS 4096
 #define DP_RING_HANDOFF_SLOTS 4096
 #define DP_RING_RELAY_SLOTS 512
+#define DP_RING_FWLOG_SLOTS 1024
 #define DP_RING_MBOX_SLOTS 64       /* commands are rare: one per WAN transition */
 #define DP_RING_ARP "dp_arp"       /* workers -> main lcore: ARP */
 #define DP_RING_SLOW "dp_slow"     /* workers -> main lcore: packets for the kernel */
 #define DP_RING_HOLD "dp_hold"     /* workers -> main lcore: waiting for a gateway MAC */
 #define DP_RING_INJECT "dp_inject" /* main lcore -> worker 0: frames to send on m->port */
+#define DP_RING_FWLOG "dp_fwlog"   /* workers -> main lcore: logged firewall hits */
 #define DP_RING_HANDOFF "dp_handoff%u" /* any worker -> worker N: packets of N's sessions */
 #define DP_RING_RELAY "dp_relay%u"  /* worker N-1 -> worker N: LAN ICMP errors looking for
 				     * the worker that holds their session */
@@ -213,6 +215,40 @@ struct dp_txq {
 	struct rte_mbuf *m[DP_TXQ_LEN];
 };
 
+/* A logged firewall hit, worker -> main lcore (dp.fwlog); addresses network order. */
+struct dp_fw_log {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint16_t rule;            /* slot in its direction's list, or DP_FW_RULE_DEFAULT */
+	uint8_t proto, wan, dir, action;
+};
+
+/* A token bucket: rate tokens a second, up to burst (fw.c, DoS and log rates). */
+struct dp_tbucket {
+	double tokens;
+	uint64_t tsc;
+};
+
+/* Take a token from b at TSC now (hz ticks a second); 1 if there was one. */
+static inline int
+dp_tbucket_take(struct dp_tbucket *b, double rate, double burst, uint64_t now, uint64_t hz)
+{
+	if (b->tsc == 0) {
+		b->tokens = burst;
+	} else if (now > b->tsc) {
+		b->tokens += rate * (double)(now - b->tsc) / (double)hz;
+		if (b->tokens > burst)
+			b->tokens = burst;
+	}
+	b->tsc = now;
+	if (b->tokens < 1.0)
+		return 0;
+	b->tokens -= 1.0;
+	return 1;
+}
+
+struct dp_dos;
+
 /* Per-worker state: written only by its worker lcore. */
 struct dp_worker {
 	unsigned int idx;
@@ -236,6 +272,8 @@ struct dp_worker {
 	struct dpw_lcore_stats *st;
 	struct dpw_policy_stats *ps;   /* rule and policy counters (NULL: not counted) */
 	struct dpw_inb_stats *is;      /* service and firewall counters (NULL: not counted) */
+	struct dp_tbucket fwlog;       /* logged firewall hits: log_rate over the workers */
+	struct dp_dos *dos;            /* DoS rate limiters and session counts (fw.c) */
 	struct rte_meter_srtcm punt_meter[DPW_PUNT_MAX];  /* exception path, per class */
 	struct dp_txq txq[DPW_MAX_PORTS];
 } __rte_cache_aligned;
@@ -294,6 +332,7 @@ struct dp_ctx {
 	unsigned int n_workers;
 	struct dp_worker *workers[DPW_MAX_WORKERS];
 	struct rte_ring *c2d, *d2c, *arp, *slow, *hold, *inject;
+	struct rte_ring *fwlog;   /* struct dp_fw_log records (MP/SC) */
 	struct rte_rcu_qsbr *qsbr;
 	struct dp_wan_view *view;              /* published; read with dp_view_get() */
 	struct dp_pgen *pgen;                  /* published; read with dp_pgen_get() */

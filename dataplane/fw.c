@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The stateful firewall of a policy generation (fw.h): one rte_acl context per
  * direction, first match wins. DoS helpers that need no per-worker state live here too.
- *
- * Not done yet (issue 10, H3, cut at the deadline): per-rule hit counters in shared
- * memory, logging of hits, the DoS per-worker tables (dp_dos_* admit everything).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +11,12 @@
 #include <rte_acl.h>
 #include <rte_errno.h>
 
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
 #include "dataplane/fw.h"
+#include "dataplane/tcp_rst.h"
+#include "dataplane/worker.h"
 #include "lib/pkt/dpw_pkt.h"
 
 /*
@@ -53,6 +55,7 @@ struct dp_fw_dir {
 	struct rte_acl_ctx *acl;          /* NULL: no enabled rule */
 	unsigned int n_rules;
 	uint8_t *action;                  /* per rule */
+	uint8_t *log;                     /* per rule: its hits are events */
 	uint8_t def;                      /* the direction's default action */
 };
 
@@ -187,10 +190,12 @@ dir_build(struct dp_fw_dir *fd, const struct dpw_doc_fw_rule *rules, unsigned in
 
 	fd->n_rules = n_rules;
 	fd->action = calloc(max1(n_rules), 1);
-	if (fd->action == NULL)
+	fd->log = calloc(max1(n_rules), 1);
+	if (fd->action == NULL || fd->log == NULL)
 		return fail(pr, path, "firewall: out of memory", -ENOMEM);
 	for (i = 0; i < n_rules; i++) {
 		fd->action[i] = rules[i].action;
+		fd->log[i] = rules[i].log;
 		total += rule_entries(&rules[i]);
 	}
 	if (total == 0)
@@ -271,24 +276,25 @@ dp_fw_free(struct dp_fw *fw)
 	for (d = 0; d < 2; d++) {
 		rte_acl_free(fw->dir[d].acl);
 		free(fw->dir[d].action);
+		free(fw->dir[d].log);
 	}
 	free(fw);
 }
 
 void
-dp_fw_judge(struct dp_worker *w, const struct dp_fw *fw, int dir,
-	    const struct dp_fw_key *const *keys, unsigned int n, const uint8_t *opened,
-	    uint8_t *action)
+dp_fw_judge(const struct dp_fw *fw, int dir, const struct dp_fw_key *const *keys,
+	    unsigned int n, const uint8_t *opened, uint8_t *action, uint16_t *slot)
 {
 	uint32_t res[64];
 	const struct dp_fw_dir *fd;
 	unsigned int i;
 
-	(void)w;
 	if (n > 64)
 		n = 64;
 	if (fw == NULL) {
 		memset(action, DPW_FW_ALLOW, n);
+		for (i = 0; slot != NULL && i < n; i++)
+			slot[i] = DP_FW_RULE_DEFAULT;
 		return;
 	}
 	fd = &fw->dir[dir];
@@ -296,33 +302,280 @@ dp_fw_judge(struct dp_worker *w, const struct dp_fw *fw, int dir,
 	    rte_acl_classify(fd->acl, (const uint8_t **)(uintptr_t)keys, res, n, 1) != 0)
 		memset(res, 0, n * sizeof(res[0]));
 	for (i = 0; i < n; i++) {
-		if (res[i] != 0 && res[i] <= fd->n_rules)
+		uint16_t sl;
+
+		if (res[i] != 0 && res[i] <= fd->n_rules) {
 			action[i] = fd->action[res[i] - 1];
-		else if (dir == DP_FW_IN && opened != NULL && opened[i])
+			sl = (uint16_t)(res[i] - 1);
+		} else if (dir == DP_FW_IN && opened != NULL && opened[i]) {
 			action[i] = DPW_FW_ALLOW;
-		else
+			sl = DP_FW_RULE_OPENED;
+		} else {
 			action[i] = fd->def;
+			sl = DP_FW_RULE_DEFAULT;
+		}
+		if (slot != NULL)
+			slot[i] = sl;
 	}
+}
+
+int
+dp_fw_idle(const struct dp_fw *fw, int dir)
+{
+	return fw == NULL || (fw->dir[dir].acl == NULL && fw->dir[dir].def == DPW_FW_ALLOW);
+}
+
+int
+dp_fw_logs(const struct dp_fw *fw, int dir, uint16_t slot)
+{
+	return fw != NULL && slot < fw->dir[dir].n_rules && fw->dir[dir].log[slot];
+}
+
+uint32_t
+dp_fw_log_rate(const struct dp_fw *fw)
+{
+	return fw != NULL ? fw->log_rate : 0;
+}
+
+const struct dpw_doc_dos *
+dp_fw_dos(const struct dp_fw *fw)
+{
+	return fw != NULL ? &fw->dos : NULL;
+}
+
+/* ---- on a worker lcore ------------------------------------------------------------- */
+
+#define DP_DOS_SRC_SLOTS 4096         /* sources rate-limited at once, per worker */
+#define DP_DOS_HOST_SLOTS 65536       /* LAN hosts whose sessions are counted */
+#define DP_DOS_HOST_PROBES 16
+
+struct dp_dos {
+	struct dp_tbucket global;
+	struct {
+		uint32_t src;
+		struct dp_tbucket b;
+	} src[DP_DOS_SRC_SLOTS];
+	struct {
+		uint32_t host;            /* 0: free */
+		uint32_t n;
+	} host[DP_DOS_HOST_SLOTS];
+	uint32_t wan_sess[DPW_MAX_WANS];
+};
+
+static void dos_on_delete(void *arg, const struct dp_sess *s);
+
+int
+dp_dos_alloc(struct dp_worker *w)
+{
+	w->dos = rte_zmalloc_socket("dp_dos", sizeof(*w->dos), RTE_CACHE_LINE_SIZE,
+				    rte_lcore_to_socket_id(w->lcore));
+	if (w->dos == NULL)
+		return -ENOMEM;
+	w->ct.on_delete = dos_on_delete;
+	w->ct.del_arg = w;
+	return 0;
+}
+
+static inline uint32_t
+addr_hash(uint32_t a)
+{
+	return (uint32_t)(((uint64_t)a * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+/* A limit of the whole box, shared out among the workers (at least 1 a second each). */
+static inline double
+share(uint32_t limit)
+{
+	double r = (double)limit / (double)(dp.n_workers ? dp.n_workers : 1);
+
+	return r < 1.0 ? 1.0 : r;
 }
 
 int
 dp_dos_inbound_admit(struct dp_worker *w, const struct dp_fw *fw, uint32_t src)
 {
-	(void)w, (void)fw, (void)src;
-	return 1;      /* per-worker buckets: not done yet */
+	const struct dpw_doc_dos *d;
+	uint64_t now;
+
+	if (fw == NULL || w->dos == NULL)
+		return 1;
+	d = &fw->dos;
+	if (d->syn_rate_per_source == 0 && d->syn_rate_global == 0)
+		return 1;
+	now = rte_rdtsc();
+	/* the source's own rate first, so that one source cannot spend the global one */
+	if (d->syn_rate_per_source != 0) {
+		__typeof__(w->dos->src[0]) *e = &w->dos->src[addr_hash(src) % DP_DOS_SRC_SLOTS];
+		double r = share(d->syn_rate_per_source);
+
+		if (e->src != src) {
+			e->src = src;            /* another source's slot: it starts afresh */
+			e->b.tsc = 0;
+		}
+		if (!dp_tbucket_take(&e->b, r, r, now, dp.tsc_hz))
+			return 0;
+	}
+	if (d->syn_rate_global != 0) {
+		double r = share(d->syn_rate_global);
+
+		if (!dp_tbucket_take(&w->dos->global, r, r, now, dp.tsc_hz))
+			return 0;
+	}
+	return 1;
+}
+
+/* The host's counter slot (created when `add`), or NULL: the table is full there. */
+static uint32_t *
+host_count(struct dp_dos *ds, uint32_t host, int add)
+{
+	uint32_t h = addr_hash(host);
+
+	for (unsigned int i = 0; i < DP_DOS_HOST_PROBES; i++) {
+		__typeof__(ds->host[0]) *e = &ds->host[(h + i) % DP_DOS_HOST_SLOTS];
+
+		if (e->host == host)
+			return &e->n;
+		if (e->host == 0 && add) {
+			e->host = host;      /* hosts stay: a LAN has few, their counts go to 0 */
+			e->n = 0;
+			return &e->n;
+		}
+	}
+	return NULL;
 }
 
 int
 dp_dos_sess_admit(struct dp_worker *w, const struct dp_fw *fw, uint32_t host, unsigned int wan)
 {
-	(void)w, (void)fw, (void)host, (void)wan;
-	return 1;      /* per-worker session tables: not done yet */
+	const struct dpw_doc_dos *d;
+	uint32_t *n = NULL;
+
+	if (fw == NULL || w->dos == NULL)
+		return 1;
+	d = &fw->dos;
+	if (d->max_sessions_per_host == 0 && d->max_sessions_per_wan_address == 0)
+		return 1;
+	if (d->max_sessions_per_host != 0 && host != 0) {
+		n = host_count(w->dos, host, 1);
+		if (n != NULL && *n >= (uint32_t)share(d->max_sessions_per_host))
+			return 0;
+	}
+	if (d->max_sessions_per_wan_address != 0 && wan < DPW_MAX_WANS &&
+	    w->dos->wan_sess[wan] >= (uint32_t)share(d->max_sessions_per_wan_address))
+		return 0;
+	return 1;
+}
+
+void
+dp_dos_sess_hold(struct dp_worker *w, uint32_t host, unsigned int wan)
+{
+	uint32_t *n;
+
+	if (w->dos == NULL)
+		return;
+	if (host != 0 && (n = host_count(w->dos, host, 1)) != NULL)
+		(*n)++;
+	if (wan < DPW_MAX_WANS)
+		w->dos->wan_sess[wan]++;
+}
+
+void
+dp_dos_count(struct dp_worker *w, struct dp_sess *s)
+{
+	dp_dos_sess_hold(w, (s->flags & DP_SESS_INBOUND) ? 0 : s->key[DP_DIR_ORIG].src, s->wan);
+	s->flags |= DP_SESS_COUNTED;
+}
+
+/* ct's on_delete hook: a counted session is gone. */
+static void
+dos_on_delete(void *arg, const struct dp_sess *s)
+{
+	dp_dos_sess_gone(arg, (s->flags & DP_SESS_INBOUND) ? 0 : s->key[DP_DIR_ORIG].src, s->wan);
 }
 
 void
 dp_dos_sess_gone(struct dp_worker *w, uint32_t host, unsigned int wan)
 {
-	(void)w, (void)host, (void)wan;
+	uint32_t *n;
+
+	if (w->dos == NULL)
+		return;
+	if (host != 0 && (n = host_count(w->dos, host, 0)) != NULL && *n > 0)
+		(*n)--;
+	if (wan < DPW_MAX_WANS && w->dos->wan_sess[wan] > 0)
+		w->dos->wan_sess[wan]--;
+}
+
+/* A logged hit to the main lcore, within log_rate (shared out among the workers). */
+static void
+fw_log(struct dp_worker *w, const struct dp_fw *fw, int dir, uint16_t slot, uint8_t action,
+       const struct dp_fw_key *k)
+{
+	struct dp_fw_log l = {
+		.src = k->src, .dst = k->dst, .sport = k->sport, .dport = k->dport,
+		.rule = slot, .proto = k->proto, .wan = k->wan, .dir = (uint8_t)dir,
+		.action = action,
+	};
+	double r = share(fw->log_rate);
+
+	if (!dp_tbucket_take(&w->fwlog, r, r, rte_rdtsc(), dp.tsc_hz))
+		return;
+	if (dp.fwlog != NULL)
+		(void)rte_ring_mp_enqueue_elem(dp.fwlog, &l, sizeof(l));
+}
+
+/* A rejected TCP segment: a RST back to its sender (RFC 793's reset of a connection
+ * that does not exist), out of the port it came in on. */
+static void
+reject_tcp(struct dp_worker *w, struct rte_mbuf *m, const struct dpw_pkt_info *pi,
+	   unsigned int pidx)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_mbuf *r = rte_pktmbuf_alloc(dp.pool);
+	uint32_t len = (uint32_t)pi->l4_len - pi->tcp_hlen;
+	uint8_t *f;
+
+	if (r == NULL || (f = (uint8_t *)rte_pktmbuf_append(r, DP_TCP_RST_LEN)) == NULL) {
+		rte_pktmbuf_free(r);
+		w->st->drops[DPW_DROP_NO_MBUF]++;
+	} else {
+		uint32_t seq = (pi->tcp_flags & DPW_TCP_ACK) ? pi->tcp_ack : 0;
+		uint32_t ack = pi->tcp_seq + len + ((pi->tcp_flags & DPW_TCP_SYN) ? 1 : 0) +
+			       ((pi->tcp_flags & DPW_TCP_FIN) ? 1 : 0);
+
+		dp_tcp_rst_build(f, d + 6, dp.port[pidx].mac.addr_bytes, pi->dst, pi->src,
+				 pi->dport, pi->sport, seq, ack);
+		dp_tx(w, pidx, r);
+	}
+	dp_drop(w, m, DPW_DROP_FW_REJECTED);
+}
+
+int
+dp_fw_pass(struct dp_worker *w, const struct dp_pgen *g, int dir, const struct dp_fw_key *k,
+	   int opened, struct rte_mbuf *m, const struct dpw_pkt_info *pi, unsigned int pidx,
+	   uint32_t icmp_src)
+{
+	const struct dp_fw_key *kp = k;
+	uint8_t act, op = (uint8_t)opened;
+	uint16_t slot;
+
+	dp_fw_judge(g->fw, dir, &kp, 1, dir == DP_FW_IN ? &op : NULL, &act, &slot);
+	if (slot == DP_FW_RULE_DEFAULT)
+		dp_inb_stats(w, g)->fw_hits[dir][DPW_FW_SLOT_DEFAULT]++;
+	else if (slot < DPW_SHM_FW_RULES)
+		dp_inb_stats(w, g)->fw_hits[dir][slot]++;
+	if (dp_fw_logs(g->fw, dir, slot))
+		fw_log(w, g->fw, dir, slot, act, k);
+	if (act == DPW_FW_ALLOW)
+		return 1;
+	if (act == DPW_FW_REJECT && pi->proto == DPW_IPPROTO_TCP)
+		reject_tcp(w, m, pi, pidx);
+	else if (act == DPW_FW_REJECT)
+		dp_icmp_reply_error(w, m, pi, pidx, DPW_ICMP_UNREACH, DPW_ICMP_UNREACH_ADMIN, 0,
+				    icmp_src, DPW_DROP_FW_REJECTED);
+	else
+		dp_drop(w, m, DPW_DROP_FW_DENIED);
+	return 0;
 }
 
 #define TH_FIN 0x01

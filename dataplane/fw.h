@@ -49,30 +49,64 @@ void dp_fw_free(struct dp_fw *fw);
 
 /*
  * Judge n (<= 64) first packets of direction dir with one classification: action[i] is
- * enum dpw_fw_action. opened[i] (inbound only, else NULL): a service or 1:1 mapping
- * opened this connection, so no matching rule means allow, not inbound_default.
- * Counts each hit under its rule (or the default) in w's counters and logs the hits of
- * rules with log set, within log_rate. fw NULL: everything allowed.
+ * enum dpw_fw_action, slot[i] (slot may be NULL) the rule's position in the direction's
+ * list, DP_FW_RULE_DEFAULT for the default, DP_FW_RULE_OPENED for a connection that
+ * opened[i] says a service or 1:1 mapping opened (inbound only, else NULL) and no rule
+ * matched: allowed, not inbound_default. fw NULL: everything allowed (DEFAULT).
  */
-void dp_fw_judge(struct dp_worker *w, const struct dp_fw *fw, int dir,
-		 const struct dp_fw_key *const *keys, unsigned int n, const uint8_t *opened,
-		 uint8_t *action);
+#define DP_FW_RULE_OPENED 0xfffeu
+void dp_fw_judge(const struct dp_fw *fw, int dir, const struct dp_fw_key *const *keys,
+		 unsigned int n, const uint8_t *opened, uint8_t *action, uint16_t *slot);
+
+/* Nothing to judge in direction dir: no rule, and the default allows. fw NULL: 1. */
+int dp_fw_idle(const struct dp_fw *fw, int dir);
+
+/* Does rule `slot` of direction dir log its hits? Its log_rate (events per second). */
+int dp_fw_logs(const struct dp_fw *fw, int dir, uint16_t slot);
+uint32_t dp_fw_log_rate(const struct dp_fw *fw);
+
+/* The DoS settings the generation was built with (NULL fw: NULL). */
+const struct dpw_doc_dos *dp_fw_dos(const struct dp_fw *fw);
+
+/*
+ * On a worker. dp_fw_pass: judge first packet m (key k) of direction dir under g's
+ * firewall, count the hit under its rule, log it if the rule says so (log_rate); 1: go
+ * on, 0: m was dropped (deny) or answered with an ICMP admin-prohibited from icmp_src
+ * out of port pidx (reject). opened: inbound, a service or 1:1 mapping opened it.
+ */
+struct dp_pgen;
+struct rte_mbuf;
+struct dpw_pkt_info;
+int dp_fw_pass(struct dp_worker *w, const struct dp_pgen *g, int dir, const struct dp_fw_key *k,
+	       int opened, struct rte_mbuf *m, const struct dpw_pkt_info *pi, unsigned int pidx,
+	       uint32_t icmp_src);
+
+/* Worker w's DoS state, and its session table's delete hook (main lcore, after
+ * dp_ct_init, before the workers start). 0 or -ENOMEM. */
+int dp_dos_alloc(struct dp_worker *w);
 
 /*
  * DoS: may a new inbound connection from src (network order) start now, under the
- * per-source and global rates? 1 yes, 0 no (counted: DPW_DROP_DOS_RATE). fw NULL: 1.
+ * per-source and global rates (each shared out among the workers)? 1 yes, 0 no (the
+ * caller drops it: DPW_DROP_DOS_SYN_RATE). fw NULL: 1.
  */
 int dp_dos_inbound_admit(struct dp_worker *w, const struct dp_fw *fw, uint32_t src);
 
 /*
- * DoS: may LAN host `host` (network order) have one more session, on WAN wan (a WAN id,
- * or DPW_MAX_WANS: none)? 1 yes (counted as held until dp_dos_sess_gone), 0 no
- * (DPW_DROP_DOS_SESSIONS). Every session created after a 1 must be passed to
- * dp_dos_sess_gone when it is deleted.
+ * DoS: may LAN host `host` (network order, 0: not a LAN host's) have one more session,
+ * on WAN wan (a WAN id, or DPW_MAX_WANS: none)? 1 yes, 0 no (DPW_DROP_DOS_SESSIONS).
+ * A session created after a 1 is counted with dp_dos_sess_hold and marked
+ * DP_SESS_COUNTED; dp_dos_sess_gone when it is deleted (ct's delete hook).
  */
 int dp_dos_sess_admit(struct dp_worker *w, const struct dp_fw *fw, uint32_t host,
 		      unsigned int wan);
+void dp_dos_sess_hold(struct dp_worker *w, uint32_t host, unsigned int wan);
 void dp_dos_sess_gone(struct dp_worker *w, uint32_t host, unsigned int wan);
+
+/* Count new session s (dp_dos_sess_hold of its LAN host, none for an inbound one, and
+ * its WAN) and flag it DP_SESS_COUNTED. */
+struct dp_sess;
+void dp_dos_count(struct dp_worker *w, struct dp_sess *s);
 
 /* Does the direction's TCP packet carry a flag combination no stack sends (SYN+FIN,
  * SYN+RST, none at all, FIN without ACK ...)? Pure. */

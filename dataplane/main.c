@@ -30,6 +30,7 @@
 #include "dataplane/pbuild.h"
 #include "dataplane/dnsset.h"
 #include "dataplane/dp.h"
+#include "dataplane/fw.h"
 #include "dataplane/lnbr.h"
 #include "dataplane/port.h"
 #include "lib/cfg/dpw_mbufs.h"
@@ -156,7 +157,9 @@ create_shared(void)
 	dp.hold = rte_ring_create(DP_RING_HOLD, DP_RING_HOLD_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	dp.inject = rte_ring_create(DP_RING_INJECT, DP_RING_INJECT_SLOTS, SOCKET_ID_ANY,
 				    RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (!dp.c2d || !dp.d2c || !dp.arp || !dp.slow || !dp.hold || !dp.inject)
+	dp.fwlog = rte_ring_create_elem(DP_RING_FWLOG, sizeof(struct dp_fw_log),
+					DP_RING_FWLOG_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (!dp.c2d || !dp.d2c || !dp.arp || !dp.slow || !dp.hold || !dp.inject || !dp.fwlog)
 		return fail("cannot create rings: %s", rte_strerror(rte_errno));
 	if (dp_lnbr_init() != 0)
 		return fail("cannot create the LAN neighbour ring: %s", rte_strerror(rte_errno));
@@ -190,6 +193,8 @@ create_workers(void)
 			return fail("cannot allocate %u sessions for worker %u (system.sessions)",
 				    dp.conf.sessions, i);
 		dp.shm->sess_bytes = dp_ct_bytes_per_session(&w->ct);
+		if (dp_dos_alloc(w) != 0)
+			return fail("out of memory for worker %u's DoS tables", i);
 		w->frag = rte_zmalloc_socket("dp_frag", sizeof(*w->frag), RTE_CACHE_LINE_SIZE,
 					     rte_lcore_to_socket_id(lcore));
 		if (w->frag == NULL)

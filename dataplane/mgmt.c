@@ -662,6 +662,51 @@ measure_load(uint64_t now)
 	}
 }
 
+/* Logged firewall hits from the workers: an event each (the workers kept log_rate). */
+static unsigned int
+poll_fw_log(void)
+{
+	struct dp_fw_log l[32];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst_elem(dp.fwlog, l, sizeof(l[0]), RTE_DIM(l), NULL);
+	for (i = 0; i < n; i++) {
+		struct dpw_msg m;
+
+		memset(&m, 0, sizeof(m));
+		m.op = DPW_MSG_EVENT;
+		m.u.event.type = DPW_EV_FW_HIT;
+		m.u.event.a = l[i].wan;
+		m.u.event.b = (uint32_t)l[i].dir << 24 | (uint32_t)l[i].action << 16 | l[i].rule;
+		m.u.event.time_ms = dpw_now_ms();
+		m.u.event.flow.src = l[i].src;
+		m.u.event.flow.dst = l[i].dst;
+		m.u.event.flow.sport = l[i].sport;
+		m.u.event.flow.dport = l[i].dport;
+		m.u.event.flow.proto = l[i].proto;
+		(void)rte_ring_enqueue_elem(dp.d2c, &m, sizeof(m));
+	}
+	return n;
+}
+
+/* Every second: a WAN whose new flows found no free NAT port since the last look. */
+static void
+nat_exhaustion_tick(void)
+{
+	static uint64_t last[DPW_MAX_WANS];
+	unsigned int wan, i;
+
+	for (wan = 0; wan < DPW_MAX_WANS; wan++) {
+		uint64_t sum = 0;
+
+		for (i = 0; i < dp.n_workers; i++)
+			sum += dp.shm->lcore[i].wan_nat_exhausted[wan];
+		if (sum > last[wan])
+			dp_send_event(DPW_EV_NAT_EXHAUSTED, wan, (uint32_t)(sum - last[wan]));
+		last[wan] = sum;
+	}
+}
+
 void
 dp_mgmt_loop(void)
 {
@@ -674,6 +719,7 @@ dp_mgmt_loop(void)
 
 		work = dp_mgmt_serve_messages();
 		work += dp_mbox_poll_events();
+		work += poll_fw_log();
 		work += serve_slow_path(now);
 		if (now >= next_tick) {
 			poll_links();   /* a cut cable moves traffic within 100 ms */
@@ -691,6 +737,7 @@ dp_mgmt_loop(void)
 		}
 		if (now >= next_sec) {
 			copy_port_stats();
+			nat_exhaustion_tick();
 			next_sec = now + dp.tsc_hz;
 		}
 		if (__atomic_exchange_n(&dp.dump, 0, __ATOMIC_RELAXED))

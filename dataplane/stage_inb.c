@@ -19,6 +19,7 @@
 
 #include <rte_byteorder.h>
 
+#include "dataplane/fw.h"
 #include "dataplane/lnbr.h"
 #include "dataplane/worker.h"
 
@@ -31,6 +32,7 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 	struct rte_ether_addr mac;
 	struct dp_flow_key orig;
 	struct dp_sess *s;
+	uint16_t lan_port;
 	int err, dir;
 
 	/* only what can open a connection opens one */
@@ -43,7 +45,32 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 		dp_drop(w, m, DPW_DROP_NO_SESSION);
 		return NULL;
 	}
+	/* DoS: a flood of first packets must not fill the table (SYN cookies would need
+	 * the server's options; rate limits need nothing) */
+	if (unlikely(!dp_dos_inbound_admit(w, g->fw, c->key.src))) {
+		dp_drop(w, m, DPW_DROP_DOS_SYN_RATE);
+		return NULL;
+	}
+	if (unlikely(!dp_dos_sess_admit(w, g->fw, 0, wan))) {
+		dp_drop(w, m, DPW_DROP_DOS_SESSIONS);
+		return NULL;
+	}
 	srv = dp_inb_pick(g->inb, c->svc, w->idx);
+	lan_port = dp_inb_lan_port(c->svc, c->key.dport);
+	if (g->fw != NULL && !dp_fw_idle(g->fw, DP_FW_IN)) {
+		/* the inbound rules see the LAN side: the server and its port */
+		struct dp_fw_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.proto = c->key.proto;
+		k.wan = (uint8_t)wan;
+		k.src = c->key.src;
+		k.dst = srv->addr;
+		k.sport = c->key.sport;
+		k.dport = lan_port;
+		if (!dp_fw_pass(w, g, DP_FW_IN, &k, 1, m, pi, dp.wan_port[wan], c->key.dst))
+			return NULL;
+	}
 	if (dp_lnbr_lookup(srv->addr, &mac) != 0) {
 		/* the main lcore asks ARP now; the client's retry finds the MAC */
 		dp_drop(w, m, DPW_DROP_LAN_NBR_UNRESOLVED);
@@ -52,7 +79,7 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 	memset(&orig, 0, sizeof(orig));
 	orig.src = srv->addr;
 	orig.dst = c->key.src;
-	orig.sport = dp_inb_lan_port(c->svc, c->key.dport);
+	orig.sport = lan_port;
 	orig.dport = c->key.sport;
 	orig.proto = c->key.proto;
 	orig.zone = (uint8_t)dp.lan;
@@ -79,6 +106,8 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 	s->policy = 0xffff;
 	s->how = DP_HOW_NONE;
 	memcpy(s->client_mac, &mac, 6);
+	if (g->fw != NULL)
+		dp_dos_count(w, s);
 	w->st->sess_created++;
 	w->st->wan_sess_created[wan]++;
 	if (c->svc->id < DPW_SHM_SERVICES)

@@ -11,6 +11,7 @@
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 
+#include "dataplane/fw.h"
 #include "dataplane/stage_policy.h"
 #include "dataplane/worker.h"
 
@@ -291,6 +292,27 @@ policy_slot(const struct dp_pgen *g, const struct dp_decision *d)
 	return DPW_POLICY_SLOTS;
 }
 
+/* The outbound firewall on a new flow's first packet, out of WAN wan: 1 go on, 0 it
+ * was dropped or rejected (ICMP from the LAN address). */
+static int
+fw_out_pass(struct dp_worker *w, const struct dp_pgen *g, struct rte_mbuf *m,
+	    const struct dp_pkt_ctx *c, unsigned int wan)
+{
+	struct dp_fw_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.proto = c->key.proto;
+	k.wan = (uint8_t)wan;
+	k.src = c->key.src;
+	k.dst = c->key.dst;
+	if (c->key.proto != DPW_IPPROTO_ICMP) {
+		k.sport = c->key.sport;
+		k.dport = c->key.dport;
+	}
+	memcpy(k.mac, rte_pktmbuf_mtod_offset(m, const uint8_t *, 6), 6);
+	return dp_fw_pass(w, g, DP_FW_OUT, &k, 0, m, &c->pi, dp.lan, dp.port[dp.lan].addr);
+}
+
 /*
  * A new flow's first packet with the policy engine's decision d: its session (NAT
  * binding, fastest-response copies), counted under its rule and policy, then out like a
@@ -326,10 +348,19 @@ start_flow(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_pge
 			dp_drop(w, m, DPW_DROP_NO_WAN);
 		return;
 	}
+	if (g != NULL && g->fw != NULL && unlikely(!dp_fw_idle(g->fw, DP_FW_OUT)) &&
+	    !fw_out_pass(w, g, m, c, (unsigned int)d->wan))
+		return;
+	if (g != NULL && unlikely(!dp_dos_sess_admit(w, g->fw, c->key.src, (unsigned int)d->wan))) {
+		dp_drop(w, m, DPW_DROP_DOS_SESSIONS);
+		return;
+	}
 	s = dp_nat_create(w, v, m, c, (unsigned int)d->wan);
 	if (s == NULL)
 		return;
 	if (s->rule == DP_RULE_NONE) {
+		if (g != NULL && g->fw != NULL)
+			dp_dos_count(w, s);
 		s->rule = d->rule;
 		s->policy = d->policy;
 		s->how = d->how;

@@ -10,6 +10,7 @@
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/fw.h"
 #include "dataplane/worker.h"
 
 struct taken_arg {
@@ -64,6 +65,8 @@ dp_nat_create(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf 
 	int err, dir;
 
 	if (bind_port(w, v, &c->key, wan, &reply) != 0) {
+		/* never a shared port: the flow waits for one (the main lcore reports it) */
+		w->st->wan_nat_exhausted[wan]++;
 		dp_drop(w, m, DPW_DROP_NAT_EXHAUSTED);
 		return NULL;
 	}
@@ -212,6 +215,8 @@ dp_nat_fastest_answer(struct dp_worker *w, struct dp_sess *s)
 	n->last_seen = keep.last_seen;
 	n->tcp_state = keep.tcp_state;
 	n->flags = (uint8_t)(keep.flags & ~(DP_SESS_SHADOW | DP_SESS_RACING));
+	if (keep.flags & DP_SESS_COUNTED)
+		dp_dos_sess_hold(w, keep.key[DP_DIR_ORIG].src, wan);  /* uncounted with main_s */
 	n->xlate = keep.xlate;
 	memcpy(n->wscale, keep.wscale, sizeof(n->wscale));
 	memcpy(n->client_mac, keep.client_mac, 6);

@@ -32,7 +32,7 @@
  * (-EPROTO). Bump it on any change of a payload; op numbers never move: a new op is
  * appended before REPLY's successors' end, never inserted.
  */
-#define DPW_MSG_ABI 5
+#define DPW_MSG_ABI 6
 
 #define DPW_MSG_OPS(X) \
 	X(NOP, "nop")               /* liveness check, replies with the WAN view gen */ \
@@ -60,7 +60,11 @@ const char *dpw_msg_op_str(unsigned int op);
 	X(WAN_USABLE, "wan_usable")     /* a: wan id, b: 1 usable / 0 not */ \
 	X(GW_RESOLVED, "gateway_resolved") /* a: wan id */ \
 	X(WAN_SESSIONS_RESET, "wan_sessions_reset") /* a: wan id, b: TCP sessions sent a RST
-						      * (one event per worker's sweep) */
+						      * (one event per worker's sweep) */ \
+	X(FW_HIT, "firewall_hit")       /* a: wan id, b: dir << 24 | action << 16 | rule
+					 * slot; flow: the first packet judged */ \
+	X(NAT_EXHAUSTED, "nat_ports_exhausted") /* a: wan id, b: first packets dropped for
+						 * want of a port since the last event */
 
 enum dpw_event {
 #define DPW_X_ENUM(e, s) DPW_EV_##e,
@@ -365,6 +369,11 @@ struct dpw_msg_event {
 	uint32_t a;
 	uint32_t b;
 	uint64_t time_ms;
+	struct {            /* FW_HIT: the flow, network byte order */
+		uint32_t src, dst;
+		uint16_t sport, dport;
+		uint8_t proto;
+	} flow;
 };
 
 struct dpw_msg {

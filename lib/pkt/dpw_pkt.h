@@ -38,6 +38,7 @@
 #define DPW_ICMP_UNREACH 3
 #define DPW_ICMP_UNREACH_HOST 1
 #define DPW_ICMP_UNREACH_NEEDFRAG 4
+#define DPW_ICMP_UNREACH_ADMIN 13   /* communication administratively prohibited */
 #define DPW_ICMP_SOURCEQUENCH 4
 #define DPW_ICMP_ECHO 8
 #define DPW_ICMP_TIMXCEED 11

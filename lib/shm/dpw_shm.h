@@ -69,7 +69,11 @@
 	X(NO_MBUF, "no_mbuf") \
 	X(POLICY_DROP, "policy_drop")      /* the rule's WANs are down: drop / blackhole */ \
 	X(POLICY_UNREACHABLE, "policy_unreachable") /* ... unreachable: ICMP to the host */ \
-	X(FASTEST_LATE, "fastest_response_late") /* a losing WAN's answer */
+	X(FASTEST_LATE, "fastest_response_late") /* a losing WAN's answer */ \
+	X(FW_DENIED, "firewall_denied")    /* a firewall rule (or default) said deny */ \
+	X(FW_REJECTED, "firewall_rejected") /* ... reject: ICMP admin-prohibited sent */ \
+	X(DOS_SYN_RATE, "dos_syn_rate_limited") /* a new inbound connection over a rate */ \
+	X(DOS_SESSIONS, "dos_session_limit") /* a LAN host's or WAN address's sessions */
 
 enum dpw_drop {
 #define DPW_X_ENUM(e, s) DPW_DROP_##e,
@@ -188,6 +192,8 @@ struct dpw_lcore_stats {
 	/* on_failure: TCP sessions sent a RST, UDP sessions bound again on another WAN */
 	uint64_t wan_tcp_reset[DPW_MAX_WANS];
 	uint64_t wan_udp_moved[DPW_MAX_WANS];
+	/* first packets dropped for want of a NAT port, by the WAN chosen (issue 10) */
+	uint64_t wan_nat_exhausted[DPW_MAX_WANS];
 } __attribute__((aligned(64)));
 
 /*

@@ -150,7 +150,7 @@ main(int argc, char **argv)
 			k[i].sport = htons(k[i].proto == 1 ? 0 : (uint16_t)rnd());
 			kp[i] = &k[i];
 		}
-		dp_fw_judge(NULL, fw, DP_FW_OUT, kp, 64, NULL, act);
+		dp_fw_judge(fw, DP_FW_OUT, kp, 64, NULL, act, NULL);
 		for (i = 0; i < 64; i++) {
 			int r = ref(rules, RTE_DIM(rules), wan_id, &k[i]);
 			uint8_t want = r < 0 ? DPW_FW_ALLOW : rules[r].action;
@@ -163,7 +163,7 @@ main(int argc, char **argv)
 
 			for (i = 0; i < 64; i++)
 				op[i] = (uint8_t)(i & 1);
-			dp_fw_judge(NULL, fw, DP_FW_IN, kp, 64, op, act);
+			dp_fw_judge(fw, DP_FW_IN, kp, 64, op, act, NULL);
 			for (i = 0; i < 64; i++)
 				bad += act[i] != (op[i] ? DPW_FW_ALLOW : DPW_FW_DENY);
 		}
