@@ -226,9 +226,10 @@ cp_api_inbound_metrics(FILE *f, const struct dpw_shm *shm)
 		free(is);
 		return;
 	}
-	fprintf(f, "# HELP dpwan_service_connections_total New connections a port forward "
-		"opened (from the Internet and hairpin), by service.\n"
-		"# TYPE dpwan_service_connections_total counter\n");
+	if (doc->n_services > 0)
+		fprintf(f, "# HELP dpwan_service_connections_total New connections a port "
+			"forward opened (from the Internet and hairpin), by service.\n"
+			"# TYPE dpwan_service_connections_total counter\n");
 	for (unsigned int i = 0; i < doc->n_services && i < DPW_SHM_SERVICES; i++)
 		fprintf(f, "dpwan_service_connections_total{service=\"%.*s\"} %llu\n",
 			DPW_NAME_LEN, doc->services[i].name, (unsigned long long)is->svc[i]);

@@ -133,13 +133,16 @@ wan_by_name(const char *name)
 static void
 refuse_unenforced(const struct dpw_doc *doc, struct dpw_doc_problems *pr)
 {
-	static const char why[] = "not enforced by this dataplane yet";
+	static const char why[] = "not enforced yet";
 	const struct dpw_doc_dos *d = &doc->dos;
 	char path[DPW_DOC_PATH_LEN];
 	unsigned int i;
 
-	if (doc->nat.n_mappings > 0)
-		dpw_doc_problem_add(pr, false, "/nat/mappings", "mappings are %s", why);
+	for (i = 0; i < doc->nat.n_mappings; i++)
+		if (doc->nat.mapping[i].type != DPW_NATMAP_OUTBOUND) {
+			snprintf(path, sizeof(path), "/nat/mappings/%u/type", i);
+			dpw_doc_problem_add(pr, false, path, "1:1 mappings are %s", why);
+		}
 	for (i = 0; i < doc->n_wans && i < DPW_MAX_WANS; i++)
 		if (doc->wans[i].forwarding) {
 			snprintf(path, sizeof(path), "/wans/%u/nat", i);

@@ -480,8 +480,12 @@ dp_dos_sess_hold(struct dp_worker *w, uint32_t host, unsigned int wan)
 }
 
 void
-dp_dos_count(struct dp_worker *w, struct dp_sess *s)
+dp_dos_count(struct dp_worker *w, const struct dp_fw *fw, struct dp_sess *s)
 {
+	/* counted only while a limit is set: sessions from before it are not held */
+	if (fw == NULL || (fw->dos.max_sessions_per_host == 0 &&
+			   fw->dos.max_sessions_per_wan_address == 0))
+		return;
 	dp_dos_sess_hold(w, (s->flags & DP_SESS_INBOUND) ? 0 : s->key[DP_DIR_ORIG].src, s->wan);
 	s->flags |= DP_SESS_COUNTED;
 }

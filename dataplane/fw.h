@@ -104,9 +104,10 @@ void dp_dos_sess_hold(struct dp_worker *w, uint32_t host, unsigned int wan);
 void dp_dos_sess_gone(struct dp_worker *w, uint32_t host, unsigned int wan);
 
 /* Count new session s (dp_dos_sess_hold of its LAN host, none for an inbound one, and
- * its WAN) and flag it DP_SESS_COUNTED. */
+ * its WAN) and flag it DP_SESS_COUNTED, when fw sets a session limit (else nothing: the
+ * sessions of before a limit was set are not counted against it). */
 struct dp_sess;
-void dp_dos_count(struct dp_worker *w, struct dp_sess *s);
+void dp_dos_count(struct dp_worker *w, const struct dp_fw *fw, struct dp_sess *s);
 
 /* Does the direction's TCP packet carry a flag combination no stack sends (SYN+FIN,
  * SYN+RST, none at all, FIN without ACK ...)? Pure. */

@@ -106,8 +106,7 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 	s->policy = 0xffff;
 	s->how = DP_HOW_NONE;
 	memcpy(s->client_mac, &mac, 6);
-	if (g->fw != NULL)
-		dp_dos_count(w, s);
+	dp_dos_count(w, g->fw, s);
 	w->st->sess_created++;
 	w->st->wan_sess_created[wan]++;
 	if (c->svc->id < DPW_SHM_SERVICES)

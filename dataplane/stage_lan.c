@@ -68,7 +68,7 @@ static inline int
 enforced_carries(const struct dp_wan_view *v, const struct dp_sess *s)
 {
 	return s->algorithm == DPW_LB_ENFORCED && s->how == DP_HOW_PICK && v->lb[s->wan].up &&
-	       s->key[DP_DIR_REPLY].dst == v->wan[s->wan].addr;
+	       (s->xlate != DP_XLATE_SNAT || s->key[DP_DIR_REPLY].dst == v->wan[s->wan].addr);
 }
 
 /*
@@ -135,7 +135,8 @@ forward_head(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			return HEAD_DONE;
 		}
 	} else if (s != NULL && unlikely(!v->up[s->wan] ||
-				  s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr) &&
+				  (s->xlate == DP_XLATE_SNAT &&
+				   s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr)) &&
 	    !enforced_carries(v, s)) {
 		/*
 		 * Its WAN is down (a WAN held back by a priority group is still up). A TCP SYN
@@ -359,8 +360,8 @@ start_flow(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_pge
 	if (s == NULL)
 		return;
 	if (s->rule == DP_RULE_NONE) {
-		if (g != NULL && g->fw != NULL)
-			dp_dos_count(w, s);
+		if (g != NULL)
+			dp_dos_count(w, g->fw, s);
 		s->rule = d->rule;
 		s->policy = d->policy;
 		s->how = d->how;

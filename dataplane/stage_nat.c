@@ -40,14 +40,18 @@ dp_nat_bind(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want)
 	return 0;
 }
 
-/* The reply key of orig on WAN wan with a free NAT port, or -ENOSPC. */
+/* The reply key of orig on WAN wan with a free NAT port, or -ENOSPC: from the WAN's
+ * address, or the one an outbound NAT mapping gives the LAN host on that WAN. */
 static int
 bind_port(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_flow_key *orig,
 	  unsigned int wan, struct dp_flow_key *reply)
 {
+	const struct dp_pgen *g = dp_pgen_get();
+	uint32_t mapped = g != NULL ? dp_inb_snat_addr(g->inb, wan, orig->src) : 0;
+
 	memset(reply, 0, sizeof(*reply));
 	reply->src = orig->dst;
-	reply->dst = v->wan[wan].addr;
+	reply->dst = mapped != 0 ? mapped : v->wan[wan].addr;
 	reply->sport = orig->dport;
 	reply->proto = orig->proto;
 	reply->zone = v->wan[wan].port;
@@ -82,7 +86,7 @@ dp_nat_create(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf 
 		return NULL;
 	}
 	s->wan = (uint8_t)wan;
-	s->xlate = DP_XLATE_SNAT;
+	s->xlate = reply.dst == v->wan[wan].addr ? DP_XLATE_SNAT : DP_XLATE_SNAT_MAP;
 	s->rule = DP_RULE_NONE;
 	s->policy = 0xffff;
 	memcpy(s->client_mac, rte_pktmbuf_mtod_offset(m, uint8_t *, 6), 6);
@@ -136,7 +140,7 @@ dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct r
 			continue;
 		}
 		sh->wan = (uint8_t)wan;
-		sh->xlate = DP_XLATE_SNAT;
+		sh->xlate = reply.dst == we->addr ? DP_XLATE_SNAT : DP_XLATE_SNAT_MAP;
 		sh->flags |= DP_SESS_SHADOW;
 		sh->rule = s->rule;
 		sh->policy = s->policy;
@@ -145,7 +149,7 @@ dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct r
 		memcpy(sh->client_mac, s->client_mac, 6);
 		s->pending_mask |= (uint8_t)(1u << wan);
 		d = rte_pktmbuf_mtod(cp, uint8_t *);
-		dp_nat_rewrite(d, pi, 1, we->addr, reply.dport);
+		dp_nat_rewrite(d, pi, 1, reply.dst, reply.dport);
 		dpw_ipv4_dec_ttl(d + pi->l3_off);
 		if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN))
 			(void)dpw_tcp_clamp_mss(d + pi->l4_off,
@@ -217,7 +221,7 @@ dp_nat_fastest_answer(struct dp_worker *w, struct dp_sess *s)
 	n->flags = (uint8_t)(keep.flags & ~(DP_SESS_SHADOW | DP_SESS_RACING));
 	if (keep.flags & DP_SESS_COUNTED)
 		dp_dos_sess_hold(w, keep.key[DP_DIR_ORIG].src, wan);  /* uncounted with main_s */
-	n->xlate = keep.xlate;
+	n->xlate = s->xlate;     /* the winner's binding: its WAN's address or mapping */
 	memcpy(n->wscale, keep.wscale, sizeof(n->wscale));
 	memcpy(n->client_mac, keep.client_mac, 6);
 	memcpy(n->bytes, keep.bytes, sizeof(n->bytes));

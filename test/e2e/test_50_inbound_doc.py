@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Issue 10's document sections through the REST API and the dataplane: every section
 is decoded and validated with its JSON pointer (validate says what is wrong with a bad
-service, mapping or rule); what the dataplane does not enforce yet (port forwards, NAT
-mappings, forwarding-mode WANs, firewall rules, DoS limits) is refused by PUT with its
-path and nothing changes; a WAN's additional addresses are accepted and answered by
+service, mapping or rule); what the dataplane does not enforce yet (1:1 NAT mappings,
+forwarding-mode WANs, and drop_invalid_tcp false: the parser always drops those) is
+refused by PUT with its path and nothing changes; a WAN's additional addresses are accepted and answered by
 ARP on the WAN's link."""
 import copy
 import re
@@ -46,26 +46,25 @@ def test_unenforced_refused_and_nothing_changes(lab):
     doc, gen = lab.get_config()
     stored = store_gens()
     cases = [
-        ("services", lambda d: d.__setitem__("services", [
-            {"name": "web", "proto": "tcp", "port": 8080, "to_port": 80,
-             "servers": [{"address": "198.18.0.10"}]}]), "/services"),
-        ("nat", lambda d: d.__setitem__("nat", {"mappings": [
-            {"name": "m", "lan": "198.18.0.10", "wan": "wan1", "address": "198.18.1.2"}]}),
-         "/nat/mappings"),
-        ("forwarding", lambda d: d["wans"][1].__setitem__("nat", False), "/wans/1/nat"),
-        ("firewall", lambda d: d.__setitem__("firewall", {"outbound": [
-            {"name": "r", "proto": "tcp", "dst_port": 25, "action": "deny"}]}),
-         "/firewall/outbound"),
-        ("dos", lambda d: d.__setitem__("dos", {"max_sessions_per_host": 4}), "/dos"),
+        ("one_to_one", lambda d: (d["wans"][0].__setitem__("additional_addresses",
+                                                           ["198.18.1.21"]),
+                                  d.__setitem__("nat", {"mappings": [
+                                      {"name": "m", "type": "one_to_one", "lan": "198.18.0.10",
+                                       "wan": "wan1", "address": "198.18.1.21"}]})),
+         "/nat/mappings/0/type", "not enforced yet"),
+        ("forwarding", lambda d: d["wans"][1].__setitem__("nat", False), "/wans/1/nat",
+         "not enforced yet"),
+        ("drop_invalid_tcp", lambda d: d.__setitem__("dos", {"drop_invalid_tcp": False}),
+         "/dos/drop_invalid_tcp", "always drops"),
     ]
-    for what, change, ptr in cases:
+    for what, change, ptr, why in cases:
         d = copy.deepcopy(doc)
         change(d)
         r = lab.api("PUT", "/api/v1/config", __import__("json").dumps(d),
                     ctype="application/json", headers=['If-Match: "%d"' % gen])
         assert r.code in (400, 409, 422), "%s: %r" % (what, r)
         errs = problems(r)
-        assert has(errs, ptr, "not enforced by this dataplane yet"), (what, errs)
+        assert has(errs, ptr, why), (what, errs)
         now, g = lab.get_config()
         assert g == gen and now == doc, what
         assert store_gens() == stored, what

@@ -141,6 +141,11 @@ void ctl_local_time(long long ms, bool with_ms, char *buf, size_t len);
 int ctl_lan(const struct ctl *c, int argc, char **argv);
 bool ctl_lan_command(const char *cmd);
 
+/* Inbound access (issue 10, ctl_inbound.c): `services | firewall | nat-mappings | dos`
+ * [set FILE]; ctl_inbound_command says which commands those are. */
+int ctl_inbound(const struct ctl *c, int argc, char **argv);
+bool ctl_inbound_command(const char *cmd);
+
 /* "config ..." (ctl_config.c): args after "config"; returns the exit code. */
 struct ctl_config_opts {
 	bool yaml;

@@ -72,6 +72,11 @@ usage(FILE *f)
 "                                  the sessions, a page (100) or --all of them\n"
 "  sessions flush [filters]        delete the sessions that match (all without filters)\n"
 "  domain-sets                     the addresses DNS snooping put in the domain sets\n"
+"  services [set FILE]             port forwards and their connections (set: replace\n"
+"                                  them with FILE's JSON array, - for stdin)\n"
+"  firewall [set FILE]             firewall rules and their hits (set: FILE's object)\n"
+"  nat-mappings [set FILE]         NAT mappings\n"
+"  dos [set FILE]                  DoS limits\n"
 "                                  of the rules' dst_domain patterns, with expiry\n"
 "  metrics                         Prometheus metrics (text)\n"
 "  lan leases | lan lease-delete IP   dnsmasq's DHCP leases; drop one (a DHCPRELEASE)\n"
@@ -642,6 +647,8 @@ run(struct ctl *c, int nargs, char **args, const struct ctl_config_opts *co,
 		return ctl_lan(c, nargs - 1, args + 1);
 	if (ctl_lan_command(cmd))
 		return ctl_lan(c, nargs, args);
+	if (ctl_inbound_command(cmd))
+		return ctl_inbound(c, nargs, args);
 	if (strcmp(cmd, "domain-sets") == 0 && nargs == 1)
 		return get_and_show(c, "/api/v1/lan/dns/domain-sets?limit=1000", out_domain_sets);
 	if (strcmp(cmd, "raw") == 0 && (nargs == 3 || nargs == 4))
