@@ -17,7 +17,7 @@
 #define LNBR_KNOWN (1ull << 48)
 #define LNBR_RING 1024
 #define LNBR_RETRY_MS 1000
-#define LNBR_REFRESH_MS 30000
+#define LNBR_REFRESH_MS 10000   /* a replaced server (same address, new MAC) */
 #define LNBR_SCAN_MS 1000
 #define LNBR_PROBE 16
 
