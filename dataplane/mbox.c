@@ -168,8 +168,9 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 	for (i = 0; i < n; i++) {
 		struct dp_sess *s = &ct->sess[cur];
 
+		/* hairpin sessions stay on the LAN: a WAN's failure is not theirs */
 		if ((s->flags & (DP_SESS_USED | DP_SESS_SHADOW)) == DP_SESS_USED &&
-		    s->key[DP_DIR_ORIG].proto == DPW_IPPROTO_TCP &&
+		    s->key[DP_DIR_ORIG].proto == DPW_IPPROTO_TCP && s->xlate != DP_XLATE_HAIRPIN &&
 		    (fl->mask & (1u << s->wan)) &&
 		    (!(fl->readdr & (1u << s->wan)) ||
 		     s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr)) {
