@@ -77,6 +77,13 @@ int ctl_fail(const struct ctl *c, const struct ctl_resp *r);
 /* The problem's errors array of a response (borrowed from *owner, decref it), or NULL. */
 json_t *ctl_problem_errors(const struct ctl_resp *r, json_t **owner);
 
+/*
+ * Show a response: a 2xx body through out (with --json: unchanged), anything else as
+ * ctl_fail does; frees r. Returns the exit code. ctl_show: the same for a GET of path.
+ */
+int ctl_show_resp(const struct ctl *c, struct ctl_resp *r, void (*out)(const json_t *));
+int ctl_show(const struct ctl *c, const char *path, void (*out)(const json_t *));
+
 /* Parse a 2xx JSON body; NULL (after saying why) when it is not JSON. */
 json_t *ctl_json(const struct ctl_resp *r);
 

@@ -608,3 +608,32 @@ ctl_follow(const struct ctl *c, long long since, event_cb on_event)
 	free(s.data);
 	return rc;
 }
+
+int
+ctl_show_resp(const struct ctl *c, struct ctl_resp *r, void (*out)(const json_t *))
+{
+	json_t *j;
+	int rc = 0;
+
+	if (r->status < 200 || r->status >= 300) {
+		rc = ctl_fail(c, r);
+	} else if (c->json) {
+		ctl_print_raw(r);
+	} else if ((j = ctl_json(r)) == NULL) {
+		rc = CTL_EXIT_REFUSED;
+	} else {
+		out(j);
+		json_decref(j);
+	}
+	ctl_resp_free(r);
+	return rc;
+}
+
+int
+ctl_show(const struct ctl *c, const char *path, void (*out)(const json_t *))
+{
+	struct ctl_resp r;
+	int rc = ctl_get(c, path, &r);
+
+	return rc != 0 ? rc : ctl_show_resp(c, &r, out);
+}

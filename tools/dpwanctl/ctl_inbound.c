@@ -201,16 +201,21 @@ out_dos(const json_t *d)
 	       json_is_false(json_object_get(d, "drop_invalid_tcp")) ? "false" : "true");
 }
 
+static void
+out_applied(const json_t *res)
+{
+	ctl_out_apply(res, "applied:");
+}
+
 /* PUT the JSON of file to path; the apply result, like `config apply`. */
 static int
-put_file(const struct ctl *c, const char *path, const char *file, const char *what)
+put_file(const struct ctl *c, const char *path, const char *file)
 {
 	struct ctl_req rq = { .method = "PUT", .path = path,
 			      .content_type = "application/json" };
 	struct ctl_resp r;
 	char *text = NULL;
 	size_t len = 0;
-	json_t *j;
 	int rc;
 
 	if (ctl_read_file(file, &text, &len) != 0)
@@ -219,20 +224,7 @@ put_file(const struct ctl *c, const char *path, const char *file, const char *wh
 	rq.body_len = len;
 	rc = ctl_http(c, &rq, &r);
 	free(text);
-	if (rc != 0)
-		return rc;
-	if (r.status != 200) {
-		rc = ctl_fail(c, &r);
-	} else if (c->json) {
-		ctl_print_raw(&r);
-	} else if ((j = ctl_json(&r)) == NULL) {
-		rc = CTL_EXIT_REFUSED;
-	} else {
-		ctl_out_apply(j, what);
-		json_decref(j);
-	}
-	ctl_resp_free(&r);
-	return rc;
+	return rc != 0 ? rc : ctl_show_resp(c, &r, out_applied);
 }
 
 struct section {
@@ -264,7 +256,6 @@ ctl_inbound(const struct ctl *c, int argc, char **argv)
 {
 	const struct section *s = NULL;
 	json_t *sec, *cnt = NULL;
-	char what[64];
 	int rc;
 
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
@@ -272,10 +263,8 @@ ctl_inbound(const struct ctl *c, int argc, char **argv)
 			s = &sections[i];
 	if (s == NULL)
 		return CTL_EXIT_USAGE;
-	if (argc == 3 && strcmp(argv[1], "set") == 0) {
-		snprintf(what, sizeof(what), "%s applied:", s->cmd);
-		return put_file(c, s->path, argv[2], what);
-	}
+	if (argc == 3 && strcmp(argv[1], "set") == 0)
+		return put_file(c, s->path, argv[2]);
 	if (argc != 1) {
 		fprintf(stderr, "dpwanctl: %s [set FILE]\n", s->cmd);
 		return CTL_EXIT_USAGE;

@@ -137,24 +137,7 @@ out_stats(const json_t *s)
 static int
 show(const struct ctl *c, const char *path, void (*out)(const json_t *))
 {
-	struct ctl_resp r;
-	json_t *j;
-	int rc = ctl_get(c, path, &r);
-
-	if (rc != 0)
-		return rc;
-	if (r.status != 200) {
-		rc = ctl_fail(c, &r);
-	} else if (c->json) {
-		ctl_print_raw(&r);
-	} else if ((j = ctl_json(&r)) == NULL) {
-		rc = CTL_EXIT_REFUSED;
-	} else {
-		out(j);
-		json_decref(j);
-	}
-	ctl_resp_free(&r);
-	return rc;
+	return ctl_show(c, path, out);
 }
 
 static int
