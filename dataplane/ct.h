@@ -124,7 +124,9 @@ struct dp_sess {
 	uint8_t usable_mask;        /* the WANs usable then */
 	uint8_t pending_mask;       /* fastest response: WANs whose copy is still unanswered */
 	uint8_t peer_mac[6];        /* hairpin: the server's MAC (client_mac: the client's) */
-	uint8_t reserved[29];
+	uint8_t reset_by_us;        /* closed by our RST (on_failure reset): the server never
+				   * saw the end, so its port must not carry the next SYN */
+	uint8_t reserved[28];
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct dp_sess) == 128, "a session is two cache lines");

@@ -113,6 +113,7 @@ dp_sess_reset(struct dp_worker *w, struct dp_sess *s, uint32_t seq, uint32_t ack
 	 * TIME_WAIT; its SYN would be answered for the old connection and time out.
 	 */
 	s->tcp_state = DP_TCP_CLOSED;
+	s->reset_by_us = 1;
 }
 
 static void

@@ -124,6 +124,10 @@ forward_head(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	if (s != NULL && pi->proto == DPW_IPPROTO_TCP &&
 	    unlikely((pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK)) == DPW_TCP_SYN) &&
 	    (s->tcp_state == DP_TCP_CLOSED || s->tcp_state == DP_TCP_FIN_BOTH)) {
+		/* reset by us, the server still holds the old connection on that port: the
+		 * new one takes another (its SYN would meet the old one and time out) */
+		if (s->reset_by_us)
+			c->nat_avoid = rte_be_to_cpu_16(s->key[DP_DIR_REPLY].dport);
 		dp_ct_delete(&w->ct, s);
 		w->st->sess_closed++;
 		s = NULL;
@@ -477,6 +481,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 			continue;
 		}
 		c->fctx = NULL;
+		c->nat_avoid = 0;
 		if (pi->frag && dp_frag_input(w, m, dp.lan, pi, w->handed, &c->fctx) == 0)
 			continue;
 		memset(&c->key, 0, sizeof(c->key));

@@ -16,6 +16,7 @@
 struct taken_arg {
 	struct dp_ct *ct;
 	struct dp_flow_key reply;
+	uint16_t avoid;           /* host order, 0: none */
 };
 
 static int
@@ -23,14 +24,16 @@ port_taken(void *arg, uint16_t port)
 {
 	struct taken_arg *t = arg;
 
+	if (port == t->avoid)
+		return 1;
 	t->reply.dport = rte_cpu_to_be_16(port);
 	return dp_ct_exists(t->ct, &t->reply);
 }
 
-int
-dp_nat_bind(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want)
+static int
+bind_avoiding(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want, uint16_t avoid)
 {
-	struct taken_arg t = { .ct = &w->ct, .reply = *reply };
+	struct taken_arg t = { .ct = &w->ct, .reply = *reply, .avoid = avoid };
 	uint16_t port;
 
 	port = dp_nat_alloc(&w->nat, rte_be_to_cpu_16(want), port_taken, &t);
@@ -40,11 +43,17 @@ dp_nat_bind(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want)
 	return 0;
 }
 
+int
+dp_nat_bind(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want)
+{
+	return bind_avoiding(w, reply, want, 0);
+}
+
 /* The reply key of orig on WAN wan with a free NAT port, or -ENOSPC: from the WAN's
  * address, or the one an outbound NAT mapping gives the LAN host on that WAN. */
 static int
 bind_port(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_flow_key *orig,
-	  unsigned int wan, struct dp_flow_key *reply)
+	  unsigned int wan, struct dp_flow_key *reply, uint16_t avoid)
 {
 	const struct dp_pgen *g = dp_pgen_get();
 	uint32_t mapped = g != NULL ? dp_inb_snat_addr(g->inb, wan, orig->src) : 0;
@@ -56,7 +65,7 @@ bind_port(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_flow
 	reply->proto = orig->proto;
 	reply->zone = v->wan[wan].port;
 	reply->family = 4;
-	return dp_nat_bind(w, reply, orig->sport);
+	return bind_avoiding(w, reply, orig->sport, avoid);
 }
 
 struct dp_sess *
@@ -68,7 +77,7 @@ dp_nat_create(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf 
 	struct dp_sess *s;
 	int err, dir;
 
-	if (bind_port(w, v, &c->key, wan, &reply) != 0) {
+	if (bind_port(w, v, &c->key, wan, &reply, c->nat_avoid) != 0) {
 		/* never a shared port: the flow waits for one (the main lcore reports it) */
 		w->st->wan_nat_exhausted[wan]++;
 		dp_drop(w, m, DPW_DROP_NAT_EXHAUSTED);
@@ -128,7 +137,7 @@ dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct r
 		if (pi->ip_len > we->mtu)
 			continue;   /* the main copy says what the host must do */
 		shadow_key(s, wan, &orig);
-		if (bind_port(w, v, &s->key[DP_DIR_ORIG], wan, &reply) != 0)
+		if (bind_port(w, v, &s->key[DP_DIR_ORIG], wan, &reply, 0) != 0)
 			continue;
 		sh = dp_ct_create(&w->ct, &orig, &reply, w->now, &err);
 		if (sh == NULL)

@@ -28,6 +28,8 @@ struct dp_pkt_ctx {
 	int icmp_err;             /* key is the flow of the packet an ICMP error quotes */
 	struct dp_frag_ctx *fctx; /* a datagram's first fragment: its verdict goes here */
 	const struct dp_inb_svc *svc; /* WAN side: the port forward its destination names */
+	uint16_t nat_avoid;       /* LAN side: a NAT port the new session must not take (host
+				   * order, 0: none) */
 	struct dpw_pkt_inner in;
 };
 
