@@ -125,31 +125,14 @@ wan_by_name(const char *name)
  * rest; what is checked again here is what would corrupt the tables if it were wrong.
  */
 /*
- * Issue 10 is not finished: the document model takes port forwards, NAT mappings,
- * forwarding-mode WANs, firewall rules and DoS limits, but this dataplane does not
- * enforce them yet. A document that asks for one is refused with its path, never
- * accepted and ignored. (Additional addresses are answered by ARP: accepted.)
+ * What the document model takes but this dataplane cannot do is refused with its path,
+ * never accepted and ignored.
  */
 static void
 refuse_unenforced(const struct dpw_doc *doc, struct dpw_doc_problems *pr)
 {
-	static const char why[] = "not enforced yet";
-	const struct dpw_doc_dos *d = &doc->dos;
-	char path[DPW_DOC_PATH_LEN];
-	unsigned int i;
-
-	for (i = 0; i < doc->nat.n_mappings; i++)
-		if (doc->nat.mapping[i].type != DPW_NATMAP_OUTBOUND) {
-			snprintf(path, sizeof(path), "/nat/mappings/%u/type", i);
-			dpw_doc_problem_add(pr, false, path, "1:1 mappings are %s", why);
-		}
-	for (i = 0; i < doc->n_wans && i < DPW_MAX_WANS; i++)
-		if (doc->wans[i].forwarding) {
-			snprintf(path, sizeof(path), "/wans/%u/nat", i);
-			dpw_doc_problem_add(pr, false, path, "IP forwarding is %s", why);
-		}
 	/* the packet parser drops impossible flag combinations whatever the document says */
-	if (!d->drop_invalid_tcp)
+	if (!doc->dos.drop_invalid_tcp)
 		dpw_doc_problem_add(pr, false, "/dos/drop_invalid_tcp", "false is not supported: "
 				    "this dataplane always drops TCP segments with invalid flags");
 }

@@ -174,7 +174,10 @@ flush_step(struct dp_worker *w, const struct dp_wan_view *v)
 		    s->key[DP_DIR_ORIG].proto == DPW_IPPROTO_TCP && s->xlate != DP_XLATE_HAIRPIN &&
 		    (fl->mask & (1u << s->wan)) &&
 		    (!(fl->readdr & (1u << s->wan)) ||
-		     s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr)) {
+		     /* a new address ends what used the old one (not what 1:1 or a
+		      * forwarding-mode WAN carries on addresses of their own) */
+		     ((s->xlate == DP_XLATE_SNAT || s->xlate == DP_XLATE_DNAT) &&
+		      s->key[DP_DIR_REPLY].dst != v->wan[s->wan].addr))) {
 			if (s->tcp_state == DP_TCP_NONE || s->tcp_state == DP_TCP_CLOSED ||
 			    s->tcp_state == DP_TCP_FIN_BOTH) {
 				/* ended already: left to expire, holding its port (see above) */

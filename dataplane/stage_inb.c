@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Inbound access on a worker lcore (issue 10): a connection from the Internet to a port
- * forward opens a DNAT session to the next server of the service's weighted pool, on the
- * WAN it came in on (its replies leave by that WAN whatever the outbound policy says).
+ * forward opens a DNAT session to the next server of the service's weighted pool, one to
+ * a 1:1 mapping's public address a ONE2ONE session to its host (ports kept), and one to
+ * a LAN address behind a forwarding-mode WAN a ROUTE session (nothing translated), each
+ * on the WAN it came in on (its replies leave by that WAN whatever the outbound policy
+ * says).
  *
  * The session's keys have the shape of an outbound one (ct.h): ORIG is the server's side
  * as its packets arrive on the LAN (server:lan_port -> client), REPLY the Internet side
@@ -13,7 +16,9 @@
  *
  * Such a session carries no NAT port of ours, so with several workers both directions go
  * to dp_flow_owner() of the client's address and port (inbound.h): the WAN stage hands
- * a packet for a service to it, the LAN stage hands a server's packets to it.
+ * a packet for a service, a 1:1 address or a routed LAN address to it; the LAN stage
+ * hands a server's or 1:1 host's packets to it, and with a forwarding-mode WAN every
+ * LAN packet that finds no session.
  */
 #include <string.h>
 
@@ -23,24 +28,49 @@
 #include "dataplane/lnbr.h"
 #include "dataplane/worker.h"
 
+/* Can pi open a connection (a TCP SYN, an ICMP echo request, any UDP)? Else m is
+ * dropped (the steps dp_inb_open and hairpin_open share). */
+static int
+inb_opens(struct dp_worker *w, struct rte_mbuf *m, const struct dpw_pkt_info *pi)
+{
+	if (pi->proto == DPW_IPPROTO_TCP &&
+	    (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK | DPW_TCP_RST)) != DPW_TCP_SYN) {
+		dp_drop(w, m, DPW_DROP_TCP_NOT_SYN);
+		return 0;
+	}
+	if (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_type != DPW_ICMP_ECHO) {
+		dp_drop(w, m, DPW_DROP_NO_SESSION);
+		return 0;
+	}
+	return 1;
+}
+
+/* The MAC of LAN host addr, or m dropped while the main lcore asks ARP (the client's
+ * retry finds it). */
+static int
+inb_lan_mac(struct dp_worker *w, struct rte_mbuf *m, uint32_t addr, struct rte_ether_addr *mac)
+{
+	if (dp_lnbr_lookup(addr, mac) == 0)
+		return 1;
+	dp_drop(w, m, DPW_DROP_LAN_NBR_UNRESOLVED);
+	return 0;
+}
+
 struct dp_sess *
 dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp_pkt_ctx *c)
 {
 	const struct dp_pgen *g = dp_pgen_get();
 	const struct dpw_pkt_info *pi = &c->pi;
-	const struct dp_inb_server *srv;
 	struct rte_ether_addr mac;
 	struct dp_flow_key orig;
 	struct dp_sess *s;
+	uint32_t lan_addr;
 	uint16_t lan_port;
 	int err, dir;
 
 	/* only what can open a connection opens one */
-	if (pi->proto == DPW_IPPROTO_TCP &&
-	    (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK | DPW_TCP_RST)) != DPW_TCP_SYN) {
-		dp_drop(w, m, DPW_DROP_TCP_NOT_SYN);
+	if (!inb_opens(w, m, pi))
 		return NULL;
-	}
 	if (g == NULL || g->inb == NULL) {
 		dp_drop(w, m, DPW_DROP_NO_SESSION);
 		return NULL;
@@ -55,29 +85,38 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 		dp_drop(w, m, DPW_DROP_DOS_SESSIONS);
 		return NULL;
 	}
-	srv = dp_inb_pick(g->inb, c->svc, w->idx);
-	lan_port = dp_inb_lan_port(c->svc, c->key.dport);
+	if (c->svc != NULL) {
+		/* a port forward: the next server of its pool, on its LAN port */
+		lan_addr = dp_inb_pick(g->inb, c->svc, w->idx)->addr;
+		lan_port = dp_inb_lan_port(c->svc, c->key.dport);
+	} else {
+		/* 1:1 or routed: the host, on the port the client asked for */
+		lan_addr = c->inb_to;
+		lan_port = c->key.dport;
+	}
 	if (g->fw != NULL && !dp_fw_idle(g->fw, DP_FW_IN)) {
-		/* the inbound rules see the LAN side: the server and its port */
+		/* the inbound rules see the LAN side: the host and its port; what no rule
+		 * matches is allowed when a service or a 1:1 mapping opens it, and gets the
+		 * inbound default behind a forwarding-mode WAN */
 		struct dp_fw_key k;
 
 		memset(&k, 0, sizeof(k));
 		k.proto = c->key.proto;
 		k.wan = (uint8_t)wan;
 		k.src = c->key.src;
-		k.dst = srv->addr;
-		k.sport = c->key.sport;
-		k.dport = lan_port;
-		if (!dp_fw_pass(w, g, DP_FW_IN, &k, 1, m, pi, dp.wan_port[wan], c->key.dst))
+		k.dst = lan_addr;
+		if (c->key.proto != DPW_IPPROTO_ICMP) {
+			k.sport = c->key.sport;
+			k.dport = lan_port;
+		}
+		if (!dp_fw_pass(w, g, DP_FW_IN, &k, c->inb_xlate != DP_XLATE_ROUTE, m, pi,
+				dp.wan_port[wan], c->key.dst))
 			return NULL;
 	}
-	if (dp_lnbr_lookup(srv->addr, &mac) != 0) {
-		/* the main lcore asks ARP now; the client's retry finds the MAC */
-		dp_drop(w, m, DPW_DROP_LAN_NBR_UNRESOLVED);
+	if (!inb_lan_mac(w, m, lan_addr, &mac))
 		return NULL;
-	}
 	memset(&orig, 0, sizeof(orig));
-	orig.src = srv->addr;
+	orig.src = lan_addr;
 	orig.dst = c->key.src;
 	orig.sport = lan_port;
 	orig.dport = c->key.sport;
@@ -90,7 +129,7 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 		s = dp_ct_lookup(&w->ct, &c->key, c->hash, &dir);
 		if (s != NULL && dir == DP_DIR_REPLY)
 			return s;
-		/* the server's own connection holds these ports: not ours to take */
+		/* the host's own connection holds these ports: not ours to take */
 		dp_drop(w, m, DPW_DROP_NO_SESSION);
 		return NULL;
 	}
@@ -99,7 +138,7 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 		return NULL;
 	}
 	s->wan = (uint8_t)wan;
-	s->xlate = DP_XLATE_DNAT;
+	s->xlate = c->inb_xlate;
 	/* the WAN side opened it; its answers are not the WAN's health (passive detection) */
 	s->flags |= DP_SESS_INBOUND | DP_SESS_REPLIED;
 	s->rule = DP_RULE_NONE;
@@ -109,7 +148,7 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 	dp_dos_count(w, g->fw, s);
 	w->st->sess_created++;
 	w->st->wan_sess_created[wan]++;
-	if (c->svc->id < DPW_SHM_SERVICES)
+	if (c->svc != NULL && c->svc->id < DPW_SHM_SERVICES)
 		dp_inb_stats(w, g)->svc_conns[c->svc->id]++;
 	return s;
 }
@@ -160,16 +199,11 @@ hairpin_open(struct dp_worker *w, const struct dp_inb *ib, const struct dp_inb_s
 	struct dp_sess *s;
 	int err;
 
-	if (pi->proto == DPW_IPPROTO_TCP &&
-	    (pi->tcp_flags & (DPW_TCP_SYN | DPW_TCP_ACK | DPW_TCP_RST)) != DPW_TCP_SYN) {
-		dp_drop(w, m, DPW_DROP_TCP_NOT_SYN);
+	if (!inb_opens(w, m, pi))
 		return NULL;
-	}
 	srv = dp_inb_pick(ib, svc, w->idx);
-	if (dp_lnbr_lookup(srv->addr, &mac) != 0) {
-		dp_drop(w, m, DPW_DROP_LAN_NBR_UNRESOLVED);
+	if (!inb_lan_mac(w, m, srv->addr, &mac))
 		return NULL;
-	}
 	memset(&reply, 0, sizeof(reply));
 	reply.src = srv->addr;
 	reply.dst = dp.port[dp.lan].addr;

@@ -74,11 +74,14 @@ enforced_carries(const struct dp_wan_view *v, const struct dp_sess *s)
 /*
  * The first part of forwarding a LAN packet: its session, what a dead WAN or an ended
  * connection means for it, TTL. HEAD_HIT with *sp, HEAD_MISS for a new flow that may
- * start a session (the miss batch decides), HEAD_DONE when it was consumed.
+ * start a session (the miss batch decides), HEAD_DONE when it was consumed. by_owner: a
+ * packet that finds no session here goes to dp_flow_owner's worker (a forwarding-mode
+ * WAN's sessions carry no NAT port of ours: that worker holds them, and makes the new
+ * ones, whichever WAN the policy picks).
  */
 static int
 forward_head(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *m,
-	     struct dp_pkt_ctx *c, struct dp_sess **sp)
+	     struct dp_pkt_ctx *c, struct dp_sess **sp, int by_owner)
 {
 	const struct dp_port *lan = &dp.port[dp.lan];
 	struct dpw_pkt_info *pi = &c->pi;
@@ -115,6 +118,20 @@ forward_head(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 		}
 		dp_tx(w, we->port, m);
 		return HEAD_DONE;
+	}
+	if (s == NULL && unlikely(by_owner)) {
+		unsigned int owner = dp_flow_owner(c->key.dst, c->key.dport, c->key.proto,
+						   dp.n_workers);
+
+		if (owner != w->idx) {
+			if (c->fctx != NULL) {
+				/* the session is the owner's: so is the rest of the datagram */
+				c->fctx->x.verdict = DP_FRAG_HANDOFF;
+				c->fctx->x.arg = (uint8_t)owner;
+			}
+			dp_handoff(w, m, dp.lan, owner);
+			return HEAD_DONE;
+		}
 	}
 	/*
 	 * A SYN on the ports of a connection that has ended (TIME_WAIT over, or a RST) is a
@@ -220,9 +237,9 @@ forward_tail(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	if (pi->proto == DPW_IPPROTO_TCP && dp_track_tcp(w, s, DP_DIR_ORIG, m, pi) != 0)
 		return;
 	dp_ct_touch(s, DP_DIR_ORIG, pi->ip_len, w->now);
-	/* the address the session's replies come to: the WAN's (SNAT), or the public
-	 * address a port forward was reached at (DNAT) */
-	dp_nat_rewrite(d, pi, 1, s->key[DP_DIR_REPLY].dst, s->key[DP_DIR_REPLY].dport);
+	/* the address the session's replies come to: the WAN's or a mapping's (SNAT), the
+	 * public address a port forward was reached at (DNAT), a 1:1 host's; none routed */
+	dp_sess_rewrite(d, pi, s, 1, s->key[DP_DIR_REPLY].dst, s->key[DP_DIR_REPLY].dport);
 	dpw_ipv4_dec_ttl(d + pi->l3_off);
 	if (pi->proto == DPW_IPPROTO_TCP && (pi->tcp_flags & DPW_TCP_SYN))
 		w->st->mss_clamped += (uint64_t)dpw_tcp_clamp_mss(d + pi->l4_off,
@@ -451,6 +468,7 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 	 * session of another worker (inbound.h: dp_flow_owner) */
 	int lan_side = dp.n_workers > 1 && !w->handed && dp_inb_lan_hosts(ib, &hosts) > 0;
 	int hairpin = dp_inb_n_services(ib) > 0;
+	int by_owner = dp.n_workers > 1 && !w->handed && dp_inb_forwarding_mask(ib) != 0;
 
 	/* pass 1: parse, punt, build keys, prefetch buckets */
 	for (i = 0; i < n; i++) {
@@ -545,7 +563,7 @@ keyed:
 
 		if (dp_frag_first_begin(w, fc, fwd[i], dp.lan))
 			continue;
-		r = forward_head(w, v, fwd[i], &ctx[i], &s);
+		r = forward_head(w, v, fwd[i], &ctx[i], &s, by_owner);
 		if (r == HEAD_HIT)
 			forward_tail(w, v, fwd[i], &ctx[i], s);
 		else if (r == HEAD_MISS && fc == NULL)

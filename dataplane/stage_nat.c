@@ -49,22 +49,44 @@ dp_nat_bind(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want)
 	return bind_avoiding(w, reply, want, 0);
 }
 
-/* The reply key of orig on WAN wan with a free NAT port, or -ENOSPC: from the WAN's
- * address, or the one an outbound NAT mapping gives the LAN host on that WAN. */
+/*
+ * The reply key of orig on WAN wan and how the session translates (*xlate), or -ENOSPC:
+ * a forwarding-mode WAN routes it untranslated (ROUTE), a 1:1 host leaves from its
+ * public address with its own port (ONE2ONE: the address is the host's alone); else a
+ * free NAT port of the WAN's address (SNAT) or of the address an outbound NAT mapping
+ * gives the host on that WAN (SNAT_MAP).
+ */
 static int
 bind_port(struct dp_worker *w, const struct dp_wan_view *v, const struct dp_flow_key *orig,
-	  unsigned int wan, struct dp_flow_key *reply, uint16_t avoid)
+	  unsigned int wan, struct dp_flow_key *reply, uint16_t avoid, uint8_t *xlate)
 {
 	const struct dp_pgen *g = dp_pgen_get();
-	uint32_t mapped = g != NULL ? dp_inb_snat_addr(g->inb, wan, orig->src) : 0;
+	const struct dp_inb *ib = g != NULL ? g->inb : NULL;
+	uint32_t mapped, pub;
+	unsigned int pwan;
 
 	memset(reply, 0, sizeof(*reply));
 	reply->src = orig->dst;
-	reply->dst = mapped != 0 ? mapped : v->wan[wan].addr;
 	reply->sport = orig->dport;
 	reply->proto = orig->proto;
 	reply->zone = v->wan[wan].port;
 	reply->family = 4;
+	if (unlikely(ib != NULL) && ((dp_inb_forwarding_mask(ib) >> wan) & 1)) {
+		reply->dst = orig->src;
+		reply->dport = orig->sport;
+		*xlate = DP_XLATE_ROUTE;
+		return 0;
+	}
+	if (unlikely(ib != NULL) && dp_inb_one2one_public(ib, orig->src, &pwan, &pub) == 0 &&
+	    pwan == wan) {
+		reply->dst = pub;
+		reply->dport = orig->sport;
+		*xlate = DP_XLATE_ONE2ONE;
+		return 0;
+	}
+	mapped = dp_inb_snat_addr(ib, wan, orig->src);
+	reply->dst = mapped != 0 ? mapped : v->wan[wan].addr;
+	*xlate = mapped != 0 ? DP_XLATE_SNAT_MAP : DP_XLATE_SNAT;
 	return bind_avoiding(w, reply, orig->sport, avoid);
 }
 
@@ -75,9 +97,10 @@ dp_nat_create(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf 
 	const struct dpw_pkt_info *pi = &c->pi;
 	struct dp_flow_key reply;
 	struct dp_sess *s;
+	uint8_t xlate;
 	int err, dir;
 
-	if (bind_port(w, v, &c->key, wan, &reply, c->nat_avoid) != 0) {
+	if (bind_port(w, v, &c->key, wan, &reply, c->nat_avoid, &xlate) != 0) {
 		/* never a shared port: the flow waits for one (the main lcore reports it) */
 		w->st->wan_nat_exhausted[wan]++;
 		dp_drop(w, m, DPW_DROP_NAT_EXHAUSTED);
@@ -95,7 +118,7 @@ dp_nat_create(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf 
 		return NULL;
 	}
 	s->wan = (uint8_t)wan;
-	s->xlate = reply.dst == v->wan[wan].addr ? DP_XLATE_SNAT : DP_XLATE_SNAT_MAP;
+	s->xlate = xlate;
 	s->rule = DP_RULE_NONE;
 	s->policy = 0xffff;
 	memcpy(s->client_mac, rte_pktmbuf_mtod_offset(m, uint8_t *, 6), 6);
@@ -129,7 +152,7 @@ dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct r
 		struct dp_flow_key orig, reply;
 		struct rte_mbuf *cp;
 		struct dp_sess *sh;
-		uint8_t *d;
+		uint8_t *d, xlate;
 		int err;
 
 		if (!(also_mask & (1u << wan)) || wan == s->wan || !v->usable[wan])
@@ -137,7 +160,7 @@ dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct r
 		if (pi->ip_len > we->mtu)
 			continue;   /* the main copy says what the host must do */
 		shadow_key(s, wan, &orig);
-		if (bind_port(w, v, &s->key[DP_DIR_ORIG], wan, &reply, 0) != 0)
+		if (bind_port(w, v, &s->key[DP_DIR_ORIG], wan, &reply, 0, &xlate) != 0)
 			continue;
 		sh = dp_ct_create(&w->ct, &orig, &reply, w->now, &err);
 		if (sh == NULL)
@@ -149,7 +172,7 @@ dp_nat_fastest_copies(struct dp_worker *w, const struct dp_wan_view *v, struct r
 			continue;
 		}
 		sh->wan = (uint8_t)wan;
-		sh->xlate = reply.dst == we->addr ? DP_XLATE_SNAT : DP_XLATE_SNAT_MAP;
+		sh->xlate = xlate;
 		sh->flags |= DP_SESS_SHADOW;
 		sh->rule = s->rule;
 		sh->policy = s->policy;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * WAN ingress on a worker lcore: replies to NATed sessions are handed to the worker
  * whose port slice holds them, looked up in bulk, translated back (including ICMP errors
- * about NATed flows) and sent to the LAN host; a port forward's packets go to the worker
- * dp_flow_owner names, which opens the connection's session (stage_inb.c) or finds it;
+ * about NATed flows) and sent to the LAN host; a port forward's, a 1:1 address's and (on
+ * a forwarding-mode WAN) a LAN host's packets go to the worker dp_flow_owner names,
+ * which opens the connection's session (stage_inb.c) or finds it;
  * everything else addressed to the WAN address goes to the kernel through the exception
  * path.
  */
@@ -48,6 +49,15 @@ to_host(struct dp_worker *w, const struct dp_wan_entry *we, struct rte_mbuf *m,
 	dp_punt(w, m, pidx, (unsigned int)cls);
 }
 
+/* A LAN host a forwarding-mode WAN routes to: in the LAN subnet, not the router, the
+ * subnet's own address or its broadcast (no directed broadcasts from the Internet). */
+static inline int
+routable(const struct dp_port *lan, uint32_t dst)
+{
+	return (dst & lan->mask) == (lan->addr & lan->mask) && dst != lan->addr &&
+	       dst != (lan->addr & lan->mask) && dst != (lan->addr | ~lan->mask);
+}
+
 static void
 deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 	struct rte_mbuf *m, struct dp_pkt_ctx *c)
@@ -68,16 +78,16 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 		w->st->sess_closed++;
 		s = NULL;
 	}
-	if ((s == NULL || dir != DP_DIR_REPLY) && c->svc != NULL && !c->icmp_err) {
-		/* a new connection to a port forward */
+	if ((s == NULL || dir != DP_DIR_REPLY) && c->inb_xlate != DP_XLATE_NONE && !c->icmp_err) {
+		/* a new connection to a port forward, a 1:1 address, a routed LAN host */
 		s = dp_inb_open(w, dp.port[pidx].wan, m, c);
 		if (s == NULL)
 			return;
 		dir = DP_DIR_REPLY;
 	}
 	if (s == NULL || dir != DP_DIR_REPLY) {
-		if (c->svc != NULL) {
-			/* an ICMP error about a forwarded connection that is gone */
+		if (c->inb_xlate != DP_XLATE_NONE) {
+			/* an ICMP error about an inbound connection that is gone */
 			dp_drop(w, m, DPW_DROP_ICMP_ERR_NO_SESSION);
 			return;
 		}
@@ -121,7 +131,7 @@ deliver(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx,
 			}
 		}
 		dp_ct_touch(s, DP_DIR_REPLY, pi->ip_len, w->now);
-		dp_nat_rewrite(d, pi, 0, s->key[DP_DIR_ORIG].src, s->key[DP_DIR_ORIG].sport);
+		dp_sess_rewrite(d, pi, s, 0, s->key[DP_DIR_ORIG].src, s->key[DP_DIR_ORIG].sport);
 		/* issue 9: a DNS answer to a LAN host fills the domain sets before it goes,
 		 * so the host's first connection to the name finds its rule */
 		if (unlikely(pi->sport == RTE_BE16(DPW_DNS_PORT)) && pi->proto == DPW_IPPROTO_UDP &&
@@ -158,6 +168,10 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 	uint32_t addr = we->addr;
 	const struct dp_pgen *g = dp_pgen_get();
 	const struct dp_inb *ib = g != NULL ? g->inb : NULL;
+	const struct dp_port *lan = &dp.port[dp.lan];
+	/* per burst: does anything inbound need looking up at all */
+	int services = dp_inb_n_services(ib) > 0;
+	int routing = (dp_inb_forwarding_mask(ib) >> wan) & 1;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -165,6 +179,7 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		struct dpw_pkt_info *pi = &c->pi;
 		uint16_t natport;
 		uint32_t extra = 0;  /* an additional address of this WAN it is sent to */
+		int routed = 0;      /* to a LAN host behind this forwarding-mode WAN */
 		uint8_t *d;
 		int owner;
 
@@ -178,10 +193,14 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		c->icmp_err = 0;
 		c->fctx = NULL;
 		c->svc = NULL;
-		if (unlikely(pi->dst != addr) && ib != NULL && addr != 0 &&
-		    dp_inb_extra_wan(ib, pi->dst) == wan)
-			extra = pi->dst;
-		if ((pi->dst != addr || addr == 0) && extra == 0) {
+		c->inb_xlate = DP_XLATE_NONE;
+		if (unlikely(pi->dst != addr) && ib != NULL) {
+			if (addr != 0 && dp_inb_extra_wan(ib, pi->dst) == wan)
+				extra = pi->dst;
+			else if (routing && routable(lan, pi->dst))
+				routed = 1;
+		}
+		if ((pi->dst != addr || addr == 0) && extra == 0 && !routed) {
 			/* a DHCP WAN's offers may come to the address offered, not (yet) ours */
 			if (pi->dst == 0xffffffffu || (addr != 0 && pi->dst == (addr | ~we->mask)) ||
 			    (rte_be_to_cpu_32(pi->dst) >> 28) == 0xe ||
@@ -197,7 +216,9 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 		c->key.family = 4;
 		c->key.zone = (uint8_t)pidx;
 		if (pi->proto == DPW_IPPROTO_TCP || pi->proto == DPW_IPPROTO_UDP ||
-		    (pi->proto == DPW_IPPROTO_ICMP && pi->icmp_type == DPW_ICMP_ECHOREPLY)) {
+		    (pi->proto == DPW_IPPROTO_ICMP && (pi->icmp_type == DPW_ICMP_ECHOREPLY ||
+		     /* a ping to a 1:1 address or a routed host opens a session */
+		     (pi->icmp_type == DPW_ICMP_ECHO && (extra != 0 || routed))))) {
 			c->key.src = pi->src;
 			c->key.dst = pi->dst;
 			c->key.sport = pi->sport;
@@ -211,17 +232,28 @@ dp_stage_wan(struct dp_worker *w, const struct dp_wan_view *v, unsigned int pidx
 			/* about a packet we sent: its session is the quoted flow reversed */
 			dp_key_from_quoted(c);
 			natport = c->in.sport;
-		} else if (extra != 0) {
-			dp_drop(w, m, DPW_DROP_NOT_FOR_US);   /* no kernel address to take it */
+		} else if (extra != 0 || routed) {
+			/* no kernel address to take it; other protocols have no sessions */
+			dp_drop(w, m, routed ? DPW_DROP_UNSUPPORTED_PROTO : DPW_DROP_NOT_FOR_US);
 			goto consumed;
 		} else {
 			to_host(w, we, m, pidx, c, 1, 0);
 			goto consumed;
 		}
-		/* a port forward's (the key's destination: for an ICMP error, the quoted
-		 * packet's source) belongs to the worker of its client's end */
-		c->svc = dp_inb_service(ib, (unsigned int)wan, extra, c->key.proto, c->key.dport);
-		if (c->svc != NULL)
+		/* a port forward's, a 1:1 address's or a routed host's (the key's destination:
+		 * for an ICMP error, the quoted packet's source) belongs to the worker of its
+		 * Internet end */
+		if (routed) {
+			c->inb_xlate = DP_XLATE_ROUTE;
+			c->inb_to = c->key.dst;
+		} else if (services && (c->svc = dp_inb_service(ib, (unsigned int)wan, extra,
+							       c->key.proto, c->key.dport)) != NULL) {
+			c->inb_xlate = DP_XLATE_DNAT;
+		} else if (extra != 0 &&
+			   dp_inb_one2one_host(ib, (unsigned int)wan, extra, &c->inb_to) == 0) {
+			c->inb_xlate = DP_XLATE_ONE2ONE;
+		}
+		if (c->inb_xlate != DP_XLATE_NONE)
 			owner = (int)dp_flow_owner(c->key.src, c->key.sport, c->key.proto,
 						   dp.n_workers);
 		else

@@ -28,6 +28,10 @@ struct dp_pkt_ctx {
 	int icmp_err;             /* key is the flow of the packet an ICMP error quotes */
 	struct dp_frag_ctx *fctx; /* a datagram's first fragment: its verdict goes here */
 	const struct dp_inb_svc *svc; /* WAN side: the port forward its destination names */
+	uint32_t inb_to;          /* WAN side, 1:1 or a forwarding-mode WAN: the LAN host a
+				   * first packet opens a session to (network order) */
+	uint8_t inb_xlate;        /* WAN side: what a first packet opens (DP_XLATE_DNAT,
+				   * ONE2ONE, ROUTE), DP_XLATE_NONE: nothing inbound */
 	uint16_t nat_avoid;       /* LAN side: a NAT port the new session must not take (host
 				   * order, 0: none) */
 	struct dpw_pkt_inner in;
@@ -194,12 +198,12 @@ dp_set_eth(uint8_t *d, const struct rte_ether_addr *dst, const struct rte_ether_
 
 /*
  * Rewrite one side of a translated packet: the source (change_src) or destination
- * address to addr, and the matching port (ICMP query: the identifier) to port, with
- * incremental updates of the IP and L4 checksums. Values in network byte order.
+ * address to addr, and (ports) the matching port (ICMP query: the identifier) to port,
+ * with incremental updates of the IP and L4 checksums. Values in network byte order.
  */
 static inline void
-dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32_t addr,
-	       uint16_t port)
+nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32_t addr,
+	    uint16_t port, int ports)
 {
 	uint8_t *ip = d + pi->l3_off, *l4 = d + pi->l4_off;
 	uint8_t *aptr = ip + (change_src ? 12 : 16);
@@ -215,6 +219,8 @@ dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32
 	switch (pi->proto) {
 	case DPW_IPPROTO_TCP:
 		memcpy(&old_port, l4 + (change_src ? 0 : 2), 2);
+		if (!ports)
+			port = old_port;
 		memcpy(l4 + (change_src ? 0 : 2), &port, 2);
 		memcpy(&csum, l4 + 16, 2);
 		csum = dpw_csum_update32(csum, old_addr, addr);
@@ -223,6 +229,8 @@ dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32
 		break;
 	case DPW_IPPROTO_UDP:
 		memcpy(&old_port, l4 + (change_src ? 0 : 2), 2);
+		if (!ports)
+			port = old_port;
 		memcpy(l4 + (change_src ? 0 : 2), &port, 2);
 		memcpy(&csum, l4 + 6, 2);
 		if (csum != 0) {  /* 0: no checksum, stays so */
@@ -234,6 +242,8 @@ dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32
 		}
 		break;
 	case DPW_IPPROTO_ICMP:
+		if (!ports)
+			break;   /* no pseudo-header in ICMP's checksum */
 		memcpy(&old_port, l4 + 4, 2);
 		memcpy(l4 + 4, &port, 2);
 		memcpy(&csum, l4 + 2, 2);
@@ -243,6 +253,24 @@ dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32
 	default:
 		break;
 	}
+}
+
+static inline void
+dp_nat_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, int change_src, uint32_t addr,
+	       uint16_t port)
+{
+	nat_rewrite(d, pi, change_src, addr, port, 1);
+}
+
+/* What session s's packets of one direction become: the address (and, but for 1:1,
+ * which keeps ports, the port) of the other direction's key; routed: nothing. */
+static inline void
+dp_sess_rewrite(uint8_t *d, const struct dpw_pkt_info *pi, const struct dp_sess *s,
+		int change_src, uint32_t addr, uint16_t port)
+{
+	if (s->xlate == DP_XLATE_ROUTE)
+		return;
+	nat_rewrite(d, pi, change_src, addr, port, s->xlate != DP_XLATE_ONE2ONE);
 }
 
 /*
@@ -344,8 +372,9 @@ dp_inb_stats(struct dp_worker *w, const struct dp_pgen *g)
 
 /*
  * Inbound access (stage_inb.c). dp_inb_open: a first packet from the WAN port of WAN
- * wan to c->svc (a port forward): pick its server, create the DNAT session (counted),
- * or drop m and return NULL.
+ * wan that c->inb_xlate says opens a session: to c->svc's next server (a port forward,
+ * DNAT), to c->inb_to (a 1:1 host, or a LAN host behind a forwarding-mode WAN), under
+ * the inbound firewall and the DoS limits; the session (counted), or m dropped and NULL.
  */
 struct dp_sess *dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m,
 			    struct dp_pkt_ctx *c);

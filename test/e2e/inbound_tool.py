@@ -6,9 +6,11 @@ namespaces. Each client prints one JSON object (its last line).
       HTTP/1.0 server (threads). GET /stream?seconds=S streams 16 KB chunks for S
       seconds (at most 120); any other GET answers "NAME CLIENT_ADDR CLIENT_PORT\\n", so
       a client learns which server of a pool took it and what source it saw.
-  inbound_tool.py http-many HOST PORT COUNT TIMEOUT
-      COUNT sequential GETs, each on a new connection with a TIMEOUT (s) bound;
-      {"n_ok", "by_name": {NAME: n}, "seen_src": {addr: n}, "errors": [...]}.
+  inbound_tool.py http-many HOST PORT COUNT TIMEOUT [SRC[:SPORT]]
+      COUNT sequential GETs, each on a new connection with a TIMEOUT (s) bound, from
+      source address SRC (and port SPORT: each connection's is SPORT + I) if given;
+      {"n_ok", "by_name": {NAME: n}, "seen_src": {addr: n}, "seen_ports": [[sent,
+      seen]], "errors": [...]}.
   inbound_tool.py stream HOST PORT SECONDS
       one GET /stream?seconds=SECONDS; {"bytes", "max_gap_s", "seconds", "error"}:
       the longest time without data is what a stalled connection shows.
@@ -89,11 +91,15 @@ def http_server(addr, port, name, ready):
 
 
 def http_many(host, port, count, timeout, src=None):
-    by_name, seen_src, errors = {}, {}, []
+    by_name, seen_src, seen_ports, errors = {}, {}, [], []
     n_ok = 0
+    sport = 0
+    if src and ":" in src:
+        src, sport = src.split(":")[0], int(src.split(":")[1])
     for i in range(int(count)):
+        bind = sport + i if sport else 0
         c = http.client.HTTPConnection(host, int(port), timeout=float(timeout),
-                                       source_address=(src, 0) if src else None)
+                                       source_address=(src, bind) if src else None)
         try:
             c.request("GET", "/who?i=%d" % i)
             r = c.getresponse()
@@ -103,13 +109,14 @@ def http_many(host, port, count, timeout, src=None):
                 continue
             by_name[body[0]] = by_name.get(body[0], 0) + 1
             seen_src[body[1]] = seen_src.get(body[1], 0) + 1
+            seen_ports.append([bind, int(body[2])])
             n_ok += 1
         except (OSError, http.client.HTTPException) as e:
             errors.append("%d: %r" % (i, e))
         finally:
             c.close()
-    return {"n_ok": n_ok, "by_name": by_name, "seen_src": seen_src, "errors": errors[:20],
-            "n_errors": len(errors)}
+    return {"n_ok": n_ok, "by_name": by_name, "seen_src": seen_src,
+            "seen_ports": seen_ports, "errors": errors[:20], "n_errors": len(errors)}
 
 
 def stream(host, port, seconds):

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Issue 10's document sections through the REST API and the dataplane: every section
 is decoded and validated with its JSON pointer (validate says what is wrong with a bad
-service, mapping or rule); what the dataplane does not enforce yet (1:1 NAT mappings,
-forwarding-mode WANs, and drop_invalid_tcp false: the parser always drops those) is
-refused by PUT with its path and nothing changes; a WAN's additional addresses are accepted and answered by
-ARP on the WAN's link."""
+service, mapping or rule); what the dataplane cannot do (drop_invalid_tcp false: the
+parser always drops those segments) is refused by PUT with its path and nothing changes;
+a WAN's additional addresses are accepted and answered by ARP on the WAN's link. (1:1
+mappings and forwarding-mode WANs are enforced: test_56.)"""
 import copy
 import re
 import subprocess
@@ -46,14 +46,6 @@ def test_unenforced_refused_and_nothing_changes(lab):
     doc, gen = lab.get_config()
     stored = store_gens()
     cases = [
-        ("one_to_one", lambda d: (d["wans"][0].__setitem__("additional_addresses",
-                                                           ["198.18.1.21"]),
-                                  d.__setitem__("nat", {"mappings": [
-                                      {"name": "m", "type": "one_to_one", "lan": "198.18.0.10",
-                                       "wan": "wan1", "address": "198.18.1.21"}]})),
-         "/nat/mappings/0/type", "not enforced yet"),
-        ("forwarding", lambda d: d["wans"][1].__setitem__("nat", False), "/wans/1/nat",
-         "not enforced yet"),
         ("drop_invalid_tcp", lambda d: d.__setitem__("dos", {"drop_invalid_tcp": False}),
          "/dos/drop_invalid_tcp", "always drops"),
     ]
