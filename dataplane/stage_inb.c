@@ -125,13 +125,27 @@ dp_inb_open(struct dp_worker *w, unsigned int wan, struct rte_mbuf *m, struct dp
 	orig.family = 4;
 	s = dp_ct_create(&w->ct, &orig, &c->key, w->now, &err);
 	if (s == NULL && err == -EEXIST) {
+		struct dp_sess *old;
+
 		/* an earlier packet of the same burst opened it */
 		s = dp_ct_lookup(&w->ct, &c->key, c->hash, &dir);
 		if (s != NULL && dir == DP_DIR_REPLY)
 			return s;
-		/* the host's own connection holds these ports: not ours to take */
-		dp_drop(w, m, DPW_DROP_NO_SESSION);
-		return NULL;
+		/* the host's end of these ports is another session's: a connection that
+		 * ended (reached another way: routed, 1:1, another service) gives way to
+		 * the new one; anything else is the host's own and not ours to take */
+		s = NULL;
+		old = dp_ct_lookup(&w->ct, &orig, dp_ct_hash(&orig), &dir);
+		if (old != NULL && pi->proto == DPW_IPPROTO_TCP && !(old->flags & DP_SESS_SHADOW) &&
+		    (old->tcp_state == DP_TCP_CLOSED || old->tcp_state == DP_TCP_FIN_BOTH)) {
+			dp_ct_delete(&w->ct, old);
+			w->st->sess_closed++;
+			s = dp_ct_create(&w->ct, &orig, &c->key, w->now, &err);
+		}
+		if (s == NULL && err == -EEXIST) {
+			dp_drop(w, m, DPW_DROP_NO_SESSION);
+			return NULL;
+		}
 	}
 	if (s == NULL) {
 		dp_drop(w, m, DPW_DROP_TABLE_FULL);

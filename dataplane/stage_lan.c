@@ -280,14 +280,8 @@ policy_stats(struct dp_worker *w, const struct dp_pgen *g)
 	static struct dpw_policy_stats sink;
 	struct dpw_policy_stats *ps = w->ps != NULL ? w->ps : &sink;
 
-	if (g != NULL && w->ps != NULL && unlikely(ps->epoch != g->epoch)) {
-		ps->epoch = 0;    /* readers skip the slot while it is being cleared */
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		memset(ps->rule_hits, 0, sizeof(ps->rule_hits));
-		memset(ps->rule_unavailable, 0, sizeof(ps->rule_unavailable));
-		memset(ps->policy_wan, 0, sizeof(ps->policy_wan));
-		__atomic_store_n(&ps->epoch, g->epoch, __ATOMIC_RELEASE);
-	}
+	if (g != NULL && w->ps != NULL)
+		dp_epoch_slot(&ps->epoch, sizeof(*ps), g->epoch);
 	return ps;
 }
 
@@ -538,13 +532,20 @@ dp_stage_lan(struct dp_worker *w, const struct dp_wan_view *v, struct rte_mbuf *
 		c->key.dport = pi->dport;
 		c->key.proto = pi->proto;
 keyed:
-		if (unlikely(lan_side) && !pi->frag &&
+		if (unlikely(lan_side) &&
 		    dp_inb_lan_side(ib, c->key.src, c->key.sport, c->key.proto)) {
 			unsigned int owner = dp_flow_owner(c->key.dst, c->key.dport,
 							   c->key.proto, dp.n_workers);
 
 			if (owner != w->idx) {
+				if (c->fctx != NULL) {
+					/* a first fragment: the rest of its datagram follows */
+					c->fctx->x.verdict = DP_FRAG_HANDOFF;
+					c->fctx->x.arg = (uint8_t)owner;
+				}
 				dp_handoff(w, m, dp.lan, owner);
+				if (c->fctx != NULL)
+					dp_frag_first_done(w, c->fctx, dp.lan);
 				continue;
 			}
 		}

@@ -350,6 +350,26 @@ struct dp_sess *dp_nat_fastest_answer(struct dp_worker *w, struct dp_sess *s);
 int dp_nat_bind(struct dp_worker *w, struct dp_flow_key *reply, uint16_t want);
 
 /*
+ * An epoch-stamped counter slot in shared memory (dpw_policy_stats, dpw_inb_stats: the
+ * epoch first, nothing but counters after it, size bytes in all) started again when
+ * the generation's epoch is new. Readers sum the slots stamped with the current epoch
+ * and skip one while it is being cleared (epoch 0).
+ */
+_Static_assert(__builtin_offsetof(struct dpw_policy_stats, epoch) == 0 &&
+	       __builtin_offsetof(struct dpw_inb_stats, epoch) == 0, "the epoch comes first");
+
+static inline void
+dp_epoch_slot(volatile uint64_t *slot, size_t size, uint64_t epoch)
+{
+	if (likely(*slot == epoch))
+		return;
+	*slot = 0;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memset((uint8_t *)(uintptr_t)slot + sizeof(*slot), 0, size - sizeof(*slot));
+	__atomic_store_n(slot, epoch, __ATOMIC_RELEASE);
+}
+
+/*
  * This worker's service and firewall counters, started again with a generation of a
  * new inbound epoch (dpw_inb_stats). A worker without counters (component tests)
  * counts into a sink nobody reads.
@@ -360,13 +380,8 @@ dp_inb_stats(struct dp_worker *w, const struct dp_pgen *g)
 	static struct dpw_inb_stats sink;
 	struct dpw_inb_stats *is = w->is != NULL ? w->is : &sink;
 
-	if (g != NULL && w->is != NULL && unlikely(is->epoch != g->inb_epoch)) {
-		is->epoch = 0;    /* readers skip the slot while it is being cleared */
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		memset(is->svc_conns, 0, sizeof(is->svc_conns));
-		memset(is->fw_hits, 0, sizeof(is->fw_hits));
-		__atomic_store_n(&is->epoch, g->inb_epoch, __ATOMIC_RELEASE);
-	}
+	if (g != NULL && w->is != NULL)
+		dp_epoch_slot(&is->epoch, sizeof(*is), g->inb_epoch);
 	return is;
 }
 

@@ -28,6 +28,8 @@ __all__ = ["inbound_restored", "lan_servers"]
 
 ONE2ONE = "198.18.1.21"     # an additional address of wan1, inb-a's both ways
 INET_PORT = 8091            # an inet server that tells the client port it saw
+WEB2 = {"name": "web2", "proto": "tcp", "port": 8082, "to_port": LAN_PORT, "wans": ["wan2"],
+        "servers": [{"address": LAN_HOST, "weight": 1}]}
 PREFER_WAN2 = {"preset": "custom", "algorithm": "priority",
                "wans": [{"wan": "wan2"}, {"wan": "wan1"}]}
 
@@ -116,6 +118,23 @@ def lan_routed_via_wan1():
             subprocess.run(["ip", "-n", ns, "route", "del", "198.18.0.0/24"], timeout=10)
 
 
+@contextlib.contextmanager
+def no_time_wait(ns):
+    """NS's kernel keeps no TIME_WAIT sockets (tcp_max_tw_buckets 0): a server there
+    takes a new SYN on an ended connection's ports at once, so only the dataplane can
+    refuse it."""
+    key = "net.ipv4.tcp_max_tw_buckets"
+    old = subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-n", key], check=True,
+                         capture_output=True, text=True, timeout=10).stdout.strip()
+    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", "%s=0" % key], check=True,
+                   timeout=10)
+    try:
+        yield
+    finally:
+        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", "%s=%s" % (key, old)],
+                       timeout=10)
+
+
 def inbound_default_hits(lab):
     fams = metrics(lab)
     f = fams.get("dpwan_firewall_rule_hits_total") or {"samples": {}}
@@ -126,7 +145,7 @@ def inbound_default_hits(lab):
 def test_forwarding_mode_wan(lab, lan_servers, inbound_restored, http_server):
     fw = {"inbound": [{"name": "web_lan", "proto": "tcp", "dst": [LAN_HOST],
                        "dst_port": [LAN_PORT], "action": "allow"}]}
-    with lan_routed_via_wan1():
+    with lan_routed_via_wan1(), no_time_wait("lan"):
         apply(lab, inbound_doc(lab, wans={"wan1": {"nat": False}}, default_rule=PREFER_WAN1))
         # out of wan1: the LAN address itself
         seen = http_sources(lab, http_server, "t56fwd", 6)
@@ -142,9 +161,18 @@ def test_forwarding_mode_wan(lab, lan_servers, inbound_restored, http_server):
         # a rule allows one host's port: reached with the client's own address
         apply(lab, inbound_doc(lab, wans={"wan1": {"nat": False}}, firewall=fw,
                                default_rule=PREFER_WAN1))
-        r = http_many(lab, "inet", LAN_HOST, LAN_PORT, 6)
+        base = random.randrange(42000, 60000)
+        r = lab.run_json("inet", tool_cmd("http-many", LAN_HOST, LAN_PORT, 6, 5,
+                                          "%s:%d" % (SERVER, base)), timeout=60)
         assert r["n_ok"] == 6, "allowed, routed to %s:80: %s" % (LAN_HOST, r)
         assert r["by_name"] == {"lan": 6} and r["seen_src"] == {SERVER: 6}, r
+        # the same client ports through a port forward on wan2 to the same server: the
+        # server's ends are those of the routed connections that ended, which give way
+        apply(lab, inbound_doc(lab, wans={"wan1": {"nat": False}}, firewall=fw,
+                               services=[WEB2], default_rule=PREFER_WAN1))
+        r = lab.run_json("inet", tool_cmd("http-many", WAN2, 8082, 6, 5,
+                                          "%s:%d" % (SERVER, base)), timeout=60)
+        assert r["n_ok"] == 6, "a forward reusing ended routed connections' ports: %s" % r
         r = http_many(lab, "inet", POOL_HOST, LAN_PORT, 2, timeout=3)
         assert r["n_ok"] == 0, "no rule allows %s, yet it answered: %s" % (POOL_HOST, r)
         # wan2 still translates
@@ -153,3 +181,37 @@ def test_forwarding_mode_wan(lab, lan_servers, inbound_restored, http_server):
         seen = http_sources(lab, http_server, "t56nat", 4)
         assert set(seen) == {WAN2}, "wan2 is NAT, the inet server saw %s" % seen
     assert lan_servers.alive()
+
+
+FRAG_PORT = 9400
+
+
+def test_port_forward_fragments(lab, inbound_restored):
+    """3000-byte UDP datagrams (fragments both ways) from inet through a port forward to
+    a LAN echo server and back, each echo the datagram sent. (Not on af_packet ports,
+    where the kernel reassembles first: test_20's docstring.)"""
+    import os
+    import re
+    import pytest
+    from conftest import HERE, PY
+    if re.search(r'device\s*=\s*"net_af_packet', open(lab.conf).read()):
+        pytest.skip("af_packet ports: the kernel reassembles before the dataplane sees "
+                    "fragments")
+    apply(lab, inbound_doc(lab, services=[{"name": "echo", "proto": "udp", "port": FRAG_PORT,
+                                           "servers": [{"address": LAN_HOST, "weight": 1}]}]))
+    log = os.path.join(lab.workdir, "t56-udp.log")
+    ready = os.path.join(lab.workdir, "t56-udp.ready")
+    for f in (log, ready):
+        if os.path.exists(f):
+            os.unlink(f)
+    bg = lab.start_bg("lan", [PY, os.path.join(HERE, "srv_udp_echo.py"), LAN_HOST,
+                              str(FRAG_PORT), log, ready], "t56-udp-echo", ready_file=ready)
+    try:
+        before = lab.status()["counters"]["fragments_translated"]
+        r = lab.run_json("inet", [PY, os.path.join(HERE, "frag_tool.py"), "echo", WAN1,
+                                  str(FRAG_PORT), "3000", "10"], timeout=60)
+        assert r == {"ok": 10, "bad": 0, "lost": 0}, r
+        assert lab.status()["counters"]["fragments_translated"] >= before + 10 * 2, \
+            "the echoes crossed, but not as translated fragments"
+    finally:
+        lab.stop_bg(bg)
