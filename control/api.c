@@ -98,6 +98,10 @@ static const struct cp_api_route routes[] = {
 	{ CP_GET, "/api/v1/firewall/counters", CP_ROLE_READ_ONLY, 0, cp_api_firewall_counters },
 	{ CP_GET, "/api/v1/dos", CP_ROLE_READ_ONLY, 0, cp_api_dos_get },
 	{ CP_PUT, "/api/v1/dos", CP_ROLE_ADMIN, KB(4), cp_api_dos_put },
+	/* packet capture (issue 11): api_capture.c */
+	{ CP_POST, "/api/v1/capture", CP_ROLE_ADMIN, KB(4), cp_api_capture_post },
+	{ CP_GET, "/api/v1/capture", CP_ROLE_ADMIN, 0, cp_api_capture_get },
+	{ CP_DELETE, "/api/v1/capture", CP_ROLE_ADMIN, 0, cp_api_capture_delete },
 };
 
 static struct MHD_Daemon *daemon_handle;

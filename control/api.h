@@ -189,6 +189,10 @@ void cp_api_policies_get(struct cp_req *r);
 void cp_api_policy_get(struct cp_req *r);
 void cp_api_rules_get(struct cp_req *r);
 void cp_api_rule_get(struct cp_req *r);
+/* issue 11 (api_capture.c): POST, GET and DELETE /api/v1/capture */
+void cp_api_capture_post(struct cp_req *r);
+void cp_api_capture_get(struct cp_req *r);
+void cp_api_capture_delete(struct cp_req *r);
 /* issue 9 (api_dnsset.c): GET /api/v1/lan/dns/domain-sets; the snooping counters summed
  * over the lcores and the live entries, for /metrics (0, or -ENOENT: no memzone). API
  * thread. */

@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
+#include <rte_pdump.h>
 
 #include "dataplane/cfg_apply.h"
 #include "dataplane/pbuild.h"
@@ -33,6 +34,7 @@
 #include "dataplane/fw.h"
 #include "dataplane/lnbr.h"
 #include "dataplane/port.h"
+#include "dataplane/telemetry.h"
 #include "lib/cfg/dpw_mbufs.h"
 #include "lib/msg/dpw_msg.h"
 #include "lib/util/dpw_hugepages.h"
@@ -532,6 +534,12 @@ main(int argc, char **argv)
 		rc = fail("cannot set up the exception path (WAN input policy, policers)");
 		goto out_ports;
 	}
+	/* DPDK's own tools see us as any DPDK application: telemetry and dpdk-dumpcap */
+	if (dp_telemetry_init(dp.shm) != 0)
+		RTE_LOG(WARNING, USER1, "telemetry: cannot register the /dpwan commands\n");
+	if (rte_pdump_init() != 0)
+		RTE_LOG(WARNING, USER1, "packet capture (rte_pdump) unavailable: %s\n",
+			rte_strerror(rte_errno));
 	if ((rc = create_workers()) != 0)
 		goto out_ports;
 	if (dp_sticky_init(&dp.sticky, DP_STICKY_ENTRIES) != 0) {
@@ -594,6 +602,7 @@ out_probed:
 	for (p = dp.n_ports; p < n_probed; p++)
 		dp_port_close(&dp.port[p]);
 out_eal:
+	rte_pdump_uninit();
 	rte_eal_cleanup();
 	dpw_remove_hugepage_files(dp.conf.file_prefix);
 	dpw_sysconf_free(&dp.conf);

@@ -44,6 +44,8 @@ struct ctl_req {
 	const char *content_type;
 	const char *accept;           /* default "application/json" */
 	const char *if_match;         /* the header's value, quotes included */
+	long timeout_ms;              /* 0: CTL_REQUEST_TIMEOUT_MS */
+	size_t max_len;               /* of the response body; 0: CTL_MAX_RESPONSE */
 };
 
 struct ctl_resp {
@@ -55,6 +57,7 @@ struct ctl_resp {
 	char retry_after[32];
 	char allow[128];
 	bool overflow;                /* body over CTL_MAX_RESPONSE (then an error) */
+	size_t max_len;               /* the request's bound (set by ctl_http) */
 };
 
 /*
@@ -182,6 +185,17 @@ int ctl_sessions(const struct ctl *c, int argc, char **argv, const struct ctl_se
  * *text. 0, or CTL_EXIT_USAGE after saying why (ctl_config.c).
  */
 int ctl_read_file(const char *path, char **text, size_t *len);
+
+/* "capture PORT ... -w FILE", "capture status", "capture stop" (ctl_capture.c). */
+struct ctl_capture_opts {
+	const char *filter;           /* --filter BPF or NULL */
+	const char *file;             /* -w FILE ("-": stdout) */
+	long count;                   /* --count N, 0: no bound */
+	long duration;                /* --duration S, 0: the server's default */
+	long snaplen;                 /* --snaplen N, 0: the server's default */
+	bool force;                   /* --force */
+};
+int ctl_capture(const struct ctl *c, int argc, char **argv, const struct ctl_capture_opts *o);
 
 /* "import-mwan3 FILE" (ctl_mwan3.c): no server involved; returns the exit code. */
 struct ctl_mwan3_opts {

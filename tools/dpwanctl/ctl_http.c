@@ -29,7 +29,7 @@ on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	size_t n = size * nmemb;
 	char *p;
 
-	if (r->len + n > CTL_MAX_RESPONSE) {
+	if (r->len + n > (r->max_len != 0 ? r->max_len : CTL_MAX_RESPONSE)) {
 		r->overflow = true;
 		return 0;
 	}
@@ -114,8 +114,8 @@ report_transfer_error(const struct ctl *c, CURL *h, CURLcode res, const char *er
 	long oserr = 0;
 
 	if (r->overflow) {
-		fprintf(stderr, "dpwanctl: the response from %s is larger than %u MiB\n", c->url,
-			CTL_MAX_RESPONSE >> 20);
+		fprintf(stderr, "dpwanctl: the response from %s is larger than %zu MiB\n", c->url,
+			(r->max_len != 0 ? r->max_len : CTL_MAX_RESPONSE) >> 20);
 		return CTL_EXIT_REFUSED;
 	}
 	if (is_tls_error(res)) {
@@ -203,7 +203,9 @@ ctl_http(const struct ctl *c, const struct ctl_req *rq, struct ctl_resp *r)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, CTL_REQUEST_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+			 rq->timeout_ms != 0 ? rq->timeout_ms : CTL_REQUEST_TIMEOUT_MS);
+	r->max_len = rq->max_len;
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -79,6 +79,12 @@ usage(FILE *f)
 "  dos [set FILE]                  DoS limits\n"
 "                                  of the rules' dst_domain patterns, with expiry\n"
 "  metrics                         Prometheus metrics (text)\n"
+"  capture PORT [--filter BPF] [--count N] [--duration S] [--snaplen N] [--force]\n"
+"          -w FILE                 capture PORT's packets (a port or WAN name; both\n"
+"                                  directions) matching the libpcap filter into a pcap\n"
+"                                  file (- for stdout) until N packets, S seconds\n"
+"                                  (default 10, at most 600) or 64 MiB (admin token)\n"
+"  capture status | capture stop   the running (or last) capture; end it now\n"
 "  lan leases | lan lease-delete IP   dnsmasq's DHCP leases; drop one (a DHCPRELEASE)\n"
 "  lan reservations | lan dhcp     the DHCP reservations; the DHCP server's settings\n"
 "  lan dns | lan dns-records       the DNS proxy's settings; its local records\n"
@@ -574,11 +580,27 @@ sess_opts_given(const struct ctl_sess_opts *so)
 	       so->proto != NULL || so->cursor != NULL || so->limit > 0 || so->all;
 }
 
+static bool
+capture_opts_given(const struct ctl_capture_opts *o)
+{
+	return o->filter != NULL || o->file != NULL || o->count > 0 || o->duration > 0 ||
+	       o->snaplen > 0 || o->force;
+}
+
 static int
 run(struct ctl *c, int nargs, char **args, const struct ctl_config_opts *co,
-    const struct ctl_sess_opts *so, long long since, bool follow, const char *role)
+    const struct ctl_sess_opts *so, long long since, bool follow, const char *role,
+    const struct ctl_capture_opts *cap)
 {
 	const char *cmd = args[0];
+
+	if (capture_opts_given(cap) && strcmp(cmd, "capture") != 0) {
+		fprintf(stderr, "dpwanctl: --filter, --count, --duration, --snaplen, --force and "
+			"-w go with `capture`\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "capture") == 0)
+		return ctl_capture(c, nargs - 1, args + 1, cap);
 
 	if (sess_opts_given(so) && strcmp(cmd, "sessions") != 0) {
 		fprintf(stderr, "dpwanctl: --client, --dst, --wan, --rule, --proto, --limit, "
@@ -646,7 +668,7 @@ main(int argc, char **argv)
 	enum { OPT_TOKEN_FILE = 256, OPT_JSON, OPT_CACERT, OPT_YAML, OPT_GEN, OPT_CONFIRM,
 	       OPT_COMMENT, OPT_SINCE, OPT_FOLLOW, OPT_ROLE, OPT_BASE, OPT_MAP, OPT_CLIENT,
 	       OPT_DST, OPT_WAN, OPT_RULE, OPT_PROTO, OPT_LIMIT, OPT_CURSOR, OPT_ALL,
-	       OPT_SRC_MAC };
+	       OPT_SRC_MAC, OPT_FILTER, OPT_COUNT, OPT_DURATION, OPT_SNAPLEN, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, 's' },        /* 0.1's name */
@@ -671,6 +693,12 @@ main(int argc, char **argv)
 		{ "cursor", required_argument, NULL, OPT_CURSOR },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "src-mac", required_argument, NULL, OPT_SRC_MAC },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "write", required_argument, NULL, 'w' },
 		{ "base", required_argument, NULL, OPT_BASE },
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "output", required_argument, NULL, 'o' },
@@ -683,6 +711,7 @@ main(int argc, char **argv)
 	char path[DPW_PATH_LEN + 64];
 	struct ctl_config_opts co = { 0 };
 	struct ctl_sess_opts so = { 0 };
+	struct ctl_capture_opts cap = { 0 };
 	struct ctl_mwan3_opts mo;
 	bool mwan3_opts = false;
 	char map_err[160];
@@ -694,7 +723,7 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	memset(&mo, 0, sizeof(mo));
 	/* options anywhere (`status --json`, `config get --yaml`); `--` ends them */
-	while ((opt = getopt_long(argc, argv, "s:t:c:o:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:t:c:o:w:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_BASE:
 			mo.base = optarg;
@@ -793,6 +822,30 @@ main(int argc, char **argv)
 		case OPT_SRC_MAC:
 			so.src_mac = optarg;
 			break;
+		case OPT_FILTER:
+			cap.filter = optarg;
+			break;
+		case 'w':
+			cap.file = optarg;
+			break;
+		case OPT_COUNT:
+			if ((v = num_opt("--count", optarg, 1, 1000000)) < 0)
+				return CTL_EXIT_USAGE;
+			cap.count = (long)v;
+			break;
+		case OPT_DURATION:
+			if ((v = num_opt("--duration", optarg, 1, 600)) < 0)
+				return CTL_EXIT_USAGE;
+			cap.duration = (long)v;
+			break;
+		case OPT_SNAPLEN:
+			if ((v = num_opt("--snaplen", optarg, 64, 65535)) < 0)
+				return CTL_EXIT_USAGE;
+			cap.snaplen = (long)v;
+			break;
+		case OPT_FORCE:
+			cap.force = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -860,7 +913,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "dpwanctl: cannot initialise libcurl\n");
 		return CTL_EXIT_REFUSED;
 	}
-	rc = run(&c, argc - optind, argv + optind, &co, &so, since, follow, role);
+	rc = run(&c, argc - optind, argv + optind, &co, &so, since, follow, role, &cap);
 	explicit_bzero(c.token, sizeof(c.token));
 	curl_global_cleanup();
 	return rc;
