@@ -3,10 +3,12 @@
 line a comment, blank, or `name{labels} value`; HELP and TYPE once per family, before
 its samples, and its samples together; no series twice. The key series are there, agree
 with /api/v1/status, and move with traffic."""
+import json
 import math
+import os
 import re
 
-from conftest import SERVER
+from conftest import REPO, SERVER
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
@@ -155,3 +157,34 @@ def test_metrics_move_with_traffic(lab):
     assert delta("dpwan_wan_rx_packets_total") >= 5
     assert delta("dpwan_sessions_created_total") >= 1
     assert delta("dpwan_worker_rx_packets_total") >= 10
+
+
+def test_grafana_dashboard_matches_the_series(lab):
+    """conf/grafana-dashboard.json (import-ready) asks only for series /metrics has: every
+    dpwan_* name in its queries is a family, and every label it selects, groups by or
+    shows in a legend is a label of that family's samples (or Prometheus' own instance)."""
+    path = os.path.join(REPO, "conf", "grafana-dashboard.json")
+    with open(path) as f:
+        dash = json.load(f)
+    assert dash["__inputs"][0]["pluginId"] == "prometheus"
+    fams = metrics(lab)
+    labels_of = {name: {k for s in f["samples"] for k, _ in s} | {"instance"}
+                 for name, f in fams.items()}
+    targets = [t for p in dash["panels"] for t in p.get("targets", [])]
+    assert len(targets) >= 20, "the dashboard lost its panels"
+    for t in targets:
+        expr = t["expr"]
+        names = set(re.findall(r"\b(dpwan_[a-z_]+)\b", expr))
+        assert names, "a query with no dpwan series: " + expr
+        for n in names:
+            assert n in fams, "%s: no family %s in /metrics" % (expr, n)
+        used = set(re.findall(r"\b([a-z_]+)=~?\"", expr))
+        for grp in re.findall(r"by \(([^)]*)\)", expr):
+            used |= {x.strip() for x in grp.split(",")}
+        used |= set(re.findall(r"\{\{(\w+)\}\}", t.get("legendFormat", "")))
+        have = set().union(*(labels_of[n] for n in names))
+        assert used <= have, "%s: labels %s are not on %s" % (expr, used - have, names)
+    for v in dash["templating"]["list"]:
+        name = re.search(r"label_values\((dpwan_\w+), (\w+)\)", v["query"])
+        assert name and name.group(1) in fams, v
+        assert name.group(2) in labels_of[name.group(1)], v
