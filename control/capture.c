@@ -457,6 +457,21 @@ cp_capture_abandon(void *arg)
 	}
 }
 
+void
+cp_capture_shutdown(void)
+{
+	if (cap.active) {
+		cap.cb = NULL;
+		finish("stopped", 0);
+	}
+}
+
+static const char *
+filter_in(int in_dataplane, const char *filter)
+{
+	return filter[0] == '\0' ? "none" : in_dataplane ? "dataplane" : "control";
+}
+
 json_t *
 cp_capture_status_json(void)
 {
@@ -471,8 +486,8 @@ cp_capture_status_json(void)
 		json_object_set_new(j, "count", json_integer(cap.q.count));
 		json_object_set_new(j, "duration", json_integer(cap.q.duration_s));
 		json_object_set_new(j, "snaplen", json_integer(cap.q.snaplen));
-		json_object_set_new(j, "filter_in", json_string(cap.in_dataplane ? "dataplane" :
-								"control"));
+		json_object_set_new(j, "filter_in",
+				    json_string(filter_in(cap.in_dataplane, cap.q.filter)));
 		json_object_set_new(j, "started_ms", json_integer((json_int_t)cap.started_ms));
 		json_object_set_new(j, "packets", json_integer((json_int_t)cap.packets));
 		json_object_set_new(j, "bytes", json_integer(cap.mem ? ftell(cap.mem) : 0));
@@ -483,8 +498,8 @@ cp_capture_status_json(void)
 		json_object_set_new(l, "filter", json_string(cap.last_filter));
 		json_object_set_new(l, "started_ms", json_integer((json_int_t)cap.last_started_ms));
 		json_object_set_new(l, "packets", json_integer((json_int_t)cap.last.packets));
-		json_object_set_new(l, "filter_in", json_string(cap.last.filter_in_dataplane ?
-								"dataplane" : "control"));
+		json_object_set_new(l, "filter_in",
+				    json_string(filter_in(cap.last.filter_in_dataplane, cap.last_filter)));
 		json_object_set_new(l, "dropped", json_integer((json_int_t)cap.last.dropped));
 		json_object_set_new(l, "stopped_by", json_string(cap.last.stopped_by));
 		json_object_set_new(j, "last", l);

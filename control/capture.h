@@ -65,6 +65,9 @@ int cp_capture_stop(void);
 /* The requester of the capture started with arg went away: end it without a callback. */
 void cp_capture_abandon(void *arg);
 
+/* At exit: end the running capture without a callback (its request is gone). */
+void cp_capture_shutdown(void);
+
 /* The running capture (or the last one) as JSON. New reference. */
 json_t *cp_capture_status_json(void);
 

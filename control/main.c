@@ -27,6 +27,7 @@
 
 #include "control/api.h"
 #include "control/auth.h"
+#include "control/capture.h"
 #include "control/config.h"
 #include "control/control.h"
 #include "control/dhcp_client.h"
@@ -380,6 +381,7 @@ main(int argc, char **argv)
 	if (cp_loop_run() < 0)
 		exit_code = 1;
 	cp_dhcp_stop();
+	cp_capture_shutdown();    /* the dataplane stops copying for a capture nobody reads */
 	cp_api_stop();
 	cp_probe_fini();
 eal_cleanup:

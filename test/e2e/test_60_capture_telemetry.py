@@ -277,3 +277,24 @@ def test_telemetry_commands(lab):
     assert p.returncode == 0, p.stdout + p.stderr
     assert '"/dpwan/info"' in p.stdout and '"workers"' in p.stdout, p.stdout
     assert '"dpdk_port"' in p.stdout, p.stdout
+
+
+def test_capture_of_a_port_dumpcap_holds(lab):
+    """While dpdk-dumpcap captures the LAN port, the API's capture of it is refused
+    with what to do (409); with force it stops dumpcap's capture and runs."""
+    lan = telemetry("/dpwan/ports")[0]["lan"]["dpdk_port"]
+    path = os.path.join(lab.workdir, "dumpcap-held.pcapng")
+    bg = lab.start_bg(None, dumpcap(lab, "-i", str(lan), "-p", "-a", "duration:25", "-w",
+                                    path), "dumpcap-held")
+    try:
+        lab.wait_for(lambda: "Capturing on" in bg.output() or not bg.alive(), 15,
+                     "dpdk-dumpcap to start")
+        assert bg.alive(), bg.output()
+        j, _ = lab.api_json("POST", "/api/v1/capture", json.dumps({"port": "lan"}), want=409)
+        assert "already being captured" in j["detail"] and "force" in j["detail"], j
+        r = lab.api("POST", "/api/v1/capture", json.dumps({"port": "lan", "duration": 2,
+                                                           "force": True}), timeout=20)
+        assert r.code == 200 and r.media == "application/vnd.tcpdump.pcap", r
+        assert r.header("X-Capture-Stopped-By") == "duration", r.headers
+    finally:
+        lab.stop_bg(bg)

@@ -41,6 +41,7 @@ static void
 out_summary_to(FILE *f, const char *prefix, const json_t *st)
 {
 	const json_t *l = json_object_get(st, "last");
+	const char *fin;
 
 	if (json_is_true(json_object_get(st, "active"))) {
 		fprintf(f, "capturing %s (filter '%s'): %lld packets so far\n",
@@ -53,13 +54,13 @@ out_summary_to(FILE *f, const char *prefix, const json_t *st)
 		fprintf(f, "no capture since dpwan-control started\n");
 		return;
 	}
-	fprintf(f, "%s%lld packets captured on %s (filtered in %s, %lld lost in the "
-		"dataplane), ended by %s\n", prefix,
-		json_integer_value(json_object_get(l, "packets")),
+	fin = json_string_value(json_object_get(l, "filter_in"));
+	fin = fin == NULL ? "" : strcmp(fin, "control") == 0 ? ", filtered in dpwan-control" :
+		strcmp(fin, "dataplane") == 0 ? ", filtered in the dataplane" : "";
+	fprintf(f, "%s%lld packets captured on %s (%lld lost in the dataplane%s), ended by %s\n",
+		prefix, json_integer_value(json_object_get(l, "packets")),
 		json_string_value(json_object_get(l, "port")),
-		strcmp(json_string_value(json_object_get(l, "filter_in")) ?: "", "control") == 0 ?
-		"dpwan-control" : "the dataplane",
-		json_integer_value(json_object_get(l, "dropped")),
+		json_integer_value(json_object_get(l, "dropped")), fin,
 		json_string_value(json_object_get(l, "stopped_by")));
 }
 
