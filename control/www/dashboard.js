@@ -349,7 +349,7 @@
 
 	// series: [{color, dashed, pts: [[t, v|null]...]}]; limits: [{color, v}]
 	function drawGraph(node, series, limits, fmt) {
-		const W = 600, H = 220, L = 56, R = 8, T = 8, B = 22;
+		const W = 420, H = 190, L = 44, R = 6, T = 8, B = 20;
 		const now = hist.now || Date.now() / 1000, t0 = now - SPAN_S;
 		let max = 0;
 		for (const s of series)
@@ -379,23 +379,32 @@
 			node.appendChild(lab);
 		}
 		for (const l of limits)
-			node.appendChild(svg('line', { class: 'limit', stroke: l.color, x1: L, x2: W - R,
-				y1: y(l.v), y2: y(l.v) }));
+			if (l.v <= max)
+				node.appendChild(svg('line', { class: 'limit', stroke: l.color, x1: L,
+					x2: W - R, y1: y(l.v), y2: y(l.v) }));
 		for (const s of series) {
-			let d = '', prevT = null;
+			// runs of samples without a gap (no figure, the control process restarted)
+			const runs = [];
+			let prevT = null;
 			for (const [t, v] of s.pts) {
 				if (v === null || t < t0) {
 					prevT = null;
 					continue;
 				}
-				// a gap in the samples (the control process restarted) is not bridged
-				const gap = prevT === null || t - prevT > 3 * (POLL_MS.history / 1000);
-				d += (gap ? 'M' : 'L') + x(t).toFixed(1) + ' ' + y(v).toFixed(1) + ' ';
+				if (prevT === null || t - prevT > 3 * (POLL_MS.history / 1000))
+					runs.push([]);
+				runs[runs.length - 1].push([x(t).toFixed(1), y(v).toFixed(1)]);
 				prevT = t;
 			}
-			if (d)
+			for (const r of runs) {
+				if (r.length === 1) {
+					node.appendChild(svg('circle', { class: 'dot', fill: s.color, r: 2,
+						cx: r[0][0], cy: r[0][1] }));
+					continue;
+				}
 				node.appendChild(svg('path', { class: 'series' + (s.dashed ? ' dashed' : ''),
-					stroke: s.color, d: d }));
+					stroke: s.color, d: 'M' + r.map((p) => p.join(' ')).join(' L') }));
+			}
 		}
 	}
 
@@ -430,7 +439,7 @@
 			}
 		}
 		drawGraph($('g-rtt'), rtt, rttLim, (v) => v.toFixed(v < 10 ? 1 : 0));
-		drawGraph($('g-loss'), loss, lossLim, (v) => v.toFixed(0));
+		drawGraph($('g-loss'), loss, lossLim, (v) => v.toFixed(v < 10 ? 1 : 0));
 		drawGraph($('g-tput'), tput, [], (v) => rate(v).replace('bit/s', ''));
 	}
 
@@ -562,6 +571,7 @@
 			mergeHistory(await api('GET', '/api/v1/history' + q));
 			renderGraphs();
 			renderWans();
+			renderWanSplit();
 		},
 		policies: async () => renderPolicies(await api('GET', '/api/v1/policies')),
 		sessions: async () => renderClients(await api('GET', '/api/v1/sessions?limit=1000')),
