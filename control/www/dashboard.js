@@ -9,7 +9,7 @@
 (function () {
 	const TOKEN_KEY = 'dpwan.token';
 	const FETCH_TIMEOUT_MS = 5000;
-	const POLL_MS = { wans: 1000, status: 5000, history: 5000, policies: 5000,
+	const POLL_MS = { wans: 500, status: 5000, history: 5000, policies: 5000,
 		events: 2000, sessions: 10000 };
 	const EVENTS_KEPT = 100;
 	const EVENT_PAGES_MAX = 50;      // at load: the newest events are after these pages
@@ -284,6 +284,8 @@
 				wans[i] = w;
 			setError('action', null);
 			renderWans();
+			kick('events');
+			kick('policies');
 		} catch (e) {
 			setError('action', action + ' ' + name + ': ' + e.message);
 		} finally {
@@ -578,29 +580,57 @@
 		events: pollEvents,
 	};
 
-	function startPolling() {
-		for (const name of Object.keys(pollers)) {
-			const run = async () => {
-				if (!running)
-					return;
-				try {
-					await pollers[name]();
-					setError(name, null);
-				} catch (e) {
-					if (running)
-						setError(name, e.message);
-				}
-				if (running)
-					timers[name] = setTimeout(run, POLL_MS[name]);
-			};
-			run();
+	// One loop a poller, each run after the last one ended (never two at once). The event
+	// stream is not used: libmicrohttpd cannot see a closed suspended stream until it
+	// wakes it (15 s), and a reloaded page would hold slots of the per-address limit.
+	// `session` tells a sign-out: a loop of an older session stops; each session has its
+	// own busy / again flags (a run of the old one may still be waiting for its answer).
+	let session = 0;
+	let flags = { busy: {}, again: {} };
+
+	async function run(name, my) {
+		const { busy, again } = flags;
+		if (my !== session)
+			return;
+		if (busy[name]) {
+			again[name] = true;
+			return;
 		}
+		clearTimeout(timers[name]);
+		busy[name] = true;
+		try {
+			await pollers[name]();
+			setError(name, null);
+		} catch (e) {
+			if (my === session)
+				setError(name, e.message);
+		}
+		busy[name] = false;
+		if (my !== session)
+			return;
+		if (again[name]) {
+			again[name] = false;
+			timers[name] = setTimeout(() => run(name, my), 0);
+		} else {
+			timers[name] = setTimeout(() => run(name, my), POLL_MS[name]);
+		}
+	}
+
+	function kick(name) {
+		run(name, session);
+	}
+
+	function startPolling() {
+		for (const name of Object.keys(pollers))
+			run(name, session);
 	}
 
 	// ---- sign in / out ----------------------------------------------------------------
 
 	function reset() {
 		running = false;
+		session++;
+		flags = { busy: {}, again: {} };
 		for (const t of Object.values(timers))
 			clearTimeout(t);
 		timers = {};

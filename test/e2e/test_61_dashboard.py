@@ -73,8 +73,13 @@ class Browser:
         err.close()
         self.buf = b""
         self.known = set()
-        ready = self._reply(START_TIMEOUT)
-        assert ready.get("ready"), "dash_driver did not start: %r\n%s" % (ready, self.stderr())
+        try:
+            ready = self._reply(START_TIMEOUT)
+            assert ready.get("ready"), "dash_driver did not start: %r\n%s" % (
+                ready, self.stderr())
+        except BaseException:
+            self.close()
+            raise
         self._remember()
 
     def stderr(self):
@@ -412,6 +417,12 @@ def test_blackholed_wan_card_goes_offline(lab, browser, restored):
                 took, bound))
         assert card_state(browser, "wan2") == "online"
         assert lab.wan_state("wan1")["state"] == "offline"
+        # the transition is in the page's event log (its event stream, or the poll)
+        browser.wait_js("return Array.from(document.querySelectorAll('#events tbody tr'))"
+                        ".some(r => r.cells[1].textContent == 'wan_state' && "
+                        "r.cells[2].textContent == 'wan1' && "
+                        "r.cells[3].textContent.includes('offline'))", 5,
+                        "wan1's wan_state event in the event log")
         assert cards(browser)["wan1"]["text"] == "offline"
         browser.cmd("screenshot", path=os.path.join(artefact_dir(), "dashboard-wan1-offline.png"),
                     width=DESKTOP[0], height=DESKTOP[1])
