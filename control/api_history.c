@@ -27,9 +27,11 @@ thresholds_json(const char *name)
 	if (dw == NULL || dw->health.method == DPW_HM_NONE || !dw->health.quality)
 		return json_null();
 	h = &dw->health;
-	return json_pack("{s:I,s:I,s:I,s:I}", "latency_warn_ms", (json_int_t)h->latency_warn_ms,
-			 "latency_down_ms", (json_int_t)h->latency_down_ms, "loss_warn_pct",
-			 (json_int_t)h->loss_warn_pct, "loss_down_pct", (json_int_t)h->loss_down_pct);
+	return json_pack("{s:I,s:I,s:I,s:I}",
+			 "latency_warn_ms", (json_int_t)h->latency_warn_ms,
+			 "latency_down_ms", (json_int_t)h->latency_down_ms,
+			 "loss_warn_pct", (json_int_t)h->loss_warn_pct,
+			 "loss_down_pct", (json_int_t)h->loss_down_pct);
 }
 
 static json_t *

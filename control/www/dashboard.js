@@ -68,15 +68,16 @@
 		try {
 			resp = await fetch(path, {
 				method: method,
-				headers: { 'Authorization': 'Bearer ' + token, 'Accept': 'application/json' },
+				headers: { 'Authorization': 'Bearer ' + token,
+					'Accept': 'application/json' },
 				cache: 'no-store',
 				credentials: 'omit',
 				redirect: 'error',
 				signal: ctl.signal,
 			});
 		} catch (e) {
-			throw new ApiError(0, e.name === 'AbortError' ?
-				'no answer within ' + FETCH_TIMEOUT_MS / 1000 + ' s' : 'unreachable: ' + e.message);
+			throw new ApiError(0, e.name === 'AbortError' ? 'no answer within ' +
+				FETCH_TIMEOUT_MS / 1000 + ' s' : 'unreachable: ' + e.message);
 		} finally {
 			clearTimeout(t);
 		}
@@ -189,8 +190,8 @@
 		if (role === 'admin') {
 			const bar = el('div', 'actions');
 			for (const a of Object.keys(ACTIONS)) {
-				const b = el('button', a === 'force-down' || a === 'disable' ? 'danger' : '',
-					ACTIONS[a]);
+				const danger = a === 'force-down' || a === 'disable';
+				const b = el('button', danger ? 'danger' : '', ACTIONS[a]);
 				b.type = 'button';
 				b.dataset.action = a;
 				b.dataset.wan = w.name;
@@ -211,13 +212,17 @@
 		return v >= down ? 'bad' : v >= warn ? 'warn' : '';
 	}
 
-	function setFigure(dd, text, cls, limits) {
+	function setFigure(dd, text, cls, lim) {
 		dd.textContent = text;
 		dd.className = cls;
-		if (limits) {
+		if (lim) {
 			dd.appendChild(document.createTextNode(' '));
-			dd.appendChild(el('span', 'limits', limits));
+			dd.appendChild(el('span', 'limits', lim));
 		}
+	}
+
+	function limits(warn, down, unit) {
+		return 'warn ' + warn + ' / down ' + down + ' ' + unit;
 	}
 
 	function timeInState(w) {
@@ -254,15 +259,17 @@
 			c.f.address.textContent = w.address || '–';
 			c.f.gateway.textContent = (w.gateway || '–') +
 				(w.configured && !w.gateway_resolved ? ' (unresolved)' : '');
-			c.f.link.textContent = w.link + (w.priority > 1 ? ', backup priority ' + w.priority : '');
+			c.f.link.textContent = w.link +
+				(w.priority > 1 ? ', backup priority ' + w.priority : '');
 			setFigure(c.f.rtt, num(h.rtt_ms, 1) + ' ms',
 				th ? band(h.rtt_ms, th.latency_warn_ms, th.latency_down_ms) : '',
-				th ? 'warn ' + th.latency_warn_ms + ' / down ' + th.latency_down_ms + ' ms' : '');
+				th ? limits(th.latency_warn_ms, th.latency_down_ms, 'ms') : '');
 			setFigure(c.f.jitter, num(h.jitter_ms, 1) + ' ms', '', '');
 			setFigure(c.f.loss, num(h.loss_pct, 1) + ' %',
 				th ? band(h.loss_pct, th.loss_warn_pct, th.loss_down_pct) : '',
-				th ? 'warn ' + th.loss_warn_pct + ' / down ' + th.loss_down_pct + ' %' : '');
-			c.f.tput.textContent = last ? '↓ ' + rate(last.rx) + '  ↑ ' + rate(last.tx) : '–';
+				th ? limits(th.loss_warn_pct, th.loss_down_pct, '%') : '');
+			c.f.tput.textContent = last ?
+				'↓ ' + rate(last.rx) + '  ↑ ' + rate(last.tx) : '–';
 			c.f.reason.textContent = h.reason || '–';
 			const b = c.buttons;
 			if (b.enable) {
@@ -278,7 +285,8 @@
 		for (const b of Object.values(cards[name].buttons))
 			b.disabled = true;
 		try {
-			const w = await api('POST', '/api/v1/wans/' + encodeURIComponent(name) + '/' + action);
+			const path = '/api/v1/wans/' + encodeURIComponent(name) + '/' + action;
+			const w = await api('POST', path);
 			const i = wans.findIndex((x) => x.name === name);
 			if (w && i >= 0)
 				wans[i] = w;
@@ -369,8 +377,10 @@
 		node.setAttribute('role', 'img');
 		for (let i = 0; i <= 4; i++) {
 			const v = max * i / 4;
-			node.appendChild(svg('line', { class: 'axis', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
-			const lab = svg('text', { class: 'tick', x: L - 4, y: y(v) + 4, 'text-anchor': 'end' });
+			node.appendChild(svg('line', { class: 'axis', x1: L, x2: W - R, y1: y(v),
+				y2: y(v) }));
+			const lab = svg('text', { class: 'tick', x: L - 4, y: y(v) + 4,
+				'text-anchor': 'end' });
 			lab.textContent = fmt(v);
 			node.appendChild(lab);
 		}
@@ -382,8 +392,8 @@
 		}
 		for (const l of limits)
 			if (l.v <= max)
-				node.appendChild(svg('line', { class: 'limit', stroke: l.color, x1: L,
-					x2: W - R, y1: y(l.v), y2: y(l.v) }));
+				node.appendChild(svg('line', { class: 'limit', stroke: l.color,
+					x1: L, x2: W - R, y1: y(l.v), y2: y(l.v) }));
 		for (const s of series) {
 			// runs of samples without a gap (no figure, the control process restarted)
 			const runs = [];
@@ -399,13 +409,13 @@
 				prevT = t;
 			}
 			for (const r of runs) {
-				if (r.length === 1) {
-					node.appendChild(svg('circle', { class: 'dot', fill: s.color, r: 2,
-						cx: r[0][0], cy: r[0][1] }));
-					continue;
-				}
-				node.appendChild(svg('path', { class: 'series' + (s.dashed ? ' dashed' : ''),
-					stroke: s.color, d: 'M' + r.map((p) => p.join(' ')).join(' L') }));
+				const cls = 'series' + (s.dashed ? ' dashed' : '');
+				const line = r.length === 1 ?
+					svg('circle', { class: 'dot', fill: s.color, r: 2,
+						cx: r[0][0], cy: r[0][1] }) :
+					svg('path', { class: cls, stroke: s.color,
+						d: 'M' + r.map((p) => p.join(' ')).join(' L') });
+				node.appendChild(line);
 			}
 		}
 	}
@@ -482,8 +492,9 @@
 		const box = $('split-policy');
 		box.replaceChildren();
 		for (const p of ans.policies) {
-			box.appendChild(el('h3', null, p.name + (p.algorithm ? ' (' + p.algorithm + ')' : '') +
-				': ' + p.sessions_total + ' sessions'));
+			const algo = p.algorithm ? ' (' + p.algorithm + ')' : '';
+			box.appendChild(el('h3', null, p.name + algo + ': ' + p.sessions_total +
+				' sessions'));
 			if (p.shares.length === 0)
 				box.appendChild(el('p', 'hint', 'no candidate WAN'));
 			for (const s of p.shares) {
@@ -493,8 +504,8 @@
 			}
 		}
 		if (!ans.counters_valid)
-			box.appendChild(el('p', 'hint', 'session counters not valid yet for generation ' +
-				ans.generation));
+			box.appendChild(el('p', 'hint', 'session counters not valid yet for ' +
+				'generation ' + ans.generation));
 	}
 
 	// ---- sessions and events ----------------------------------------------------------
@@ -508,8 +519,9 @@
 			c.inb += s.bytes_in;
 			by.set(s.src, c);
 		}
-		const top = [...by.entries()].sort((a, b) => b[1].n - a[1].n || b[1].out + b[1].inb -
-			a[1].out - a[1].inb).slice(0, CLIENTS_SHOWN);
+		const total = (c) => c.out + c.inb;
+		const top = [...by.entries()].sort((a, b) => b[1].n - a[1].n ||
+			total(b[1]) - total(a[1])).slice(0, CLIENTS_SHOWN);
 		const tb = $('clients').tBodies[0];
 		tb.replaceChildren();
 		for (const [ip, c] of top) {
@@ -521,7 +533,8 @@
 			tb.appendChild(tr);
 		}
 		$('clients-note').textContent = (top.length === 0 ? 'No sessions. ' : '') +
-			(ans.next ? 'From the first ' + ans.sessions.length + ' sessions listed.' : '');
+			(ans.next ? 'From the first ' + ans.sessions.length + ' sessions listed.' :
+				'');
 	}
 
 	function renderEvents() {
@@ -541,7 +554,8 @@
 	async function pollEvents() {
 		// at load, page to the newest (the list is oldest first); then what is new
 		for (let page = 0; page < (eventsPrimed ? 1 : EVENT_PAGES_MAX); page++) {
-			const ans = await api('GET', '/api/v1/events?since=' + eventsLast + '&limit=1000');
+			const ans = await api('GET', '/api/v1/events?since=' + eventsLast +
+				'&limit=1000');
 			events.push(...ans.events);
 			eventsLast = ans.last;
 			if (events.length > EVENTS_KEPT)
@@ -563,9 +577,11 @@
 		},
 		status: async () => {
 			const st = await api('GET', '/api/v1/status');
-			$('sess-count').textContent = st.counters.sessions_active + ' active sessions';
-			$('summary').textContent = 'dataplane ' + (st.dataplane.alive ? 'alive' : 'DOWN') +
-				' · up ' + dur(st.dataplane.uptime_s) + ' · config generation ' +
+			$('sess-count').textContent = st.counters.sessions_active +
+				' active sessions';
+			$('summary').textContent = 'dataplane ' +
+				(st.dataplane.alive ? 'alive' : 'DOWN') + ' · up ' +
+				dur(st.dataplane.uptime_s) + ' · config generation ' +
 				st.config.generation;
 		},
 		history: async () => {
@@ -576,7 +592,8 @@
 			renderWanSplit();
 		},
 		policies: async () => renderPolicies(await api('GET', '/api/v1/policies')),
-		sessions: async () => renderClients(await api('GET', '/api/v1/sessions?limit=1000')),
+		sessions: async () =>
+			renderClients(await api('GET', '/api/v1/sessions?limit=1000')),
 		events: pollEvents,
 	};
 
@@ -676,7 +693,8 @@
 		sessionStorage.setItem(TOKEN_KEY, t);
 		role = me.role;
 		document.body.dataset.role = role;
-		$('who').textContent = me.id + ' (' + me.role + ')' + (me.comment ? ' · ' + me.comment : '');
+		$('who').textContent = me.id + ' (' + me.role + ')' +
+			(me.comment ? ' · ' + me.comment : '');
 		$('login').hidden = true;
 		$('dash').hidden = false;
 		$('logout').hidden = false;
