@@ -27,6 +27,13 @@
 static const struct cp_api_route routes[] = {
 	{ CP_GET, "/api/v1/health", CP_ROLE_NONE, 0, cp_api_health_get },
 	{ CP_GET, "/api/v1/openapi.yaml", CP_ROLE_NONE, 0, cp_api_openapi_get },
+	/* issue 11: the web dashboard (its files need no token), whoami, the WAN history */
+	{ CP_GET, "/", CP_ROLE_NONE, 0, cp_api_dashboard_redirect },
+	{ CP_GET, "/dashboard", CP_ROLE_NONE, 0, cp_api_dashboard_redirect },
+	{ CP_GET, "/dashboard/", CP_ROLE_NONE, 0, cp_api_dashboard_index },
+	{ CP_GET, "/dashboard/{file+}", CP_ROLE_NONE, 0, cp_api_dashboard_file },
+	{ CP_GET, "/api/v1/whoami", CP_ROLE_READ_ONLY, 0, cp_api_whoami_get },
+	{ CP_GET, "/api/v1/history", CP_ROLE_READ_ONLY, 0, cp_api_history_get },
 	{ CP_GET, "/api/v1/status", CP_ROLE_READ_ONLY, 0, cp_api_status_get },
 	{ CP_GET, "/metrics", CP_ROLE_READ_ONLY, 0, cp_api_metrics_get },
 	{ CP_GET, "/api/v1/wans", CP_ROLE_READ_ONLY, 0, cp_api_wans_get },

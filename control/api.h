@@ -182,6 +182,12 @@ void cp_api_tokens_get(struct cp_req *r);
 void cp_api_tokens_post(struct cp_req *r);
 void cp_api_token_delete(struct cp_req *r);
 void cp_api_openapi_get(struct cp_req *r);
+/* issue 11: the dashboard's files (api_dashboard.c), whoami, the WAN history */
+void cp_api_dashboard_redirect(struct cp_req *r);
+void cp_api_dashboard_index(struct cp_req *r);
+void cp_api_dashboard_file(struct cp_req *r);
+void cp_api_whoami_get(struct cp_req *r);
+void cp_api_history_get(struct cp_req *r);
 void cp_api_explain_get(struct cp_req *r);
 void cp_api_sessions_get(struct cp_req *r);
 void cp_api_sessions_delete(struct cp_req *r);

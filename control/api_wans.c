@@ -18,16 +18,7 @@
 const char *
 cp_api_wan_state_str(const struct dpw_shm *shm, unsigned int i)
 {
-	const struct dpw_wan_shm *w = &shm->wans[i];
-
-	/*
-	 * The health checker's state where it has one; the dataplane's verdict decides
-	 * whether an online WAN carries traffic (link, gateway, priority groups).
-	 */
-	return !w->configured ? "unconfigured" : w->admin != DPW_WAN_ADMIN_UP ? "disabled" :
-		w->forced_down ? "forced_down" : w->standby ? "standby" :
-		!w->usable ? "offline" :
-		strcmp(cp_health_state_str(i), "degraded") == 0 ? "degraded" : "online";
+	return cp_wan_state_str(cp_wan_state(shm, i));
 }
 
 json_t *

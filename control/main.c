@@ -35,6 +35,7 @@
 #include "control/dplink.h"
 #include "control/events.h"
 #include "control/health.h"
+#include "control/history.h"
 #include "control/probe.h"
 #include "control/log.h"
 #include "control/loop.h"
@@ -372,6 +373,8 @@ main(int argc, char **argv)
 		CP_ERR("cannot start the health checker");
 		goto eal_cleanup;
 	}
+	if (cp_history_init() < 0)
+		CP_WARN("history: no loop timer: the dashboard's graphs stay empty");
 	if (cp_dnsmasq_init(&cp) < 0)
 		CP_WARN("dnsmasq: its files cannot be written: DHCP and DNS keep what they had");
 	cp_config_start();
