@@ -77,6 +77,9 @@ int ctl_get(const struct ctl *c, const char *path, struct ctl_resp *r);
  */
 int ctl_fail(const struct ctl *c, const struct ctl_resp *r);
 
+/* 0 when r has that status; else ctl_fail's exit code, with r freed. */
+int ctl_expect(const struct ctl *c, struct ctl_resp *r, long status);
+
 /* The problem's errors array of a response (borrowed from *owner, decref it), or NULL. */
 json_t *ctl_problem_errors(const struct ctl_resp *r, json_t **owner);
 

@@ -112,11 +112,8 @@ capture(const struct ctl *c, const char *port, const struct ctl_capture_opts *o)
 	free(text);
 	if (rc != 0)
 		return rc;
-	if (r.status != 200) {
-		rc = ctl_fail(c, &r);
-		ctl_resp_free(&r);
+	if ((rc = ctl_expect(c, &r, 200)) != 0)
 		return rc;
-	}
 	if (write_file(o->file, r.body, r.len) != 0) {
 		fprintf(stderr, "dpwanctl: cannot write %s: %s\n", o->file, strerror(errno));
 		ctl_resp_free(&r);

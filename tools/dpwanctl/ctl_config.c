@@ -439,11 +439,8 @@ cmd_edit(const struct ctl *c, const struct ctl_config_opts *o)
 	rc = ctl_http(c, &rq, &r);
 	if (rc != 0)
 		return rc;
-	if (r.status != 200) {
-		rc = ctl_fail(c, &r);
-		ctl_resp_free(&r);
+	if ((rc = ctl_expect(c, &r, 200)) != 0)
 		return rc;
-	}
 	if (r.etag[0] == '\0') {
 		fprintf(stderr, "dpwanctl: the server sent no ETag with the config\n");
 		ctl_resp_free(&r);
@@ -591,11 +588,8 @@ last_two(const struct ctl *c, long long *from, long long *to)
 
 	if (rc != 0)
 		return rc;
-	if (r.status != 200) {
-		rc = ctl_fail(c, &r);
-		ctl_resp_free(&r);
+	if ((rc = ctl_expect(c, &r, 200)) != 0)
 		return rc;
-	}
 	j = ctl_json(&r);
 	ctl_resp_free(&r);
 	if (j == NULL)

@@ -612,6 +612,18 @@ ctl_follow(const struct ctl *c, long long since, event_cb on_event)
 }
 
 int
+ctl_expect(const struct ctl *c, struct ctl_resp *r, long status)
+{
+	int rc;
+
+	if (r->status == status)
+		return 0;
+	rc = ctl_fail(c, r);
+	ctl_resp_free(r);
+	return rc;
+}
+
+int
 ctl_show_resp(const struct ctl *c, struct ctl_resp *r, void (*out)(const json_t *))
 {
 	json_t *j;
