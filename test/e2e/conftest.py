@@ -497,7 +497,10 @@ class Lab:
         data = None
         if body is not None:
             args += ["-H", "Content-Type: " + (ctype or "application/json"),
-                     "-H", "Expect:", "--data-binary", "@-"]
+                     "--data-binary", "@-"]
+            # no "Expect: 100-continue" unless the caller asks for it in HEADERS
+            if not any(h.lower().startswith("expect:") for h in headers):
+                args += ["-H", "Expect:"]
             data = body.encode() if isinstance(body, str) else body
         p = subprocess.run(self._argv("appliance", args), capture_output=True,
                            timeout=timeout + 5, input=data if data is not None else b"",
