@@ -52,7 +52,7 @@ samples_json(const struct cp_hist_ring *ring, unsigned int first)
 		const struct cp_hist_sample *s = cp_hist_ring_at(ring, i);
 
 		json_array_append_new(t, json_integer((json_int_t)(s->t_ms / 1000)));
-		json_array_append_new(st, json_string(cp_wan_state_str(s->state)));
+		json_array_append_new(st, json_string(dpw_wan_state_str(s->state)));
 		json_array_append_new(rtt, int_or_null(s->rtt_us, CP_HIST_NONE));
 		json_array_append_new(jit, int_or_null(s->jitter_us, CP_HIST_NONE));
 		json_array_append_new(loss, isnan(s->loss_pct) ? json_null() :
@@ -73,7 +73,7 @@ wan_json(const struct dpw_shm *shm, unsigned int i, int64_t since_ms, int64_t no
 
 	snprintf(name, sizeof(name), "%.*s", DPW_NAME_LEN, w->name);
 	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "name", name,
-			 "state", cp_wan_state_str(cp_wan_state(shm, i)),
+			 "state", dpw_wan_state_str(cp_wan_state(shm, i)),
 			 "state_since", h->seen ? cp_api_time_json(h->state_since_ms) : json_null(),
 			 "seconds_in_state", h->seen ? json_integer((json_int_t)(
 				 (now_ms - h->state_since_ms) / 1000)) : json_null(),

@@ -18,7 +18,7 @@
 const char *
 cp_api_wan_state_str(const struct dpw_shm *shm, unsigned int i)
 {
-	return cp_wan_state_str(cp_wan_state(shm, i));
+	return dpw_wan_state_str(cp_wan_state(shm, i));
 }
 
 json_t *

@@ -24,7 +24,7 @@ struct cp_hist_sample {
 	float loss_pct;           /* NaN: none */
 	int64_t rx_bps;           /* bits per second received on the WAN, or CP_HIST_RATE_NONE */
 	int64_t tx_bps;
-	uint8_t state;            /* enum cp_wan_state (control/wan.h) */
+	uint8_t state;            /* enum dpw_wan_state (lib/shm/dpw_shm.h) */
 };
 
 struct cp_hist_ring {

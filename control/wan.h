@@ -11,31 +11,8 @@
 /* Index of the WAN named name in dpw_shm.wans, or -ENOENT. */
 int cp_wan_find(const char *name);
 
-/*
- * A WAN's state as the API reports it, in the order it is decided: unconfigured, else
- * disabled, else forced down, else standby (a higher priority group is usable), else
- * offline when not usable, else the health checker's degraded or online.
- */
-#define CP_WAN_STATES(X) \
-	X(ONLINE, "online") \
-	X(DEGRADED, "degraded") \
-	X(OFFLINE, "offline") \
-	X(DISABLED, "disabled") \
-	X(FORCED_DOWN, "forced_down") \
-	X(STANDBY, "standby") \
-	X(UNCONFIGURED, "unconfigured")
-
-enum cp_wan_state {
-#define CP_X_ENUM(e, s) CP_WAN_##e,
-	CP_WAN_STATES(CP_X_ENUM)
-#undef CP_X_ENUM
-	CP_WAN_STATE_MAX
-};
-
-/* Name of a state ("online" ...), "unknown" out of range. Any thread. */
-const char *cp_wan_state_str(enum cp_wan_state s);
-
-/* The state of shm->wans[i] now (shared WAN view and health checker). Main thread. */
-enum cp_wan_state cp_wan_state(const struct dpw_shm *shm, unsigned int i);
+/* The state of shm->wans[i] now (shared WAN view and health checker: dpw_wan_state,
+ * named by dpw_wan_state_str). Main thread. */
+enum dpw_wan_state cp_wan_state(const struct dpw_shm *shm, unsigned int i);
 
 #endif

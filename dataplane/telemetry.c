@@ -21,15 +21,6 @@
 
 static const struct dpw_shm *shm;
 
-/* The WAN's state in the API's words, from what the dataplane applied. */
-static const char *
-wan_state(const struct dpw_wan_shm *w)
-{
-	return !w->configured ? "unconfigured" : w->admin != DPW_WAN_ADMIN_UP ? "disabled" :
-		w->forced_down ? "forced_down" : w->standby ? "standby" :
-		!w->usable ? "offline" : w->health == DPW_WH_DEGRADED ? "degraded" : "online";
-}
-
 static void
 ipv4_str(uint32_t a, char *buf, size_t len)
 {
@@ -88,7 +79,8 @@ wan_dict(struct rte_tel_data *d, unsigned int i)
 	rte_tel_data_add_dict_int(d, "id", (int)i);
 	rte_tel_data_add_dict_string(d, "name", w->name);
 	rte_tel_data_add_dict_string(d, "port", shm->ports[w->port].name);
-	rte_tel_data_add_dict_string(d, "state", wan_state(w));
+	rte_tel_data_add_dict_string(d, "state",
+		dpw_wan_state_str(dpw_wan_state(w, w->health == DPW_WH_DEGRADED)));
 	rte_tel_data_add_dict_string(d, "health", dpw_wan_health_str(w->health));
 	rte_tel_data_add_dict_int(d, "usable", w->usable);
 	rte_tel_data_add_dict_int(d, "link_up", w->link_up);

@@ -30,6 +30,34 @@ dpw_punt_class_str(unsigned int c)
 	return c < DPW_PUNT_MAX ? punt_names[c] : "unknown";
 }
 
+static const char *const wan_state_names[] = {
+#define DPW_X_NAME(e, n) n,
+	DPW_WAN_STATES(DPW_X_NAME)
+#undef DPW_X_NAME
+};
+
+const char *
+dpw_wan_state_str(unsigned int s)
+{
+	return s < DPW_WS_MAX ? wan_state_names[s] : "unknown";
+}
+
+enum dpw_wan_state
+dpw_wan_state(const struct dpw_wan_shm *w, int degraded)
+{
+	if (!w->configured)
+		return DPW_WS_UNCONFIGURED;
+	if (w->admin != DPW_WAN_ADMIN_UP)
+		return DPW_WS_DISABLED;
+	if (w->forced_down)
+		return DPW_WS_FORCED_DOWN;
+	if (w->standby)
+		return DPW_WS_STANDBY;
+	if (!w->usable)
+		return DPW_WS_OFFLINE;
+	return degraded ? DPW_WS_DEGRADED : DPW_WS_ONLINE;
+}
+
 uint64_t
 dpw_shm_sum(const struct dpw_shm *shm, unsigned long offset)
 {

@@ -330,6 +330,36 @@ struct dpw_shm {
 
 #define DPW_SHM_MAIN_SLOT DPW_MAX_WORKERS
 
+/*
+ * A WAN's state as the API, the dashboard and DPDK telemetry report it, in the order it
+ * is decided: unconfigured, else disabled, else forced down, else standby (a higher
+ * priority group is usable), else offline when not usable, else degraded or online.
+ */
+#define DPW_WAN_STATES(X) \
+	X(ONLINE, "online") \
+	X(DEGRADED, "degraded") \
+	X(OFFLINE, "offline") \
+	X(DISABLED, "disabled") \
+	X(FORCED_DOWN, "forced_down") \
+	X(STANDBY, "standby") \
+	X(UNCONFIGURED, "unconfigured")
+
+enum dpw_wan_state {
+#define DPW_X_ENUM(e, s) DPW_WS_##e,
+	DPW_WAN_STATES(DPW_X_ENUM)
+#undef DPW_X_ENUM
+	DPW_WS_MAX
+};
+
+/* Name of a WAN state ("online" ...), "unknown" out of range. Any thread. */
+const char *dpw_wan_state_str(unsigned int s);
+
+/*
+ * The state of w; degraded: the health checker's verdict is degraded (the control
+ * process knows it first hand, the dataplane from the last WAN_HEALTH). Pure.
+ */
+enum dpw_wan_state dpw_wan_state(const struct dpw_wan_shm *w, int degraded);
+
 _Static_assert(sizeof(struct dpw_lcore_stats) % 64 == 0, "lcore stats must fill cache lines");
 _Static_assert(DPW_MAX_WANS <= 255, "a WAN id fits a byte");
 
