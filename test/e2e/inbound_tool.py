@@ -90,6 +90,24 @@ def http_server(addr, port, name, ready):
     srv.serve_forever()
 
 
+class _BoundConnection(http.client.HTTPConnection):
+    """An HTTP connection from a chosen source port that may still have connections in
+    TIME_WAIT (an earlier run, or the ended connections a test reuses on purpose):
+    SO_REUSEADDR lets bind() take it; the 4-tuple differs, so connect() is unambiguous."""
+
+    def connect(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.settimeout(self.timeout)
+            s.bind(self.source_address)
+            s.connect((self.host, self.port))
+        except BaseException:
+            s.close()
+            raise
+        self.sock = s
+
+
 def http_many(host, port, count, timeout, src=None):
     by_name, seen_src, seen_ports, errors = {}, {}, [], []
     n_ok = 0
@@ -98,8 +116,9 @@ def http_many(host, port, count, timeout, src=None):
         src, sport = src.split(":")[0], int(src.split(":")[1])
     for i in range(int(count)):
         bind = sport + i if sport else 0
-        c = http.client.HTTPConnection(host, int(port), timeout=float(timeout),
-                                       source_address=(src, bind) if src else None)
+        cls = _BoundConnection if src else http.client.HTTPConnection
+        c = cls(host, int(port), timeout=float(timeout),
+                source_address=(src, bind) if src else None)
         try:
             c.request("GET", "/who?i=%d" % i)
             r = c.getresponse()
